@@ -1,0 +1,170 @@
+//! Account actions shared by the JSON API and the HTML pages: register, sign in, reset a password.
+
+use chrono::{Duration, Utc};
+use diesel_async::AsyncConnection;
+
+use crate::auth::password::{hash_password, verify_password};
+use crate::crypto::{hash_token, random_token};
+use crate::db::users::{self, InsertOutcome, NewUser, User};
+use crate::domain::{EmailAddress, NewPassword, PersonName, UserId};
+use crate::email::templates::PasswordReset;
+use crate::email::{self, OutgoingEmail, SECRET_PLACEHOLDER};
+use crate::error::{AppError, FieldErrors};
+use crate::startup::AppState;
+
+pub const RESET_VALID_MINUTES: i64 = 60;
+const RESET_TOKEN_PREFIX: &str = "mcfpr_";
+
+pub struct Registration {
+    pub email: EmailAddress,
+    pub name: PersonName,
+    pub password: NewPassword,
+}
+
+impl Registration {
+    /// Parses every field, collecting all the problems at once.
+    pub fn parse(email: &str, name: &str, password: &str) -> Result<Registration, AppError> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", EmailAddress::parse(email));
+        let name = errors.check("name", PersonName::parse(name));
+        let password = errors.check("password", NewPassword::parse(password));
+        match (email, name, password) {
+            (Some(email), Some(name), Some(password)) => Ok(Registration {
+                email,
+                name,
+                password,
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+/// Creates the account; 409 on an email that exists in any letter case.
+pub async fn register(
+    state: &AppState,
+    registration: Registration,
+    is_admin: bool,
+) -> Result<User, AppError> {
+    let hash = hash_password(registration.password).await?;
+    let mut conn = state.pool.get().await?;
+    let outcome = users::insert_user(
+        &mut conn,
+        NewUser {
+            id: UserId::new(),
+            email: registration.email.as_str(),
+            email_normalized: registration.email.normalized(),
+            name: registration.name.as_str(),
+            password_hash: &hash,
+            is_admin,
+        },
+    )
+    .await?;
+    match outcome {
+        InsertOutcome::Inserted(user) => {
+            tracing::info!(user.id = %user.id, "account registered");
+            Ok(user)
+        }
+        InsertOutcome::Duplicate => Err(AppError::conflict(
+            "email",
+            "an account with this email already exists",
+        )),
+    }
+}
+
+/// The user whose email and password match; the same error (and the same time) otherwise.
+pub async fn authenticate(state: &AppState, email: &str, password: &str) -> Result<User, AppError> {
+    let user = match EmailAddress::parse(email) {
+        Ok(email) => {
+            let mut conn = state.pool.get().await?;
+            users::find_by_email(&mut conn, email.normalized()).await?
+        }
+        Err(_) => None,
+    };
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    // Always verify: against the dummy hash when the email is unknown, so timing says nothing.
+    let matches = verify_password(password.to_owned(), stored).await?;
+    match user {
+        Some(user) if matches => Ok(user),
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// Queues a reset email when the account exists. Says nothing either way (no enumeration).
+pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
+    let Ok(email) = EmailAddress::parse(email) else {
+        return Ok(());
+    };
+    let mut conn = state.pool.get().await?;
+    let Some(user) = users::find_by_email(&mut conn, email.normalized()).await? else {
+        return Ok(());
+    };
+    let token = random_token(RESET_TOKEN_PREFIX);
+    let mut link = state
+        .base_url
+        .join("/password-reset/confirm")
+        .map_err(AppError::internal)?;
+    link.set_query(Some(&format!("token={SECRET_PLACEHOLDER}")));
+    let content = PasswordReset {
+        name: user.name.clone(),
+        link: link.to_string(),
+        valid_minutes: RESET_VALID_MINUTES,
+        base_url: state.base_url.to_string(),
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    let key = state.settings.secret_key.clone();
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let expires_at = Utc::now() + Duration::minutes(RESET_VALID_MINUTES);
+        let reset_id =
+            users::insert_password_reset(conn, user.id, &hash_token(&token), expires_at).await?;
+        email::enqueue(
+            conn,
+            &key,
+            OutgoingEmail {
+                dedupe_key: format!("password-reset:{reset_id}"),
+                kind: "password_reset",
+                event_id: None,
+                proposal_id: None,
+                to: email::mailbox_text(&user.name, &user.email),
+                content,
+                secret: Some(&token),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn reset_token_is_live(state: &AppState, token: &str) -> Result<bool, AppError> {
+    let mut conn = state.pool.get().await?;
+    Ok(users::password_reset_is_live(&mut conn, &hash_token(token), Utc::now()).await?)
+}
+
+/// Sets the new password if the token is live and unused, and signs out every session.
+pub async fn complete_password_reset(
+    state: &AppState,
+    token: &str,
+    password: &str,
+) -> Result<UserId, AppError> {
+    let password = NewPassword::parse(password)
+        .map_err(|e| AppError::Validation(FieldErrors::single("password", e.to_string())))?;
+    let hash = hash_password(password).await?;
+    let token_hash = hash_token(token);
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let user_id = users::consume_password_reset(conn, &token_hash, Utc::now())
+            .await?
+            .ok_or_else(|| {
+                AppError::Validation(FieldErrors::single(
+                    "token",
+                    "this reset link is invalid, expired or already used; ask for a new one",
+                ))
+            })?;
+        users::set_password(conn, user_id, &hash).await?;
+        let revoked = users::revoke_all_sessions(conn, user_id).await?;
+        tracing::info!(user.id = %user_id, sessions.revoked = revoked, "password reset");
+        Ok(user_id)
+    })
+    .await
+}

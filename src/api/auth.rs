@@ -1,0 +1,282 @@
+//! Accounts: register, log in and out, password reset, the caller, personal API tokens.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::accounts::{self, Registration};
+use crate::auth::session::{API_TOKEN_PREFIX, clear_session_cookie, session_cookie, start_session};
+use crate::auth::{Credential, CurrentUser};
+use crate::crypto::{hash_token, random_token};
+use crate::db::users;
+use crate::domain::{ApiTokenId, clean_text};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::startup::AppState;
+
+pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+    responses((status = 201, body = UserResponse), (status = 409, description = "email taken"), (status = 422, description = "invalid fields")))]
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    state.rate_limiter.check(client_ip(&req), "register")?;
+    let registration = Registration::parse(&body.0.email, &body.0.name, &body.0.password)?;
+    let user = accounts::register(&state, registration, false).await?;
+    Ok(HttpResponse::Created().json(UserResponse {
+        id: user.id.0,
+        email: user.email,
+        name: user.name,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// A bearer token for `Authorization: Bearer …`; the same session is also set as a cookie.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong email or password")))]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    state.rate_limiter.check(client_ip(&req), "login")?;
+    let user = accounts::authenticate(&state, &body.0.email, &body.0.password).await?;
+    let mut conn = state.pool.get().await?;
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok());
+    let session = start_session(&mut conn, &state.settings, user.id, user_agent).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state.settings, &session))
+        .json(LoginResponse {
+            token: session.token,
+            expires_at: session.expires_at,
+        }))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+    responses((status = 204, description = "the session or token used is revoked"), (status = 401)))]
+pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    match user.credential {
+        Credential::Session(id) => users::revoke_session(&mut conn, id).await?,
+        Credential::ApiToken(id) => {
+            users::revoke_api_token(&mut conn, user.id, id).await?;
+        }
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(clear_session_cookie(&state.settings))
+        .finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = PasswordResetRequest,
+    responses((status = 202, description = "always, whether or not the account exists")))]
+pub async fn password_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<PasswordResetRequest>,
+) -> AppResult<HttpResponse> {
+    state
+        .rate_limiter
+        .check(client_ip(&req), "password-reset")?;
+    accounts::request_password_reset(&state, &body.0.email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordResetConfirm {
+    /// The token from the emailed link.
+    pub token: String,
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = PasswordResetConfirm,
+    responses((status = 204, description = "password changed; every session signed out"), (status = 422)))]
+pub async fn password_reset_confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<PasswordResetConfirm>,
+) -> AppResult<HttpResponse> {
+    state
+        .rate_limiter
+        .check(client_ip(&req), "password-reset")?;
+    accounts::complete_password_reset(&state, &body.0.token, &body.0.password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleResponse {
+    /// The event's slug.
+    pub event: String,
+    pub role: String,
+    pub tracks: Option<Vec<String>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub roles: Vec<RoleResponse>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = MeResponse), (status = 401)))]
+pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> AppResult<web::Json<MeResponse>> {
+    let mut conn = state.pool.get().await?;
+    let roles = users::event_roles(&mut conn, user.id).await?;
+    Ok(web::Json(MeResponse {
+        id: user.id.0,
+        email: user.email,
+        name: user.name,
+        is_admin: user.is_admin,
+        roles: roles
+            .into_iter()
+            .map(|r| RoleResponse {
+                event: r.event_slug,
+                role: r.role,
+                tracks: r.tracks,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateTokenRequest {
+    pub name: String,
+    /// Days until the token expires; none means it lasts until revoked.
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+    /// Only in the response that creates it: the token is stored hashed and cannot be shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl TokenResponse {
+    fn from_row(row: users::ApiToken, token: Option<String>) -> Self {
+        TokenResponse {
+            id: row.id.0,
+            name: row.name,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+            revoked: row.revoked_at.is_some(),
+            token,
+        }
+    }
+}
+
+/// Parses and creates a personal API token; shared with the account page.
+pub async fn create_api_token(
+    state: &AppState,
+    user: &CurrentUser,
+    name: &str,
+    expires_in_days: Option<i64>,
+) -> AppResult<(users::ApiToken, String)> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", clean_text(name, 1, 100, false));
+    if expires_in_days.is_some_and(|days| !(1..=3650).contains(&days)) {
+        errors.add(
+            "expires_in_days",
+            "must be a whole number of days from 1 to 3650",
+        );
+    }
+    errors.into_result()?;
+    let name = name.unwrap_or_default();
+    let token = random_token(API_TOKEN_PREFIX);
+    let expires_at = expires_in_days.map(|d| Utc::now() + Duration::days(d));
+    let mut conn = state.pool.get().await?;
+    let row =
+        users::insert_api_token(&mut conn, user.id, &name, &hash_token(&token), expires_at).await?;
+    Ok((row, token))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = CreateTokenRequest,
+    responses((status = 201, body = TokenResponse), (status = 422)))]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<CreateTokenRequest>,
+) -> AppResult<HttpResponse> {
+    let (row, token) =
+        create_api_token(&state, &user, &body.0.name, body.0.expires_in_days).await?;
+    Ok(HttpResponse::Created().json(TokenResponse::from_row(row, Some(token))))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenResponse>)))]
+pub async fn list_tokens(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> AppResult<web::Json<Vec<TokenResponse>>> {
+    let mut conn = state.pool.get().await?;
+    let rows = users::list_api_tokens(&mut conn, user.id).await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|r| TokenResponse::from_row(r, None))
+            .collect(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts",
+    params(("id" = uuid::Uuid, Path, description = "token id")),
+    responses((status = 204), (status = 404)))]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<uuid::Uuid>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    if users::revoke_api_token(&mut conn, user.id, ApiTokenId(path.into_inner())).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

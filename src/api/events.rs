@@ -1,0 +1,254 @@
+//! Events (microconferences): created by site admins, configured by their chairs.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::auth::policy::event_access;
+use crate::auth::{AdminUser, CurrentUser};
+use crate::db::events::{self, Event, EventRoleKind, NewEvent};
+use crate::db::users;
+use crate::domain::{EmailAddress, EventId, EventSlug, TimeZoneName, clean_text};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateEventRequest {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub time_zone: String,
+    pub cfp_opens_at: DateTime<Utc>,
+    pub cfp_closes_at: DateTime<Utc>,
+    #[serde(default)]
+    pub blind_review: bool,
+    pub score_min: Option<i16>,
+    pub score_max: Option<i16>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubtopicResponse {
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrackResponse {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub subtopics: Vec<SubtopicResponse>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventResponse {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub time_zone: String,
+    pub cfp_opens_at: DateTime<Utc>,
+    pub cfp_closes_at: DateTime<Utc>,
+    pub cfp_open: bool,
+    pub blind_review: bool,
+    pub score_min: i16,
+    pub score_max: i16,
+    pub tracks: Vec<TrackResponse>,
+}
+
+pub async fn event_response(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event: Event,
+) -> AppResult<EventResponse> {
+    let tracks = events::tracks_of(conn, event.id).await?;
+    Ok(EventResponse {
+        cfp_open: event.cfp_open_at(Utc::now()),
+        slug: event.slug,
+        title: event.title,
+        description: event.description,
+        time_zone: event.time_zone,
+        cfp_opens_at: event.cfp_opens_at,
+        cfp_closes_at: event.cfp_closes_at,
+        blind_review: event.blind_review,
+        score_min: event.score_min,
+        score_max: event.score_max,
+        tracks: tracks
+            .into_iter()
+            .map(|t| TrackResponse {
+                key: t.key,
+                name: t.name,
+                description: t.description,
+                subtopics: t
+                    .subtopics
+                    .into_iter()
+                    .map(|(key, name)| SubtopicResponse { key, name })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = CreateEventRequest,
+    responses((status = 201, body = EventResponse), (status = 401), (status = 403), (status = 409), (status = 422)))]
+pub async fn create_event(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: ApiJson<CreateEventRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    let slug = errors.check("slug", EventSlug::parse(&body.slug));
+    let title = errors.check("title", clean_text(&body.title, 3, 200, false));
+    let description = errors.check(
+        "description",
+        clean_text(&body.description, 0, 20_000, true),
+    );
+    let time_zone = errors.check("time_zone", TimeZoneName::parse(&body.time_zone));
+    if body.cfp_closes_at <= body.cfp_opens_at {
+        errors.add("cfp_closes_at", "must be after cfp_opens_at");
+    }
+    let score_min = body.score_min.unwrap_or(1);
+    let score_max = body.score_max.unwrap_or(5);
+    if !(0..=10).contains(&score_min) || !(1..=10).contains(&score_max) || score_min >= score_max {
+        errors.add(
+            "score_max",
+            "the score scale must satisfy 0 ≤ score_min < score_max ≤ 10",
+        );
+    }
+    errors.clone().into_result()?;
+    let (Some(slug), Some(title), Some(description), Some(time_zone)) =
+        (slug, title, description, time_zone)
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let mut conn = state.pool.get().await?;
+    if events::find_by_slug(&mut conn, slug.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(
+            "slug",
+            "an event with this slug already exists",
+        ));
+    }
+    let event = conn
+        .transaction::<_, AppError, _>(async move |conn| {
+            Ok(events::insert_event(
+                conn,
+                NewEvent {
+                    id: EventId::new(),
+                    slug: slug.as_str(),
+                    title: &title,
+                    description: &description,
+                    time_zone: time_zone.name(),
+                    cfp_opens_at: body.cfp_opens_at,
+                    cfp_closes_at: body.cfp_closes_at,
+                    blind_review: body.blind_review,
+                    score_min,
+                    score_max,
+                    created_by: Some(admin.0.id),
+                },
+            )
+            .await?)
+        })
+        .await?;
+    tracing::info!(event.slug = %event.slug, "event created");
+    let response = event_response(&mut conn, event).await?;
+    Ok(HttpResponse::Created().json(response))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}", tag = "events",
+    params(("slug" = String, Path)), responses((status = 200, body = EventResponse), (status = 404)))]
+pub async fn get_event(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<EventResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = events::find_by_slug(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(web::Json(event_response(&mut conn, event).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MemberRequest {
+    pub email: String,
+    /// `chair` or `reviewer`
+    pub role: String,
+    /// Track keys a reviewer is restricted to; null for every track.
+    pub tracks: Option<Vec<String>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberResponse {
+    pub user_id: uuid::Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub tracks: Option<Vec<String>>,
+}
+
+#[utoipa::path(put, path = "/api/v1/events/{slug}/members", tag = "events", request_body = MemberRequest,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = MemberResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn put_member(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    body: ApiJson<MemberRequest>,
+) -> AppResult<web::Json<MemberResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = events::find_by_slug(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    event_access(&mut conn, &event, &user)
+        .await?
+        .require_manage()?;
+
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", EmailAddress::parse(&body.email));
+    let role = EventRoleKind::parse(&body.role);
+    if role.is_none() {
+        errors.add("role", "must be \"chair\" or \"reviewer\"");
+    }
+    let known_tracks: Vec<String> = events::tracks_of(&mut conn, event.id)
+        .await?
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    if let Some(tracks) = &body.tracks {
+        for key in tracks.iter().filter(|k| !known_tracks.contains(k)) {
+            errors.add("tracks", format!("`{key}` is not a track of this event"));
+        }
+    }
+    errors.clone().into_result()?;
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(AppError::Validation(errors));
+    };
+    let member = users::find_by_email(&mut conn, email.normalized())
+        .await?
+        .ok_or_else(|| {
+            // Inviting people without an account arrives with the review issue's member invitations.
+            AppError::Validation(FieldErrors::single(
+                "email",
+                "no account has this email yet; ask them to register first",
+            ))
+        })?;
+    let tracks = if role == EventRoleKind::Reviewer {
+        body.tracks
+    } else {
+        None
+    };
+    events::upsert_member(&mut conn, event.id, member.id, role, tracks.clone()).await?;
+    Ok(web::Json(MemberResponse {
+        user_id: member.id.0,
+        email: member.email,
+        name: member.name,
+        role: role.as_str().to_owned(),
+        tracks,
+    }))
+}

@@ -1,0 +1,29 @@
+//! The OpenAPI document, generated from the handlers' annotations at compile time.
+
+use actix_web::HttpResponse;
+use utoipa::OpenApi;
+
+use super::{auth, events};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mcfp API", version = "1", description = "The microconference call-for-proposals service. Errors are application/problem+json (RFC 9457)."),
+    paths(
+        auth::register, auth::login, auth::logout, auth::password_reset, auth::password_reset_confirm,
+        auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
+        events::create_event, events::get_event, events::put_member,
+    ),
+    tags((name = "accounts"), (name = "events"))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi_json() -> HttpResponse {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json),
+        Err(e) => actix_web::ResponseError::error_response(&crate::error::AppError::internal(
+            format!("OpenAPI document: {e}"),
+        )),
+    }
+}

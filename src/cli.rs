@@ -1,0 +1,236 @@
+//! The command line: serve, migrate, worker, user create, demo, classify.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::startup::{self, Application, BuildOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "mcfp",
+    version,
+    about = "mcfp: the microconference call-for-proposals service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, then serve HTTP and run the email outbox worker.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Run only the email outbox worker (several may run beside the servers).
+    Worker,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Serve with a seeded demo microconference (the Rust MC) and print demo logins.
+    Demo,
+    /// Tag proposals: JSON lines {title, abstract[, notes]} on stdin, {track, confidence, subtopics, evidence} on stdout.
+    Classify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password comes from MCFP_PASSWORD or the first line of stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Make the account a site admin (creates events, appoints chairs).
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Classify => classify(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::Serve => serve(false).await,
+        Command::Demo => serve(true).await,
+        Command::Migrate => {
+            let mut settings = Settings::from_env()?;
+            let _private = startup::prepare_database(&mut settings).await?;
+            eprintln!("mcfp: the database schema is up to date");
+            Ok(())
+        }
+        Command::Worker => {
+            let mut settings = Settings::from_env()?;
+            let _private = startup::prepare_database(&mut settings).await?;
+            let app = build(settings, false).await?;
+            let worker = app.state().worker.clone();
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let running = tokio::spawn(worker.run(stopped));
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            running.await.context("the worker task")?;
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Create { email, name, admin },
+        } => {
+            let password = match std::env::var("MCFP_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    eprintln!(
+                        "mcfp: reading the password from standard input (or set MCFP_PASSWORD)"
+                    );
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .context("reading the password")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let mut settings = Settings::from_env()?;
+            let _private = startup::prepare_database(&mut settings).await?;
+            let app = build(settings, false).await?;
+            let registration = crate::accounts::Registration::parse(&email, &name, &password)
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            let user = crate::accounts::register(&app.state(), registration, admin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            println!(
+                "created {} <{}>{} with id {}",
+                user.name,
+                user.email,
+                if admin { " (site admin)" } else { "" },
+                user.id
+            );
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: &crate::error::AppError) -> String {
+    match e.field_errors() {
+        Some(fields) => fields
+            .0
+            .iter()
+            .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => e.to_string(),
+    }
+}
+
+async fn build(mut settings: Settings, serving: bool) -> anyhow::Result<Application> {
+    if !serving {
+        // Commands that do not serve still build the app for its state; bind anywhere.
+        settings.listen = "127.0.0.1:0".parse()?;
+    }
+    let pool = crate::db::build_pool(settings.database_url.expose(), 16)?;
+    Application::build(
+        settings,
+        pool,
+        BuildOptions {
+            run_worker: serving,
+            handle_signals: serving,
+        },
+    )
+    .await
+}
+
+async fn serve(demo: bool) -> anyhow::Result<()> {
+    let mut settings = Settings::from_env()?;
+    if demo && !settings.database_url_is_explicit {
+        // Keep demo data out of the default database.
+        settings.database_url = crate::config::Secret::new(crate::db::with_database(
+            settings.database_url.expose(),
+            "mcfp_demo",
+        )?);
+    }
+    let _private = startup::prepare_database(&mut settings).await?;
+    let app = build(settings, true).await?;
+    let state = app.state();
+    if demo {
+        let logins = crate::demo::seed(&state).await?;
+        println!("{logins}");
+    }
+    println!("mcfp is listening on {} (Ctrl-C to stop)", state.base_url);
+    app.run_until_stopped().await
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[derive(serde::Deserialize)]
+struct ClassifyInput {
+    #[serde(default)]
+    title: String,
+    #[serde(default, rename = "abstract")]
+    abstract_text: String,
+    #[serde(default)]
+    notes: String,
+}
+
+#[derive(serde::Serialize)]
+pub struct ClassifyOutput {
+    pub track: &'static str,
+    pub confidence: f64,
+    pub subtopics: Vec<&'static str>,
+    pub evidence: Vec<String>,
+}
+
+impl From<crate::tagging::Classification> for ClassifyOutput {
+    fn from(c: crate::tagging::Classification) -> Self {
+        ClassifyOutput {
+            track: c.track.key(),
+            confidence: c.confidence,
+            subtopics: c.subtopics,
+            evidence: c.evidence,
+        }
+    }
+}
+
+/// JSON lines in, JSON lines out; a bad line gets an `{"error", "line"}` object and a failing exit.
+pub fn classify(input: impl BufRead, mut output: impl Write) -> anyhow::Result<()> {
+    let mut bad_lines = 0usize;
+    for (index, line) in input.lines().enumerate() {
+        let line = line.context("reading standard input")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<ClassifyInput>(&line) {
+            Ok(p) => serde_json::to_string(&ClassifyOutput::from(crate::tagging::classify(
+                &p.title,
+                &p.abstract_text,
+                &p.notes,
+            )))?,
+            Err(e) => {
+                bad_lines += 1;
+                serde_json::json!({"error": e.to_string(), "line": index + 1}).to_string()
+            }
+        };
+        writeln!(output, "{answer}").context("writing standard output")?;
+    }
+    output.flush()?;
+    if bad_lines > 0 {
+        anyhow::bail!("{bad_lines} input line(s) were not JSON objects with title and abstract");
+    }
+    Ok(())
+}

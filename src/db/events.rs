@@ -1,0 +1,225 @@
+//! Events (microconferences), their tracks and subtopics, and per-event roles.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::domain::{EventId, TrackId, UserId};
+use crate::schema::{event_members, events, subtopics, tracks};
+use crate::tagging::{SUBTOPICS, Track};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: EventId,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub time_zone: String,
+    pub cfp_opens_at: DateTime<Utc>,
+    pub cfp_closes_at: DateTime<Utc>,
+    pub blind_review: bool,
+    pub score_min: i16,
+    pub score_max: i16,
+}
+
+impl Event {
+    pub fn cfp_open_at(&self, now: DateTime<Utc>) -> bool {
+        self.cfp_opens_at <= now && now < self.cfp_closes_at
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent<'a> {
+    pub id: EventId,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub time_zone: &'a str,
+    pub cfp_opens_at: DateTime<Utc>,
+    pub cfp_closes_at: DateTime<Utc>,
+    pub blind_review: bool,
+    pub score_min: i16,
+    pub score_max: i16,
+    pub created_by: Option<UserId>,
+}
+
+/// The two tracks every event starts with, from the Rust microconference's CfP.
+pub fn default_tracks() -> [(Track, &'static str); 2] {
+    [
+        (
+            Track::RustForLinux,
+            "The Linux kernel: the Rust for Linux project, kernel abstractions, drivers, \
+             integration with kernel infrastructure, and its subprojects.",
+        ),
+        (
+            Track::Rust,
+            "Rust beyond the kernel: language and standard library, compilers and codegen, \
+             tooling, educational material, and Rust elsewhere in the Linux ecosystem.",
+        ),
+    ]
+}
+
+/// Inserts the event with the default tracks and subtopics.
+pub async fn insert_event(conn: &mut AsyncPgConnection, new: NewEvent<'_>) -> QueryResult<Event> {
+    let event = diesel::insert_into(events::table)
+        .values(&new)
+        .returning(Event::as_returning())
+        .get_result(conn)
+        .await?;
+    for (position, (track, description)) in default_tracks().into_iter().enumerate() {
+        let track_id = TrackId::new();
+        diesel::insert_into(tracks::table)
+            .values((
+                tracks::id.eq(track_id),
+                tracks::event_id.eq(event.id),
+                tracks::key.eq(track.key()),
+                tracks::name.eq(track.name()),
+                tracks::description.eq(description),
+                tracks::position.eq(position as i32),
+            ))
+            .execute(conn)
+            .await?;
+        let rows: Vec<_> = SUBTOPICS
+            .iter()
+            .filter(|s| s.track == track)
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    subtopics::id.eq(uuid::Uuid::now_v7()),
+                    subtopics::track_id.eq(track_id),
+                    subtopics::key.eq(s.key),
+                    subtopics::name.eq(s.name),
+                    subtopics::position.eq(i as i32),
+                )
+            })
+            .collect();
+        diesel::insert_into(subtopics::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(event)
+}
+
+pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<Event>> {
+    events::table
+        .filter(events::slug.eq(slug))
+        .select(Event::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn list_events(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Event>> {
+    events::table
+        .order(events::cfp_closes_at.desc())
+        .select(Event::as_select())
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackWithSubtopics {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub subtopics: Vec<(String, String)>,
+}
+
+/// Tracks in display order, each with its subtopics (two queries, not one per track).
+pub async fn tracks_of(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<TrackWithSubtopics>> {
+    let track_rows: Vec<(TrackId, String, String, String)> = tracks::table
+        .filter(tracks::event_id.eq(event_id))
+        .order((tracks::position.asc(), tracks::key.asc()))
+        .select((tracks::id, tracks::key, tracks::name, tracks::description))
+        .load(conn)
+        .await?;
+    let ids: Vec<TrackId> = track_rows.iter().map(|t| t.0).collect();
+    let subtopic_rows: Vec<(TrackId, String, String)> = subtopics::table
+        .filter(subtopics::track_id.eq_any(ids))
+        .order((subtopics::position.asc(), subtopics::key.asc()))
+        .select((subtopics::track_id, subtopics::key, subtopics::name))
+        .load(conn)
+        .await?;
+    Ok(track_rows
+        .into_iter()
+        .map(|(id, key, name, description)| TrackWithSubtopics {
+            key,
+            name,
+            description,
+            subtopics: subtopic_rows
+                .iter()
+                .filter(|s| s.0 == id)
+                .map(|s| (s.1.clone(), s.2.clone()))
+                .collect(),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventRoleKind {
+    Chair,
+    Reviewer,
+}
+
+impl EventRoleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventRoleKind::Chair => "chair",
+            EventRoleKind::Reviewer => "reviewer",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "chair" => Some(EventRoleKind::Chair),
+            "reviewer" => Some(EventRoleKind::Reviewer),
+            _ => None,
+        }
+    }
+}
+
+/// Adds the member or changes their role and track restriction.
+pub async fn upsert_member(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    user_id: UserId,
+    role: EventRoleKind,
+    track_keys: Option<Vec<String>>,
+) -> QueryResult<()> {
+    diesel::insert_into(event_members::table)
+        .values((
+            event_members::event_id.eq(event_id),
+            event_members::user_id.eq(user_id),
+            event_members::role.eq(role.as_str()),
+            event_members::tracks.eq(&track_keys),
+        ))
+        .on_conflict((event_members::event_id, event_members::user_id))
+        .do_update()
+        .set((
+            event_members::role.eq(role.as_str()),
+            event_members::tracks.eq(&track_keys),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn member_role(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    user_id: UserId,
+) -> QueryResult<Option<(EventRoleKind, Option<Vec<String>>)>> {
+    let row: Option<(String, Option<Vec<String>>)> = event_members::table
+        .filter(event_members::event_id.eq(event_id))
+        .filter(event_members::user_id.eq(user_id))
+        .select((event_members::role, event_members::tracks))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(role, tracks)| EventRoleKind::parse(&role).map(|r| (r, tracks))))
+}

@@ -1,0 +1,91 @@
+//! Email templates: `templates/email/<name>.{subject.txt,txt,html}` over a base layout each.
+
+use askama::Template;
+
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Defines the three askama views (subject, text, HTML) of one email's data struct.
+macro_rules! email_views {
+    ($data:ident, $subject:ident = $subject_path:literal, $text:ident = $text_path:literal, $html:ident = $html_path:literal) => {
+        #[derive(Template)]
+        #[template(path = $subject_path)]
+        #[allow(dead_code)] // a subject template need not use the data
+        struct $subject<'a> {
+            d: &'a $data,
+        }
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            d: &'a $data,
+        }
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            d: &'a $data,
+        }
+        impl $data {
+            pub fn render(&self) -> Result<RenderedEmail, askama::Error> {
+                Ok(RenderedEmail {
+                    // one line, whatever the template's trailing whitespace
+                    subject: $subject { d: self }
+                        .render()?
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    text: $text { d: self }.render()?,
+                    html: $html { d: self }.render()?,
+                })
+            }
+        }
+    };
+}
+
+pub struct PasswordReset {
+    pub name: String,
+    /// Contains `SECRET_PLACEHOLDER` where the token goes.
+    pub link: String,
+    pub valid_minutes: i64,
+    pub base_url: String,
+}
+
+email_views!(
+    PasswordReset,
+    PasswordResetSubject = "email/password_reset.subject.txt",
+    PasswordResetText = "email/password_reset.txt",
+    PasswordResetHtml = "email/password_reset.html"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_reset_renders_escaped_html_and_plain_text() {
+        let email = PasswordReset {
+            name: "Ada <script>".into(),
+            link: "http://x/password-reset/confirm?token=T".into(),
+            valid_minutes: 60,
+            base_url: "http://x".into(),
+        }
+        .render()
+        .expect("renders");
+        assert_eq!(email.subject, "Reset your mcfp password");
+        assert!(email.text.contains("Ada <script>"));
+        assert!(
+            email
+                .text
+                .contains("http://x/password-reset/confirm?token=T")
+        );
+        assert!(
+            email.html.contains("Ada &#60;script&#62;")
+                || email.html.contains("Ada &lt;script&gt;"),
+            "{}",
+            email.html
+        );
+        assert!(email.html.contains("60 minutes"));
+    }
+}

@@ -1,0 +1,230 @@
+//! One error type for the whole service, mapped to HTTP in one place:
+//! problem+json (RFC 9457) for the API, a friendly page for HTML routes (see `web::PageError`).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// Field name → messages; what a 422 carries.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, field: &str) -> Option<&[String]> {
+        self.0.get(field).map(Vec::as_slice)
+    }
+    /// Records the error of a parse into `field`, or returns the parsed value.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("the request has invalid fields")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        errors: FieldErrors,
+    },
+    #[error("the request body is larger than the limit of {limit_bytes} bytes")]
+    PayloadTooLarge { limit_bytes: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests; try again later")]
+    TooManyRequests,
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn forbidden() -> Self {
+        AppError::Forbidden("you are not allowed to do this".into())
+    }
+    pub fn conflict(field: &str, message: &str) -> Self {
+        AppError::Conflict {
+            message: message.to_owned(),
+            errors: FieldErrors::single(field, message),
+        }
+    }
+    pub fn internal(context: impl std::fmt::Display) -> Self {
+        AppError::Internal(anyhow::anyhow!("{context}"))
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation-error",
+            AppError::BadRequest(_) => "bad-request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid-credentials",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not-found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::PayloadTooLarge { .. } => "payload-too-large",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
+            AppError::TooManyRequests => "too-many-requests",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal-error",
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "Some fields are invalid",
+            AppError::BadRequest(_) => "Bad request",
+            AppError::Unauthorized => "Sign-in required",
+            AppError::InvalidCredentials => "Wrong email or password",
+            AppError::Forbidden(_) => "Not allowed",
+            AppError::NotFound => "Not found",
+            AppError::Conflict { .. } => "Conflict",
+            AppError::PayloadTooLarge { .. } => "Request too large",
+            AppError::UnsupportedMediaType(_) => "Unsupported media type",
+            AppError::TooManyRequests => "Too many requests",
+            AppError::Unavailable(_) => "Service unavailable",
+            AppError::Internal(_) => "Something went wrong on our side",
+        }
+    }
+
+    /// What the client may read: internal causes stay in the log.
+    pub fn public_detail(&self) -> String {
+        match self {
+            AppError::Internal(_) => "the error was logged; please try again later".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(errors) => Some(errors),
+            AppError::Conflict { errors, .. } if !errors.is_empty() => Some(errors),
+            _ => None,
+        }
+    }
+
+    pub fn log(&self) {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(error.cause_chain = ?cause, "internal error");
+        } else if let AppError::Unavailable(what) = self {
+            tracing::warn!(error.detail = %what, "service unavailable");
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a FieldErrors>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log();
+        let status = self.status_code();
+        let problem = Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.public_detail(),
+            errors: self.field_errors(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if matches!(self, AppError::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(problem)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        AppError::Unavailable(format!("database connection unavailable: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::internal(format!("blocking task failed: {e}"))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

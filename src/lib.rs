@@ -1,0 +1,88 @@
+//! mcfp: the microconference call-for-proposals service.
+
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod email;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod rate_limit;
+pub mod schema;
+pub mod startup;
+pub mod tagging;
+pub mod telemetry;
+pub mod web;
+
+use actix_web::{HttpRequest, web as aw};
+
+/// Every route of the service, in one table.
+pub fn routes(cfg: &mut aw::ServiceConfig) {
+    use crate::api::{auth, events, openapi};
+    use crate::web::pages;
+
+    cfg.route("/healthz", aw::get().to(health::healthz))
+        .route("/readyz", aw::get().to(health::readyz))
+        .route("/metrics", aw::get().to(health::metrics))
+        .route("/static/style.css", aw::get().to(pages::stylesheet))
+        .route("/static/app.js", aw::get().to(pages::script))
+        .service(
+            aw::scope("/api/v1")
+                .route("/openapi.json", aw::get().to(openapi::openapi_json))
+                .route("/auth/register", aw::post().to(auth::register))
+                .route("/auth/login", aw::post().to(auth::login))
+                .route("/auth/logout", aw::post().to(auth::logout))
+                .route("/auth/password-reset", aw::post().to(auth::password_reset))
+                .route(
+                    "/auth/password-reset/confirm",
+                    aw::post().to(auth::password_reset_confirm),
+                )
+                .route("/me", aw::get().to(auth::me))
+                .route("/me/tokens", aw::get().to(auth::list_tokens))
+                .route("/me/tokens", aw::post().to(auth::create_token))
+                .route("/me/tokens/{id}", aw::delete().to(auth::revoke_token))
+                .route("/events", aw::post().to(events::create_event))
+                .route("/events/{slug}", aw::get().to(events::get_event))
+                .route("/events/{slug}/members", aw::put().to(events::put_member))
+                .default_service(aw::to(api_not_found)),
+        )
+        .route("/", aw::get().to(pages::index))
+        .route("/events/{slug}", aw::get().to(pages::event))
+        .route("/register", aw::get().to(pages::register_form))
+        .route("/register", aw::post().to(pages::register))
+        .route("/login", aw::get().to(pages::login_form))
+        .route("/login", aw::post().to(pages::login))
+        .route("/logout", aw::post().to(pages::logout))
+        .route("/password-reset", aw::get().to(pages::password_reset_form))
+        .route("/password-reset", aw::post().to(pages::password_reset))
+        .route(
+            "/password-reset/confirm",
+            aw::get().to(pages::password_reset_confirm_form),
+        )
+        .route(
+            "/password-reset/confirm",
+            aw::post().to(pages::password_reset_confirm),
+        )
+        .route("/account", aw::get().to(pages::account))
+        .route("/account/tokens", aw::post().to(pages::create_token))
+        .route(
+            "/account/tokens/{id}/revoke",
+            aw::post().to(pages::revoke_token),
+        )
+        .default_service(aw::to(page_not_found));
+}
+
+async fn api_not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, error::AppError> {
+    tracing::debug!(path = %req.path(), "no such API route");
+    Err(error::AppError::NotFound)
+}
+
+async fn page_not_found() -> web::PageResult {
+    Err(web::PageError::App(error::AppError::NotFound))
+}

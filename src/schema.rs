@@ -1,0 +1,141 @@
+// Hand-written to match migrations/ (diesel print-schema gives the same); keep in step.
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        email_normalized -> Text,
+        name -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Uuid,
+        dedupe_key -> Text,
+        kind -> Text,
+        event_id -> Nullable<Uuid>,
+        proposal_id -> Nullable<Uuid>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        secret_sealed -> Nullable<Bytea>,
+        state -> Text,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        time_zone -> Text,
+        cfp_opens_at -> Timestamptz,
+        cfp_closes_at -> Timestamptz,
+        blind_review -> Bool,
+        score_min -> Int2,
+        score_max -> Int2,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tracks (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        key -> Text,
+        name -> Text,
+        description -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    subtopics (id) {
+        id -> Uuid,
+        track_id -> Uuid,
+        key -> Text,
+        name -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    event_members (event_id, user_id) {
+        event_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        tracks -> Nullable<Array<Text>>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(tracks -> events (event_id));
+diesel::joinable!(subtopics -> tracks (track_id));
+diesel::joinable!(event_members -> events (event_id));
+diesel::joinable!(event_members -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    api_tokens,
+    password_resets,
+    outbox,
+    events,
+    tracks,
+    subtopics,
+    event_members,
+);

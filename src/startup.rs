@@ -1,0 +1,174 @@
+//! Building the application: database, state, routes, server and outbox worker.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use tokio::sync::watch;
+use tracing_actix_web::TracingLogger;
+use url::Url;
+
+use crate::config::Settings;
+use crate::db::{self, DbPool, private_pg::PrivatePostgres};
+use crate::email::{Mailer, OutboxWorker};
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+use crate::{api, web as pages};
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    /// Where links in emails point: MCFP_BASE_URL, or the bound address.
+    pub base_url: Url,
+    pub metrics: Metrics,
+    pub rate_limiter: RateLimiter,
+    pub worker: OutboxWorker,
+}
+
+/// Makes sure a database is there: the configured server, or a private one started from the
+/// local PostgreSQL binaries when DATABASE_URL is unset and nothing answers on 127.0.0.1:5432.
+/// Then creates the database if needed and applies migrations. Keep the returned server alive.
+pub async fn prepare_database(settings: &mut Settings) -> anyhow::Result<Option<PrivatePostgres>> {
+    let mut private = None;
+    if !settings.database_url_is_explicit
+        && !db::private_pg::port_answers("127.0.0.1:5432", std::time::Duration::from_secs(1))
+    {
+        let base = std::env::temp_dir().join("mcfp-private-pg");
+        let server = tokio::task::spawn_blocking(move || PrivatePostgres::start(&base))
+            .await
+            .map_err(|e| anyhow::anyhow!("starting PostgreSQL: {e}"))??;
+        let url = server.url("mcfp");
+        tracing::warn!(
+            port = server.port(),
+            data_dir = %server.data_dir().display(),
+            "nothing answers on 127.0.0.1:5432 and DATABASE_URL is unset: started a private, throwaway PostgreSQL"
+        );
+        eprintln!(
+            "mcfp: started a private PostgreSQL for this run at {url} (set DATABASE_URL to use your own)"
+        );
+        settings.database_url = crate::config::Secret::new(url);
+        private = Some(server);
+    }
+    let url = settings.database_url.expose().to_owned();
+    if db::ensure_database_exists(&url).await? {
+        tracing::info!(database = %db::redact(&url), "created the database");
+    }
+    let applied = db::run_migrations(&url).await?;
+    tracing::info!(
+        migrations.applied = applied,
+        "database schema is up to date"
+    );
+    Ok(private)
+}
+
+pub struct BuildOptions {
+    /// Run the outbox worker inside the server process (tests drive it by hand instead).
+    pub run_worker: bool,
+    /// Graceful shutdown on SIGTERM/SIGINT.
+    pub handle_signals: bool,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    run_worker: bool,
+}
+
+impl Application {
+    pub async fn build(
+        settings: Settings,
+        pool: DbPool,
+        options: BuildOptions,
+    ) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.listen).map_err(|e| {
+            anyhow::anyhow!("MCFP_LISTEN: cannot listen on {}: {e}", settings.listen)
+        })?;
+        let address = listener.local_addr()?;
+        let base_url = match &settings.base_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{address}/"))?,
+        };
+        if settings.secret_key_generated {
+            tracing::warn!(
+                "MCFP_SECRET_KEY is unset: generated a random key for this run; sessions end when the process stops"
+            );
+        }
+        let mailer = Mailer::from_settings(&settings.mail)?;
+        let worker = OutboxWorker::new(
+            pool.clone(),
+            mailer,
+            settings.secret_key.clone(),
+            settings.mail_from.clone(),
+            base_url.host_str().unwrap_or("mcfp.localhost").to_owned(),
+        );
+        let state = web::Data::new(AppState {
+            pool,
+            rate_limiter: RateLimiter::new(settings.auth_rate_per_minute),
+            settings,
+            base_url,
+            metrics: Metrics::default(),
+            worker,
+        });
+
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .configure(api::configure_extractors)
+                .wrap(from_fn(pages::pending_cookies_middleware))
+                .wrap(from_fn(crate::metrics::middleware))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                        )),
+                )
+                .wrap(TracingLogger::default())
+                .configure(crate::routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if !options.handle_signals {
+            server = server.disable_signals();
+        }
+        Ok(Application {
+            port: address.port(),
+            server: server.run(),
+            state,
+            run_worker: options.run_worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server stops (SIGTERM lets in-flight requests finish), then stops the worker.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let (stop_worker, stop_signal) = watch::channel(false);
+        let worker = self
+            .run_worker
+            .then(|| tokio::spawn(self.state.worker.clone().run(stop_signal)));
+        let served = self.server.await;
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served.map_err(Into::into)
+    }
+}

@@ -1,0 +1,282 @@
+//! The HTML side: page context (user, CSRF token, flash), CSRF-checked forms, page errors.
+
+mod csrf;
+pub mod markdown;
+pub mod pages;
+
+pub use csrf::{CSRF_FIELD, CsrfForm};
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Cookies a handler or extractor wants on the response (CSRF nonce, flash).
+#[derive(Default)]
+struct PendingCookies(Vec<Cookie<'static>>);
+
+pub fn add_cookie(req: &HttpRequest, cookie: Cookie<'static>) {
+    let mut extensions = req.extensions_mut();
+    match extensions.get_mut::<PendingCookies>() {
+        Some(pending) => pending.0.push(cookie),
+        None => {
+            extensions.insert(PendingCookies(vec![cookie]));
+        }
+    }
+}
+
+pub async fn pending_cookies_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // No clone of the request may live across `next.call`: routing needs it unshared.
+    let mut response = next.call(req).await?;
+    let pending = response
+        .request()
+        .extensions_mut()
+        .remove::<PendingCookies>();
+    if let Some(PendingCookies(cookies)) = pending {
+        for cookie in cookies {
+            if let Err(e) = response.response_mut().add_cookie(&cookie) {
+                tracing::warn!(error = %e, "could not set a cookie");
+            }
+        }
+    }
+    Ok(response)
+}
+
+const FLASH_COOKIE: &str = "mcfp_flash";
+
+/// A one-time message shown on the next page after an action.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+pub fn set_flash(req: &HttpRequest, kind: &str, message: &str) {
+    let flash = Flash {
+        kind: kind.to_owned(),
+        message: message.to_owned(),
+    };
+    let Ok(json) = serde_json::to_vec(&flash) else {
+        return;
+    };
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.https());
+    add_cookie(
+        req,
+        Cookie::build(FLASH_COOKIE, URL_SAFE_NO_PAD.encode(json))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(https)
+            .finish(),
+    );
+}
+
+fn take_flash(req: &HttpRequest) -> Option<Flash> {
+    let cookie = req.cookie(FLASH_COOKIE)?;
+    let mut removal = Cookie::build(FLASH_COOKIE, "").path("/").finish();
+    removal.make_removal();
+    add_cookie(req, removal);
+    let bytes = URL_SAFE_NO_PAD.decode(cookie.value()).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// What every page's layout needs.
+pub struct PageContext {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+}
+
+impl PageContext {
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+}
+
+impl FromRequest for PageContext {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let user = MaybeUser::from_request(&req, payload);
+        Box::pin(async move {
+            // Pages ignore a bad bearer header (browsers do not send one) rather than failing.
+            let user = match user.await {
+                Ok(MaybeUser(user)) => user,
+                Err(AppError::Unauthorized) => None,
+                Err(other) => return Err(PageError::App(other)),
+            };
+            let state = state_of(&req)?;
+            Ok(PageContext {
+                user,
+                csrf_token: csrf::token_for(&req, &state.settings),
+                flash: take_flash(&req),
+            })
+        })
+    }
+}
+
+pub fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, PageError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| PageError::App(AppError::internal("AppState missing")))
+}
+
+/// A page that needs a signed-in user: signed-out visitors are sent to the login page.
+pub struct SignedIn(pub CurrentUser);
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let user = MaybeUser::from_request(&req, payload);
+        Box::pin(async move {
+            match user.await {
+                Ok(MaybeUser(Some(user))) => Ok(SignedIn(user)),
+                Ok(MaybeUser(None)) | Err(AppError::Unauthorized) => {
+                    Err(PageError::LoginRequired {
+                        next: req
+                            .uri()
+                            .path_and_query()
+                            .map(|p| p.as_str().to_owned())
+                            .unwrap_or_else(|| "/".into()),
+                    })
+                }
+                Err(other) => Err(PageError::App(other)),
+            }
+        })
+    }
+}
+
+/// Errors on HTML routes: a friendly page, or a redirect to the login page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("sign-in required")]
+    LoginRequired { next: String },
+}
+
+impl From<diesel::result::Error> for PageError {
+    fn from(e: diesel::result::Error) -> Self {
+        PageError::App(e.into())
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for PageError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        PageError::App(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    detail: &'a str,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::App(e) => e.status_code(),
+            PageError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::LoginRequired { next } => {
+                let location = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                HttpResponse::SeeOther()
+                    .insert_header(("Location", location))
+                    .finish()
+            }
+            PageError::App(e) => {
+                e.log();
+                let status = e.status_code();
+                let detail = e.public_detail();
+                let page = ErrorPage {
+                    status: status.as_u16(),
+                    title: e.title(),
+                    detail: &detail,
+                };
+                match page.render() {
+                    Ok(body) => HttpResponse::build(status)
+                        .content_type("text/html; charset=utf-8")
+                        .body(body),
+                    Err(_) => HttpResponse::build(status)
+                        .content_type("text/plain; charset=utf-8")
+                        .body(detail),
+                }
+            }
+        }
+    }
+}
+
+pub type PageResult = Result<HttpResponse, PageError>;
+
+/// Renders a template as an HTML response with the given status.
+pub fn render(status: StatusCode, template: &impl Template) -> PageResult {
+    let body = template
+        .render()
+        .map_err(|e| PageError::App(AppError::internal(format!("rendering a page: {e}"))))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+/// Only same-site paths may follow a login (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_never_off_site() {
+        assert_eq!(safe_next(Some("/account")), "/account");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

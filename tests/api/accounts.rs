@@ -1,0 +1,329 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn register_returns_the_account_and_me_describes_the_caller() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "Ada@Example.org", "name": "Ada Lovelace", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["email"], "Ada@Example.org");
+    assert_eq!(body["name"], "Ada Lovelace");
+    assert!(body["id"].as_str().is_some_and(|id| id.len() == 36));
+    assert!(body.get("password_hash").is_none());
+
+    // login is case-insensitive on the email
+    let token = app.login("ada@EXAMPLE.org").await;
+    let me: Value = app
+        .get_with_token("/api/v1/me", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["id"], body["id"]);
+    assert_eq!(me["email"], "Ada@Example.org");
+    assert_eq!(me["is_admin"], false);
+    assert_eq!(me["roles"], json!([]));
+}
+
+#[tokio::test]
+async fn the_password_is_stored_as_an_argon2id_hash() {
+    let app = TestApp::spawn().await;
+    app.register("hash@example.org", "Hash").await;
+    let mut conn = app.state.pool.get().await.expect("conn");
+    let user = mcfp::db::users::find_by_email(&mut conn, "hash@example.org")
+        .await
+        .expect("q")
+        .expect("user");
+    assert!(
+        user.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
+    assert!(!user.password_hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn a_duplicate_email_in_any_case_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    app.register("dup@example.org", "First").await;
+    for email in ["dup@example.org", "DUP@Example.ORG"] {
+        let response = app
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({"email": email, "name": "Second", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 409, "{email}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["status"], 409);
+        assert!(
+            body["errors"]["email"][0]
+                .as_str()
+                .is_some_and(|m| m.contains("already exists"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn weak_passwords_and_bad_fields_are_422_naming_each_field() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            json!({"email": "a@example.org", "name": "A", "password": "short1"}),
+            "password",
+            "at least 10",
+        ),
+        (
+            json!({"email": "a@example.org", "name": "A", "password": "alllowercaseletters"}),
+            "password",
+            "two kinds",
+        ),
+        (
+            json!({"email": "a@example.org", "name": "A", "password": "12345678901234"}),
+            "password",
+            "two kinds",
+        ),
+        (
+            json!({"email": "not-an-email", "name": "A", "password": PASSWORD}),
+            "email",
+            "valid email",
+        ),
+        (
+            json!({"email": "a@example.org", "name": "  ", "password": PASSWORD}),
+            "name",
+            "empty",
+        ),
+        (
+            json!({"email": "a@example.org", "name": "A\u{0007}", "password": PASSWORD}),
+            "name",
+            "control",
+        ),
+    ];
+    for (body, field, words) in cases {
+        let response = app.post_json("/api/v1/auth/register", &body).await;
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.expect("json");
+        let message = problem["errors"][field][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains(words), "{field}: {message}");
+    }
+    // all problems at once
+    let response = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "x", "name": "", "password": "x"}),
+        )
+        .await;
+    let problem: Value = response.json().await.expect("json");
+    for field in ["email", "name", "password"] {
+        assert!(problem["errors"][field].is_array(), "{field} in {problem}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let app = TestApp::spawn().await;
+    app.register("known@example.org", "Known").await;
+    let mut bodies = Vec::new();
+    for (email, password) in [
+        ("known@example.org", "wrong password 1"),
+        ("nobody@example.org", PASSWORD),
+    ] {
+        let response = app
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.expect("json");
+        bodies.push(body);
+    }
+    assert_eq!(bodies[0], bodies[1], "no account enumeration through login");
+    assert_eq!(bodies[0]["detail"], "email or password is wrong");
+}
+
+#[tokio::test]
+async fn login_sets_an_httponly_samesite_session_cookie_that_works() {
+    let app = TestApp::spawn().await;
+    app.register("cookie@example.org", "Cookie").await;
+    let response = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "cookie@example.org", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(set_cookie.starts_with("mcfp_session="), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly"));
+    assert!(set_cookie.contains("SameSite=Lax"));
+    assert!(!set_cookie.contains("Secure"), "plain http in tests");
+    let body: Value = response.json().await.expect("json");
+    assert!(
+        body["token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("mcfps_"))
+    );
+    assert!(body["expires_at"].as_str().is_some());
+    // the client's cookie jar now authenticates it
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test]
+async fn sessions_and_tokens_are_stored_hashed() {
+    let app = TestApp::spawn().await;
+    app.register("hashed@example.org", "Hashed").await;
+    let token = app.login("hashed@example.org").await;
+    let mut conn = app.state.pool.get().await.expect("conn");
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let stored: Vec<Vec<u8>> = mcfp::schema::sessions::table
+        .select(mcfp::schema::sessions::token_hash)
+        .load(&mut conn)
+        .await
+        .expect("sessions");
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token.as_bytes());
+    assert_eq!(stored[0], mcfp::crypto::hash_token(&token));
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session_used() {
+    let app = TestApp::spawn().await;
+    app.register("out@example.org", "Out").await;
+    let first = app.login("out@example.org").await;
+    let second = app.login("out@example.org").await;
+    let response = app
+        .new_client()
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.get_with_token("/api/v1/me", &first).await.status(), 401);
+    assert_eq!(
+        app.get_with_token("/api/v1/me", &second).await.status(),
+        200,
+        "other sessions live on"
+    );
+    // logging out again with the dead token is a 401
+    let again = app
+        .new_client()
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(again.status(), 401);
+}
+
+#[tokio::test]
+async fn expired_sessions_are_refused() {
+    let app = TestApp::spawn().await;
+    app.register("exp@example.org", "Exp").await;
+    let token = app.login("exp@example.org").await;
+    let mut conn = app.state.pool.get().await.expect("conn");
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    diesel::update(mcfp::schema::sessions::table)
+        .set(
+            mcfp::schema::sessions::expires_at
+                .eq(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .execute(&mut conn)
+        .await
+        .expect("expire");
+    let response = app.get_with_token("/api/v1/me", &token).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+}
+
+#[tokio::test]
+async fn unauthenticated_and_garbage_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let anonymous = app
+        .new_client()
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        anonymous.headers()["content-type"],
+        "application/problem+json"
+    );
+    for token in ["nonsense", "mcfps_forged", "mcfpt_forged"] {
+        assert_eq!(
+            app.get_with_token("/api/v1/me", token).await.status(),
+            401,
+            "{token}"
+        );
+    }
+    let wrong_scheme = app
+        .new_client()
+        .get(app.url("/api/v1/me"))
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(wrong_scheme.status(), 401);
+}
+
+#[tokio::test]
+async fn a_tampered_session_cookie_is_ignored() {
+    let app = TestApp::spawn().await;
+    app.register("tamper@example.org", "Tamper").await;
+    let token = app.login("tamper@example.org").await;
+    // the raw token with a made-up signature: not ours, so anonymous
+    let response = app
+        .new_client()
+        .get(app.url("/api/v1/me"))
+        .header("Cookie", format!("mcfp_session={token}.forgedsignature"))
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_client() {
+    let app = TestApp::spawn_with(crate::helpers::SpawnOptions {
+        auth_rate_per_minute: 3,
+        ..Default::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = app
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"email": "x@example.org", "password": "whatever it is"}),
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+}

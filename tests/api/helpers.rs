@@ -1,0 +1,495 @@
+//! The integration-test harness: every test gets the real application on a random port, its own
+//! fresh database (cloned from a migrated template, dropped afterwards) and a real SMTP server on
+//! loopback whose received messages the test reads.
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use actix_web::web;
+use base64::Engine;
+use diesel::QueryableByName;
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use mcfp::config::{Secret, Settings};
+use mcfp::db::private_pg::{PrivatePostgres, port_answers};
+use mcfp::email::DeliveryReport;
+use mcfp::startup::{AppState, Application, BuildOptions};
+use serde_json::Value;
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// The server the tests use: DATABASE_URL's, else 127.0.0.1:5432, else a private one.
+fn server_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    static PRIVATE: OnceLock<Mutex<Option<PrivatePostgres>>> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            return mcfp::db::with_database(&url, "postgres").expect("DATABASE_URL is a URL");
+        }
+        if port_answers("127.0.0.1:5432", Duration::from_secs(1)) {
+            return "postgres://postgres@127.0.0.1:5432/postgres".to_owned();
+        }
+        eprintln!("tests: nothing answers on 127.0.0.1:5432; starting a private PostgreSQL");
+        let server = PrivatePostgres::start(&std::env::temp_dir().join("mcfp-test-pg"))
+            .unwrap_or_else(|e| panic!("no PostgreSQL for the tests: {e}"));
+        let url = server.url("postgres");
+        PRIVATE.get_or_init(|| Mutex::new(Some(server)));
+        url
+    })
+}
+
+#[derive(QueryableByName)]
+#[allow(dead_code)] // only its presence is checked
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+async fn admin_connection() -> AsyncPgConnection {
+    AsyncPgConnection::establish(server_url())
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {}: {e}", server_url()))
+}
+
+/// The migrated template database, named after a hash of the migrations so a schema change
+/// builds a new one. Built once, under an advisory lock so parallel test processes agree.
+async fn template_database() -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("mcfp_template_{}", migrations_fingerprint());
+            let mut conn = admin_connection().await;
+            diesel::sql_query("SELECT pg_advisory_lock(72616)")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            let exists: Vec<Name> = diesel::sql_query(
+                "SELECT datname::text AS name FROM pg_database WHERE datname = $1",
+            )
+            .bind::<Text, _>(&name)
+            .load(&mut conn)
+            .await
+            .expect("pg_database");
+            if exists.is_empty() {
+                let building = format!("{name}_building");
+                diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+                ))
+                .execute(&mut conn)
+                .await
+                .expect("drop stale template");
+                diesel::sql_query(format!("CREATE DATABASE \"{building}\""))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create template");
+                let url = mcfp::db::with_database(server_url(), &building).expect("url");
+                mcfp::db::run_migrations(&url)
+                    .await
+                    .expect("migrating the template");
+                diesel::sql_query(format!(
+                    "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+                ))
+                .execute(&mut conn)
+                .await
+                .expect("rename template");
+            }
+            diesel::sql_query("SELECT pg_advisory_unlock(72616)")
+                .execute(&mut conn)
+                .await
+                .expect("unlock");
+            name
+        })
+        .await
+}
+
+fn migrations_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).expect("migration file"));
+    }
+    hex::encode(&hasher.finalize()[..6])
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("migrations dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path))
+        } else {
+            out.push(path)
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- SMTP
+
+#[derive(Debug, Clone)]
+pub struct ReceivedEmail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub raw: String,
+}
+
+impl ReceivedEmail {
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.raw.split("\r\n\r\n").next()?;
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+
+    pub fn subject(&self) -> String {
+        self.header("Subject").unwrap_or_default()
+    }
+
+    /// The decoded body of the first part with this content type.
+    pub fn part(&self, content_type: &str) -> Option<String> {
+        let start = self.raw.find(&format!("Content-Type: {content_type}"))?;
+        let part = &self.raw[start..];
+        let (head, body) = part.split_once("\r\n\r\n")?;
+        let body = body.split("\r\n--").next().unwrap_or(body);
+        let encoding = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Transfer-Encoding: "))
+            .unwrap_or("7bit")
+            .trim()
+            .to_ascii_lowercase();
+        Some(match encoding.as_str() {
+            "quoted-printable" => decode_quoted_printable(body),
+            "base64" => {
+                let compact: String = body.split_whitespace().collect();
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(compact)
+                        .expect("base64 body"),
+                )
+                .expect("utf-8 body")
+            }
+            _ => body.to_owned(),
+        })
+    }
+
+    pub fn text(&self) -> String {
+        self.part("text/plain").expect("a text/plain part")
+    }
+
+    pub fn html(&self) -> String {
+        self.part("text/html").expect("a text/html part")
+    }
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok())
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Clone, Default)]
+pub struct MailSink {
+    pub received: Arc<Mutex<Vec<ReceivedEmail>>>,
+    /// When set, the server answers RCPT with this code (e.g. 451 transient, 554 permanent).
+    pub reject_with: Arc<Mutex<Option<u16>>>,
+    current: Arc<Mutex<Option<ReceivedEmail>>>,
+}
+
+impl Handler for MailSink {
+    // Refusals happen at RCPT: mailin stays in its DATA state after an error at data_end, so
+    // the client's QUIT would be read as message text and the session would hang.
+    fn rcpt(&mut self, _to: &str) -> Response {
+        match *self.reject_with.lock().expect("lock") {
+            Some(code) => Response::custom(code, "rejected by the test".to_owned()),
+            None => response::OK,
+        }
+    }
+
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        *self.current.lock().expect("lock") = Some(ReceivedEmail {
+            from: from.to_owned(),
+            to: to.to_vec(),
+            raw: String::new(),
+        });
+        response::START_DATA
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Some(mail) = self.current.lock().expect("lock").as_mut() {
+            mail.raw.push_str(&String::from_utf8_lossy(buf));
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let mail = self.current.lock().expect("lock").take();
+        if let Some(mail) = mail {
+            self.received.lock().expect("lock").push(mail);
+        }
+        response::OK
+    }
+}
+
+impl MailSink {
+    /// Starts an SMTP server on 127.0.0.1:0 on a detached thread (mailin has no shutdown).
+    pub fn start() -> (MailSink, u16) {
+        let sink = MailSink::default();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
+        let port = listener.local_addr().expect("addr").port();
+        let mut server = Server::new(sink.clone());
+        server
+            .with_name("smtp.test")
+            .with_ssl(SslConfig::None)
+            .expect("no TLS")
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        (sink, port)
+    }
+
+    pub fn emails(&self) -> Vec<ReceivedEmail> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    pub fn reject(&self, code: Option<u16>) {
+        *self.reject_with.lock().expect("lock") = code;
+    }
+}
+
+// ---------------------------------------------------------------- the app
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: web::Data<AppState>,
+    pub mail: MailSink,
+    pub database: String,
+}
+
+pub const PASSWORD: &str = "correct horse 42";
+
+pub struct SpawnOptions {
+    pub auth_rate_per_minute: u32,
+    pub base_url: Option<String>,
+}
+
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        SpawnOptions {
+            auth_rate_per_minute: 100_000,
+            base_url: None,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(SpawnOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: SpawnOptions) -> TestApp {
+        if std::env::var_os("MCFP_TEST_LOG").is_some() {
+            mcfp::telemetry::init();
+        }
+        let template = template_database().await;
+        let database = format!("mcfp_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin_connection().await;
+        diesel::sql_query(format!(
+            "CREATE DATABASE \"{database}\" TEMPLATE \"{template}\""
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+        let database_url = mcfp::db::with_database(server_url(), &database).expect("url");
+
+        let (mail, smtp_port) = MailSink::start();
+        let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
+        let rate = options.auth_rate_per_minute.to_string();
+        let base_url = options.base_url.clone();
+        let mut settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(database_url.clone()),
+            "MCFP_LISTEN" => Some("127.0.0.1:0".to_owned()),
+            "MCFP_SMTP_URL" => Some(smtp_url.clone()),
+            "MCFP_MAIL_FROM" => Some("Rust MC CfP <cfp@mcfp.test>".to_owned()),
+            "MCFP_SECRET_KEY" => Some("test-secret-key-0123456789-abcdefghijklmnop".to_owned()),
+            "MCFP_AUTH_RATE_PER_MINUTE" => Some(rate.clone()),
+            "MCFP_BASE_URL" => base_url.clone(),
+            _ => None,
+        })
+        .expect("test settings");
+        settings.database_url = Secret::new(database_url.clone());
+        let pool = mcfp::db::build_pool(&database_url, 8).expect("pool");
+        let app = Application::build(
+            settings,
+            pool,
+            BuildOptions {
+                run_worker: false,
+                handle_signals: false,
+            },
+        )
+        .await
+        .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: client(),
+            state,
+            mail,
+            database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A second browser: its own cookie jar.
+    pub fn new_client(&self) -> reqwest::Client {
+        client()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {
+        self.new_client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers through the API and returns the new user's id.
+    pub async fn register(&self, email: &str, name: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/v1/auth/register",
+                &serde_json::json!({"email": email, "name": name, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {email}");
+        let body: Value = response.json().await.expect("json");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Logs in through the API (on a fresh client, so cookies stay separate) and returns the bearer token.
+    pub async fn login(&self, email: &str) -> String {
+        let response = self
+            .new_client()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 200, "login {email}");
+        let body: Value = response.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn make_admin(&self, email: &str) {
+        let mut conn = self.state.pool.get().await.expect("conn");
+        let user = mcfp::db::users::find_by_email(&mut conn, &email.to_lowercase())
+            .await
+            .expect("query")
+            .expect("user exists");
+        mcfp::db::users::set_admin(&mut conn, user.id, true)
+            .await
+            .expect("set admin");
+    }
+
+    /// Runs the outbox worker once, as `mcfp worker` would, against the test's SMTP server.
+    pub async fn deliver_emails(&self) -> DeliveryReport {
+        self.deliver_emails_at(chrono::Utc::now()).await
+    }
+
+    pub async fn deliver_emails_at(&self, now: chrono::DateTime<chrono::Utc>) -> DeliveryReport {
+        self.state
+            .worker
+            .deliver_due(now)
+            .await
+            .expect("delivery round")
+    }
+
+    /// Fetches a page with this client and returns (status, body).
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client.get(self.url(path)).send().await.expect("page");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+/// The value of the hidden CSRF field in a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a CSRF field in the page") + marker.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let database = self.database.clone();
+        // Drop runs inside the test's runtime, which cannot block: clean up on a thread of our own.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            // The server's tasks live on the test's runtime and end with it; FORCE closes its connections.
+            runtime.block_on(async move {
+                let mut conn = admin_connection().await;
+                if let Err(e) = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+                ))
+                .execute(&mut conn)
+                .await
+                {
+                    eprintln!("could not drop {database}: {e}");
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}

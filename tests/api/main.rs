@@ -1,0 +1,11 @@
+//! One integration-test binary: the real app, a fresh database per test, a real SMTP server.
+
+mod accounts;
+mod cli;
+mod email;
+mod errors;
+mod helpers;
+mod operations;
+mod pages;
+mod roles;
+mod tokens;

@@ -1,0 +1,411 @@
+//! The HTML pages, driven like a browser without JavaScript would: GET the form, POST it back.
+
+use crate::helpers::{PASSWORD, TestApp, csrf_token};
+
+async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .expect("post form")
+}
+
+#[tokio::test]
+async fn register_through_the_form_signs_in_and_greets() {
+    let app = TestApp::spawn().await;
+    let browser = app.new_client();
+    let (status, html) = app.page(&browser, "/register").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_token(&html);
+    let response = post_form(
+        &app,
+        &browser,
+        "/register",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Grace Hopper"),
+            ("email", "grace@example.org"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/");
+    let (_, home) = app.page(&browser, "/").await;
+    assert!(home.contains("Welcome, Grace Hopper!"), "flash shown");
+    assert!(home.contains("Sign out"));
+    let (_, again) = app.page(&browser, "/").await;
+    assert!(
+        !again.contains("Welcome, Grace Hopper!"),
+        "flash shown once"
+    );
+}
+
+#[tokio::test]
+async fn form_errors_are_inline_and_keep_the_typed_input() {
+    let app = TestApp::spawn().await;
+    let browser = app.new_client();
+    let (_, html) = app.page(&browser, "/register").await;
+    let csrf = csrf_token(&html);
+    let response = post_form(
+        &app,
+        &browser,
+        "/register",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Grace <b>Hopper</b>"),
+            ("email", "grace@"),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("value=\"grace@\""), "email kept");
+    assert!(
+        html.contains("Grace &#60;b&#62;Hopper&#60;/b&#62;")
+            || html.contains("Grace &lt;b&gt;Hopper&lt;/b&gt;"),
+        "name kept, escaped"
+    );
+    assert!(html.contains("is not a valid email address"));
+    assert!(html.contains("must be at least 10 characters"));
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(
+        !html.contains("value=\"short\""),
+        "passwords are never echoed"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused() {
+    let app = TestApp::spawn().await;
+    app.register("csrf@example.org", "Csrf").await;
+    let browser = app.new_client();
+    let (_, html) = app.page(&browser, "/login").await;
+    let good = csrf_token(&html);
+    let fields = |token: &str| {
+        vec![
+            ("csrf_token".to_owned(), token.to_owned()),
+            ("email".into(), "csrf@example.org".into()),
+            ("password".into(), PASSWORD.into()),
+        ]
+    };
+    // no token at all
+    let response = browser
+        .post(app.url("/login"))
+        .form(&[("email", "csrf@example.org"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("this form has expired")
+    );
+    // a forged token
+    let response = browser
+        .post(app.url("/login"))
+        .form(&fields("forged"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    // a valid token from another browser (another cookie) does not transfer
+    let other = app.new_client();
+    let response = other
+        .post(app.url("/login"))
+        .form(&fields(&good))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    // the right one works
+    let response = browser
+        .post(app.url("/login"))
+        .form(&fields(&good))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn csrf_and_session_cookies_are_httponly_and_samesite() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .new_client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("page");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mcfp_csrf="))
+        .expect("csrf cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn login_logout_and_the_next_parameter() {
+    let app = TestApp::spawn().await;
+    app.register("nav@example.org", "Nav").await;
+    let browser = app.new_client();
+    // a signed-out visit to the account page goes to login and comes back
+    let response = browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .expect("account");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login?next=%2Faccount");
+    let (_, html) = app.page(&browser, "/login?next=/account").await;
+    let csrf = csrf_token(&html);
+    // wrong password: inline error, email kept
+    let response = post_form(
+        &app,
+        &browser,
+        "/login",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "nav@example.org"),
+            ("password", "nope nope 1"),
+            ("next", "/account"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 401);
+    let html = response.text().await.expect("body");
+    assert!(
+        html.contains("The email or the password is wrong.")
+            && html.contains("value=\"nav@example.org\"")
+    );
+    let response = post_form(
+        &app,
+        &browser,
+        "/login",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "nav@example.org"),
+            ("password", PASSWORD),
+            ("next", "/account"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/account");
+    let (status, account) = app.page(&browser, "/account").await;
+    assert_eq!(status, 200);
+    assert!(account.contains("nav@example.org"));
+    // an off-site next is ignored
+    let response = post_form(
+        &app,
+        &browser,
+        "/login",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "nav@example.org"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ],
+    )
+    .await;
+    assert_eq!(response.headers()["location"], "/");
+    // logout revokes the session server-side
+    let cookie_before = browser
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("me")
+        .status();
+    assert_eq!(cookie_before, 200);
+    let response = post_form(&app, &browser, "/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(response.status(), 303);
+    let (status, _) = app.page(&browser, "/account").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        browser
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("me")
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_creates_shows_once_and_revokes_api_tokens() {
+    let app = TestApp::spawn().await;
+    app.register("page@example.org", "Page <script>alert(1)</script>")
+        .await;
+    let browser = app.new_client();
+    let (_, html) = app.page(&browser, "/login").await;
+    let csrf = csrf_token(&html);
+    post_form(
+        &app,
+        &browser,
+        "/login",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "page@example.org"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let (_, account) = app.page(&browser, "/account").await;
+    assert!(
+        !account.contains("<script>alert(1)</script>"),
+        "names are escaped"
+    );
+    let response = post_form(
+        &app,
+        &browser,
+        "/account/tokens",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "ci export"),
+            ("expires_in_days", ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("body");
+    let start = html.find("mcfpt_").expect("token shown once");
+    let token: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    assert_eq!(app.get_with_token("/api/v1/me", &token).await.status(), 200);
+    let (_, later) = app.page(&browser, "/account").await;
+    assert!(!later.contains(&token), "not shown again");
+    assert!(later.contains("ci export"));
+    // bad input re-renders with the error
+    let response = post_form(
+        &app,
+        &browser,
+        "/account/tokens",
+        &[
+            ("csrf_token", &csrf),
+            ("name", ""),
+            ("expires_in_days", "soon"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    // revoke through the form
+    let marker = "action=\"/account/tokens/";
+    let start = later.find(marker).expect("revoke form") + marker.len();
+    let id: String = later[start..].chars().take_while(|c| *c != '/').collect();
+    let response = post_form(
+        &app,
+        &browser,
+        &format!("/account/tokens/{id}/revoke"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.get_with_token("/api/v1/me", &token).await.status(), 401);
+}
+
+#[tokio::test]
+async fn password_reset_through_the_pages() {
+    let app = TestApp::spawn().await;
+    app.register("pages-reset@example.org", "Pages Reset").await;
+    let browser = app.new_client();
+    let (_, html) = app.page(&browser, "/password-reset").await;
+    let csrf = csrf_token(&html);
+    let response = post_form(
+        &app,
+        &browser,
+        "/password-reset",
+        &[("csrf_token", &csrf), ("email", "pages-reset@example.org")],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("we have emailed it a link")
+    );
+    app.deliver_emails().await;
+    let text = app.mail.emails()[0].text();
+    let link = text
+        .lines()
+        .find(|l| l.contains("/password-reset/confirm?token="))
+        .expect("link")
+        .trim()
+        .to_owned();
+    let path = link.trim_start_matches(app.state.base_url.as_str().trim_end_matches('/'));
+    let (status, form) = app.page(&browser, path).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Set the new password"));
+    let token = path.split("token=").nth(1).expect("token");
+    let response = post_form(
+        &app,
+        &browser,
+        "/password-reset/confirm",
+        &[
+            ("csrf_token", &csrf),
+            ("token", token),
+            ("password", "new page password 1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login");
+    let (status, used) = app.page(&browser, path).await;
+    assert_eq!(status, 404);
+    assert!(used.contains("invalid, expired or already used"));
+}
+
+#[tokio::test]
+async fn the_event_page_shows_the_cfp_in_the_event_time_zone_and_sanitizes_markdown() {
+    let app = TestApp::spawn().await;
+    app.register("boss@example.org", "Boss").await;
+    app.make_admin("boss@example.org").await;
+    let admin = app.login("boss@example.org").await;
+    let response = app
+        .new_client()
+        .post(app.url("/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({
+            "slug": "rust-mc", "title": "Rust MC",
+            "description": "Talks about **Rust**. <script>alert(1)</script><img src=x onerror=alert(1)>",
+            "time_zone": "America/New_York",
+            "cfp_opens_at": "2026-01-01T00:00:00Z", "cfp_closes_at": "2030-07-01T16:00:00Z"
+        }))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(response.status(), 201);
+    let (status, html) = app.page(&app.new_client(), "/events/rust-mc").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<strong>Rust</strong>"));
+    assert!(!html.contains("<script>alert(1)") && !html.contains("onerror"));
+    assert!(
+        html.contains("2030-07-01 12:00 America/New_York (2030-07-01 16:00 UTC)"),
+        "deadline in both zones"
+    );
+    assert!(html.contains("data-countdown"));
+    assert!(html.contains("Rust for Linux"));
+    let (_, home) = app.page(&app.new_client(), "/").await;
+    assert!(home.contains("/events/rust-mc"));
+}

@@ -1,0 +1,272 @@
+//! Authorization as a matrix: every role against every role-sensitive route.
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    Anonymous,
+    Speaker,
+    Reviewer,
+    Chair,
+    Admin,
+}
+
+const ROLES: [Role; 5] = [
+    Role::Anonymous,
+    Role::Speaker,
+    Role::Reviewer,
+    Role::Chair,
+    Role::Admin,
+];
+
+struct World {
+    app: TestApp,
+    tokens: Vec<(Role, Option<String>)>,
+}
+
+impl World {
+    async fn new() -> World {
+        let app = TestApp::spawn().await;
+        for (email, name) in [
+            ("admin@example.org", "Admin"),
+            ("chair@example.org", "Chair"),
+            ("reviewer@example.org", "Reviewer"),
+            ("speaker@example.org", "Speaker"),
+        ] {
+            app.register(email, name).await;
+        }
+        app.make_admin("admin@example.org").await;
+        let admin = app.login("admin@example.org").await;
+        let created = app
+            .new_client()
+            .post(app.url("/api/v1/events"))
+            .bearer_auth(&admin)
+            .json(&event_body("rust-mc"))
+            .send()
+            .await
+            .expect("create event");
+        assert_eq!(created.status(), 201);
+        for (email, role) in [
+            ("chair@example.org", "chair"),
+            ("reviewer@example.org", "reviewer"),
+        ] {
+            let response = app
+                .new_client()
+                .put(app.url("/api/v1/events/rust-mc/members"))
+                .bearer_auth(&admin)
+                .json(&json!({"email": email, "role": role, "tracks": null}))
+                .send()
+                .await
+                .expect("member");
+            assert_eq!(response.status(), 200);
+        }
+        let mut tokens = vec![(Role::Anonymous, None)];
+        for (role, email) in [
+            (Role::Speaker, "speaker@example.org"),
+            (Role::Reviewer, "reviewer@example.org"),
+            (Role::Chair, "chair@example.org"),
+            (Role::Admin, "admin@example.org"),
+        ] {
+            tokens.push((role, Some(app.login(email).await)));
+        }
+        World { app, tokens }
+    }
+
+    async fn call(
+        &self,
+        role: Role,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> u16 {
+        let token = self
+            .tokens
+            .iter()
+            .find(|(r, _)| *r == role)
+            .and_then(|(_, t)| t.clone());
+        let mut request = self.app.new_client().request(method, self.app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request").status().as_u16()
+    }
+}
+
+fn event_body(slug: &str) -> Value {
+    json!({
+        "slug": slug, "title": "Rust MC", "description": "The **Rust** microconference.",
+        "time_zone": "America/New_York",
+        "cfp_opens_at": "2026-01-01T00:00:00Z", "cfp_closes_at": "2030-01-01T00:00:00Z",
+        "blind_review": true, "score_min": 1, "score_max": 5
+    })
+}
+
+#[tokio::test]
+async fn role_by_route_matrix() {
+    let world = World::new().await;
+    use reqwest::Method;
+    // (method, path, body, expected status for Anonymous, Speaker, Reviewer, Chair, Admin)
+    let table: Vec<(Method, &str, Option<Value>, [u16; 5])> = vec![
+        (Method::GET, "/api/v1/me", None, [401, 200, 200, 200, 200]),
+        (
+            Method::GET,
+            "/api/v1/me/tokens",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/events/rust-mc",
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            "/api/v1/events",
+            Some(event_body("new-event")),
+            [401, 403, 403, 403, 201],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/events/rust-mc/members",
+            Some(json!({"email": "speaker@example.org", "role": "reviewer", "tracks": ["rust"]})),
+            [401, 403, 403, 200, 200],
+        ),
+    ];
+    for (method, path, body, expected) in table {
+        for (role, want) in ROLES.iter().zip(expected) {
+            // a fresh slug per admin call so the 201 is not a 409
+            let body = body.clone().map(|mut b| {
+                if b.get("slug").is_some() {
+                    b["slug"] = json!(format!("new-event-{}", format!("{role:?}").to_lowercase()));
+                }
+                b
+            });
+            let got = world.call(*role, method.clone(), path, body).await;
+            assert_eq!(got, want, "{role:?} {method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn me_lists_event_roles_with_track_restrictions() {
+    let world = World::new().await;
+    let admin = world
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Admin)
+        .and_then(|(_, t)| t.clone())
+        .expect("admin");
+    let response = world
+        .app
+        .new_client()
+        .put(world.app.url("/api/v1/events/rust-mc/members"))
+        .bearer_auth(&admin)
+        .json(&json!({"email": "REVIEWER@example.org", "role": "reviewer", "tracks": ["rust-for-linux"]}))
+        .send()
+        .await
+        .expect("member");
+    assert_eq!(response.status(), 200);
+    let reviewer = world
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Reviewer)
+        .and_then(|(_, t)| t.clone())
+        .expect("reviewer");
+    let me: Value = world
+        .app
+        .get_with_token("/api/v1/me", &reviewer)
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(
+        me["roles"],
+        json!([{"event": "rust-mc", "role": "reviewer", "tracks": ["rust-for-linux"]}])
+    );
+    let admin_me: Value = world
+        .app
+        .get_with_token("/api/v1/me", &admin)
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(admin_me["is_admin"], true);
+}
+
+#[tokio::test]
+async fn event_creation_validates_every_field() {
+    let world = World::new().await;
+    let admin = world
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Admin)
+        .and_then(|(_, t)| t.clone())
+        .expect("admin");
+    let bad = json!({
+        "slug": "Bad Slug", "title": "x", "time_zone": "Mars/Base",
+        "cfp_opens_at": "2030-01-01T00:00:00Z", "cfp_closes_at": "2026-01-01T00:00:00Z",
+        "score_min": 5, "score_max": 1
+    });
+    let response = world
+        .app
+        .new_client()
+        .post(world.app.url("/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&bad)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.expect("json");
+    for field in ["slug", "title", "time_zone", "cfp_closes_at", "score_max"] {
+        assert!(problem["errors"][field].is_array(), "{field} in {problem}");
+    }
+    let duplicate = world
+        .app
+        .new_client()
+        .post(world.app.url("/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&event_body("rust-mc"))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(duplicate.status(), 409);
+}
+
+#[tokio::test]
+async fn a_new_event_has_the_two_seed_tracks_and_reports_whether_its_cfp_is_open() {
+    let world = World::new().await;
+    let event: Value = world
+        .app
+        .client
+        .get(world.app.url("/api/v1/events/rust-mc"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(event["cfp_open"], true);
+    assert_eq!(event["time_zone"], "America/New_York");
+    let keys: Vec<&str> = event["tracks"]
+        .as_array()
+        .expect("tracks")
+        .iter()
+        .filter_map(|t| t["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["rust-for-linux", "rust"]);
+    assert_eq!(event["tracks"][0]["name"], "Rust for Linux");
+    assert!(
+        event["tracks"]
+            .as_array()
+            .expect("tracks")
+            .iter()
+            .all(|t| t["subtopics"].is_array())
+    );
+}
