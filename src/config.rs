@@ -54,6 +54,8 @@ pub struct Settings {
     pub session_ttl_hours: i64,
     /// Requests per minute per client IP on login, registration, password reset and classify.
     pub auth_rate_per_minute: u32,
+    /// Proposal submissions per minute per account.
+    pub submit_rate_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +170,9 @@ impl Settings {
         let auth_rate_per_minute =
             parse_number(&lookup, "MCFP_AUTH_RATE_PER_MINUTE", 30, 1, 1_000_000)? as u32;
 
+        let submit_rate_per_minute =
+            parse_number(&lookup, "MCFP_SUBMIT_RATE_PER_MINUTE", 10, 1, 1_000_000)? as u32;
+
         Ok(Settings {
             database_url: Secret::new(database_url),
             database_url_is_explicit,
@@ -179,6 +184,7 @@ impl Settings {
             mail_from,
             session_ttl_hours,
             auth_rate_per_minute,
+            submit_rate_per_minute,
         })
     }
 

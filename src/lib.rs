@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod proposals;
 pub mod rate_limit;
 pub mod schema;
 pub mod startup;
@@ -24,7 +25,7 @@ use actix_web::{HttpRequest, web as aw};
 
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
-    use crate::api::{auth, events, openapi};
+    use crate::api::{auth, events, openapi, proposals};
     use crate::web::pages;
 
     cfg.route("/healthz", aw::get().to(health::healthz))
@@ -49,7 +50,20 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                 .route("/me/tokens/{id}", aw::delete().to(auth::revoke_token))
                 .route("/events", aw::post().to(events::create_event))
                 .route("/events/{slug}", aw::get().to(events::get_event))
+                .route("/events/{slug}", aw::patch().to(events::patch_event))
                 .route("/events/{slug}/members", aw::put().to(events::put_member))
+                .route("/events/{slug}/proposals", aw::post().to(proposals::create))
+                .route("/events/{slug}/proposals", aw::get().to(proposals::list))
+                .route("/proposals/{id}", aw::get().to(proposals::get))
+                .route("/proposals/{id}", aw::patch().to(proposals::patch))
+                .route(
+                    "/proposals/{id}/withdraw",
+                    aw::post().to(proposals::withdraw),
+                )
+                .route(
+                    "/invitations/accept",
+                    aw::post().to(proposals::accept_invitation),
+                )
                 .default_service(aw::to(api_not_found)),
         )
         .route("/", aw::get().to(pages::index))

@@ -11,7 +11,7 @@ use crate::error::AppError;
 
 pub struct RateLimiter {
     per_minute: f64,
-    buckets: Mutex<HashMap<(IpAddr, &'static str), Bucket>>,
+    buckets: Mutex<HashMap<(String, &'static str), Bucket>>,
 }
 
 struct Bucket {
@@ -29,10 +29,15 @@ impl RateLimiter {
 
     /// Takes one request from the client's bucket for `scope`, or answers 429.
     pub fn check(&self, client: IpAddr, scope: &'static str) -> Result<(), AppError> {
-        self.check_at(client, scope, Instant::now())
+        self.check_at(client.to_string(), scope, Instant::now())
     }
 
-    fn check_at(&self, client: IpAddr, scope: &'static str, now: Instant) -> Result<(), AppError> {
+    /// The same, keyed by anything (e.g. an account id).
+    pub fn check_key(&self, key: &str, scope: &'static str) -> Result<(), AppError> {
+        self.check_at(key.to_owned(), scope, Instant::now())
+    }
+
+    fn check_at(&self, client: String, scope: &'static str, now: Instant) -> Result<(), AppError> {
         let mut buckets = self
             .buckets
             .lock()
@@ -65,27 +70,27 @@ mod tests {
     #[test]
     fn bucket_empties_and_refills_per_client_and_scope() {
         let limiter = RateLimiter::new(3);
-        let a: IpAddr = "10.0.0.1".parse().expect("ip");
-        let b: IpAddr = "10.0.0.2".parse().expect("ip");
+        let a = "10.0.0.1".to_owned();
+        let b = "10.0.0.2".to_owned();
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check_at(a, "login", t0).is_ok());
+            assert!(limiter.check_at(a.clone(), "login", t0).is_ok());
         }
         assert!(matches!(
-            limiter.check_at(a, "login", t0),
+            limiter.check_at(a.clone(), "login", t0),
             Err(AppError::TooManyRequests)
         ));
-        assert!(limiter.check_at(a, "register", t0).is_ok());
-        assert!(limiter.check_at(b, "login", t0).is_ok());
+        assert!(limiter.check_at(a.clone(), "register", t0).is_ok());
+        assert!(limiter.check_at(b.clone(), "login", t0).is_ok());
         // one token back after 20 s at 3 per minute
         assert!(
             limiter
-                .check_at(a, "login", t0 + Duration::from_secs(21))
+                .check_at(a.clone(), "login", t0 + Duration::from_secs(21))
                 .is_ok()
         );
         assert!(
             limiter
-                .check_at(a, "login", t0 + Duration::from_secs(21))
+                .check_at(a.clone(), "login", t0 + Duration::from_secs(21))
                 .is_err()
         );
     }

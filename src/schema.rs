@@ -86,6 +86,71 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        formats -> Jsonb,
+        max_co_speakers -> Int2,
+        max_proposals_per_speaker -> Int2,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        submitter_id -> Uuid,
+        title -> Text,
+        #[sql_name = "abstract"]
+        abstract_text -> Text,
+        notes -> Text,
+        format -> Text,
+        links -> Array<Text>,
+        state -> Text,
+        speaker_track -> Nullable<Text>,
+        auto_track -> Nullable<Text>,
+        auto_confidence -> Nullable<Float4>,
+        auto_subtopics -> Array<Text>,
+        auto_evidence -> Array<Text>,
+        chair_track -> Nullable<Text>,
+        chair_subtopics -> Nullable<Array<Text>>,
+        chair_set_by -> Nullable<Uuid>,
+        chair_set_at -> Nullable<Timestamptz>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    co_speakers (id) {
+        id -> Uuid,
+        proposal_id -> Uuid,
+        email -> Text,
+        email_normalized -> Text,
+        user_id -> Nullable<Uuid>,
+        invite_token_hash -> Bytea,
+        invited_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    proposal_revisions (id) {
+        id -> Uuid,
+        proposal_id -> Uuid,
+        author_id -> Uuid,
+        changes -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        response_status -> Nullable<Int2>,
+        response_body -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -127,6 +192,9 @@ diesel::joinable!(tracks -> events (event_id));
 diesel::joinable!(subtopics -> tracks (track_id));
 diesel::joinable!(event_members -> events (event_id));
 diesel::joinable!(event_members -> users (user_id));
+diesel::joinable!(proposals -> events (event_id));
+diesel::joinable!(co_speakers -> proposals (proposal_id));
+diesel::joinable!(proposal_revisions -> proposals (proposal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -138,4 +206,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tracks,
     subtopics,
     event_members,
+    proposals,
+    co_speakers,
+    proposal_revisions,
+    idempotency_keys,
 );

@@ -24,6 +24,7 @@ pub struct AppState {
     pub base_url: Url,
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
+    pub submit_limiter: RateLimiter,
     pub worker: OutboxWorker,
 }
 
@@ -107,6 +108,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             rate_limiter: RateLimiter::new(settings.auth_rate_per_minute),
+            submit_limiter: RateLimiter::new(settings.submit_rate_per_minute),
             settings,
             base_url,
             metrics: Metrics::default(),

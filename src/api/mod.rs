@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod events;
 pub mod openapi;
+pub mod proposals;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, events};
+use super::{auth, events, proposals};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -11,9 +11,11 @@ use super::{auth, events};
     paths(
         auth::register, auth::login, auth::logout, auth::password_reset, auth::password_reset_confirm,
         auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
-        events::create_event, events::get_event, events::put_member,
+        events::create_event, events::get_event, events::patch_event, events::put_member,
+        proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw,
+        proposals::accept_invitation,
     ),
-    tags((name = "accounts"), (name = "events"))
+    tags((name = "accounts"), (name = "events"), (name = "proposals"))
 )]
 pub struct ApiDoc;
 

@@ -52,3 +52,28 @@ pub async fn event_access(
         tracks: membership.and_then(|m| m.1),
     })
 }
+
+/// What a caller is to one proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalAccess {
+    /// A chair of its event, or a site admin: sees everything about it.
+    Chair,
+    /// Its submitter or an accepted co-speaker.
+    Speaker,
+}
+
+/// None means the caller may not know the proposal exists: answer 404.
+pub async fn proposal_access(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal: &crate::db::proposals::Proposal,
+    user: &CurrentUser,
+) -> Result<Option<ProposalAccess>, AppError> {
+    if event_access(conn, event, user).await?.can_manage() {
+        return Ok(Some(ProposalAccess::Chair));
+    }
+    if crate::db::proposals::is_speaker(conn, proposal, user.id).await? {
+        return Ok(Some(ProposalAccess::Speaker));
+    }
+    Ok(None)
+}

@@ -21,9 +21,24 @@ pub struct Event {
     pub blind_review: bool,
     pub score_min: i16,
     pub score_max: i16,
+    pub formats: serde_json::Value,
+    pub max_co_speakers: i16,
+    pub max_proposals_per_speaker: i16,
+}
+
+/// A talk format the event accepts, e.g. `talk` for 30 minutes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Format {
+    pub key: String,
+    pub name: String,
+    pub minutes: i32,
 }
 
 impl Event {
+    pub fn formats(&self) -> Vec<Format> {
+        serde_json::from_value(self.formats.clone()).unwrap_or_default()
+    }
+
     pub fn cfp_open_at(&self, now: DateTime<Utc>) -> bool {
         self.cfp_opens_at <= now && now < self.cfp_closes_at
     }
@@ -222,4 +237,86 @@ pub async fn member_role(
         .await
         .optional()?;
     Ok(row.and_then(|(role, tracks)| EventRoleKind::parse(&role).map(|r| (r, tracks))))
+}
+
+pub async fn find_by_id(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<Event>> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = events)]
+pub struct EventChanges<'a> {
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    pub cfp_opens_at: Option<DateTime<Utc>>,
+    pub cfp_closes_at: Option<DateTime<Utc>>,
+    pub blind_review: Option<bool>,
+    pub score_min: Option<i16>,
+    pub score_max: Option<i16>,
+    pub formats: Option<serde_json::Value>,
+    pub max_co_speakers: Option<i16>,
+    pub max_proposals_per_speaker: Option<i16>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub async fn update_event(
+    conn: &mut AsyncPgConnection,
+    id: EventId,
+    changes: &EventChanges<'_>,
+) -> QueryResult<Event> {
+    diesel::update(events::table.find(id))
+        .set(changes)
+        .returning(Event::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Replaces the event's tracks and subtopics with this list, in this order.
+pub async fn replace_tracks(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    replacement: &[TrackWithSubtopics],
+) -> QueryResult<()> {
+    diesel::delete(tracks::table.filter(tracks::event_id.eq(event_id)))
+        .execute(conn)
+        .await?;
+    for (position, track) in replacement.iter().enumerate() {
+        let track_id = TrackId::new();
+        diesel::insert_into(tracks::table)
+            .values((
+                tracks::id.eq(track_id),
+                tracks::event_id.eq(event_id),
+                tracks::key.eq(&track.key),
+                tracks::name.eq(&track.name),
+                tracks::description.eq(&track.description),
+                tracks::position.eq(position as i32),
+            ))
+            .execute(conn)
+            .await?;
+        let rows: Vec<_> = track
+            .subtopics
+            .iter()
+            .enumerate()
+            .map(|(i, (key, name))| {
+                (
+                    subtopics::id.eq(uuid::Uuid::now_v7()),
+                    subtopics::track_id.eq(track_id),
+                    subtopics::key.eq(key),
+                    subtopics::name.eq(name),
+                    subtopics::position.eq(i as i32),
+                )
+            })
+            .collect();
+        diesel::insert_into(subtopics::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod outbox;
 pub mod private_pg;
+pub mod proposals;
 pub mod users;
 
 use diesel::QueryableByName;

@@ -4,12 +4,14 @@ mod email;
 mod event_fields;
 mod password;
 mod person_name;
+mod proposal_fields;
 mod text;
 
 pub use email::EmailAddress;
 pub use event_fields::{EventSlug, TimeZoneName};
 pub use password::NewPassword;
 pub use person_name::PersonName;
+pub use proposal_fields::{Abstract, ChairNotes, MaterialLink, ProposalTitle};
 pub use text::{TextError, clean_text};
 
 macro_rules! typed_id {
@@ -64,3 +66,4 @@ typed_id!(TrackId);
 typed_id!(SessionId);
 typed_id!(ApiTokenId);
 typed_id!(OutboxId);
+typed_id!(ProposalId);

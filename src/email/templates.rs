@@ -59,6 +59,37 @@ email_views!(
     PasswordResetHtml = "email/password_reset.html"
 );
 
+pub struct ProposalReceipt {
+    pub name: String,
+    pub title: String,
+    pub event_title: String,
+    pub link: String,
+    /// The CfP's closing time in the event's time zone and UTC.
+    pub closes: String,
+}
+
+email_views!(
+    ProposalReceipt,
+    ProposalReceiptSubject = "email/proposal_receipt.subject.txt",
+    ProposalReceiptText = "email/proposal_receipt.txt",
+    ProposalReceiptHtml = "email/proposal_receipt.html"
+);
+
+pub struct CoSpeakerInvitation {
+    pub inviter: String,
+    pub title: String,
+    pub event_title: String,
+    /// Contains `SECRET_PLACEHOLDER` where the invitation token goes.
+    pub link: String,
+}
+
+email_views!(
+    CoSpeakerInvitation,
+    CoSpeakerInvitationSubject = "email/co_speaker_invitation.subject.txt",
+    CoSpeakerInvitationText = "email/co_speaker_invitation.txt",
+    CoSpeakerInvitationHtml = "email/co_speaker_invitation.html"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

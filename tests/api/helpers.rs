@@ -150,8 +150,37 @@ impl ReceivedEmail {
         })
     }
 
+    /// The Subject, with RFC 2047 encoded words (non-ASCII subjects) decoded.
     pub fn subject(&self) -> String {
-        self.header("Subject").unwrap_or_default()
+        let raw = self.header("Subject").unwrap_or_default();
+        let words: Vec<(String, bool)> = raw
+            .split_whitespace()
+            .map(|word| {
+                let lower = word.to_ascii_lowercase();
+                if lower.starts_with("=?utf-8?b?") && lower.ends_with("?=") {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(&word[10..word.len() - 2])
+                        .unwrap_or_default();
+                    (String::from_utf8_lossy(&bytes).into_owned(), true)
+                } else if lower.starts_with("=?utf-8?q?") && lower.ends_with("?=") {
+                    (
+                        decode_quoted_printable(&word[10..word.len() - 2].replace('_', " ")),
+                        true,
+                    )
+                } else {
+                    (word.to_owned(), false)
+                }
+            })
+            .collect();
+        let mut subject = String::new();
+        for (i, (text, encoded)) in words.iter().enumerate() {
+            // RFC 2047: white space between two adjacent encoded words is not part of the text
+            if i > 0 && !(*encoded && words[i - 1].1) {
+                subject.push(' ');
+            }
+            subject.push_str(text);
+        }
+        subject
     }
 
     /// The decoded body of the first part with this content type.
@@ -296,6 +325,7 @@ pub const PASSWORD: &str = "correct horse 42";
 
 pub struct SpawnOptions {
     pub auth_rate_per_minute: u32,
+    pub submit_rate_per_minute: u32,
     pub base_url: Option<String>,
 }
 
@@ -303,6 +333,7 @@ impl Default for SpawnOptions {
     fn default() -> Self {
         SpawnOptions {
             auth_rate_per_minute: 100_000,
+            submit_rate_per_minute: 100_000,
             base_url: None,
         }
     }
@@ -331,6 +362,7 @@ impl TestApp {
         let (mail, smtp_port) = MailSink::start();
         let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
         let rate = options.auth_rate_per_minute.to_string();
+        let submit_rate = options.submit_rate_per_minute.to_string();
         let base_url = options.base_url.clone();
         let mut settings = Settings::from_lookup(|name| match name {
             "DATABASE_URL" => Some(database_url.clone()),
@@ -339,6 +371,7 @@ impl TestApp {
             "MCFP_MAIL_FROM" => Some("Rust MC CfP <cfp@mcfp.test>".to_owned()),
             "MCFP_SECRET_KEY" => Some("test-secret-key-0123456789-abcdefghijklmnop".to_owned()),
             "MCFP_AUTH_RATE_PER_MINUTE" => Some(rate.clone()),
+            "MCFP_SUBMIT_RATE_PER_MINUTE" => Some(submit_rate.clone()),
             "MCFP_BASE_URL" => base_url.clone(),
             _ => None,
         })
@@ -430,6 +463,45 @@ impl TestApp {
         mcfp::db::users::set_admin(&mut conn, user.id, true)
             .await
             .expect("set admin");
+    }
+
+    /// An admin account, and an open event with the given slug; returns the admin's token.
+    pub async fn admin_with_event(&self, slug: &str) -> String {
+        self.register("admin@example.org", "Site Admin").await;
+        self.make_admin("admin@example.org").await;
+        let admin = self.login("admin@example.org").await;
+        let response = self
+            .new_client()
+            .post(self.url("/api/v1/events"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({
+                "slug": slug, "title": "Rust MC", "description": "The Rust microconference.",
+                "time_zone": "America/New_York",
+                "cfp_opens_at": "2026-01-01T00:00:00Z", "cfp_closes_at": "2030-01-01T00:00:00Z"
+            }))
+            .send()
+            .await
+            .expect("create event");
+        assert_eq!(response.status(), 201, "create event {slug}");
+        admin
+    }
+
+    /// Sends a JSON request with a bearer token.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .new_client()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
     }
 
     /// Runs the outbox worker once, as `mcfp worker` would, against the test's SMTP server.

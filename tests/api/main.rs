@@ -7,5 +7,6 @@ mod errors;
 mod helpers;
 mod operations;
 mod pages;
+mod proposals;
 mod roles;
 mod tokens;

@@ -1,0 +1,264 @@
+//! Proposals: submit, list, read, edit, withdraw.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{ApiJson, Page};
+use crate::auth::CurrentUser;
+use crate::auth::policy::{ProposalAccess, event_access, proposal_access};
+use crate::db::events::{self, Event};
+use crate::db::proposals::{self as db, ListFilter, ListScope, Proposal};
+use crate::domain::ProposalId;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::proposals::{self, ProposalFields, ProposalView, Viewer};
+use crate::startup::AppState;
+
+pub const STATES: [&str; 7] = [
+    "submitted",
+    "withdrawn",
+    "accepted",
+    "rejected",
+    "waitlisted",
+    "confirmed",
+    "declined",
+];
+
+async fn event_by_slug(conn: &mut diesel_async::AsyncPgConnection, slug: &str) -> AppResult<Event> {
+    events::find_by_slug(conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/proposals", tag = "proposals", request_body = ProposalFields,
+    params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response for 24 h")),
+    responses((status = 201, body = ProposalView), (status = 401), (status = 403, description = "the CfP is closed"),
+        (status = 404), (status = 409, description = "per-speaker limit reached"), (status = 422), (status = 429)))]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    body: ApiJson<ProposalFields>,
+) -> AppResult<HttpResponse> {
+    let idempotency_key = match req.headers().get("Idempotency-Key") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| {
+                    AppError::Validation(FieldErrors::single(
+                        "Idempotency-Key",
+                        "must be visible ASCII",
+                    ))
+                })?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let event = {
+        let mut conn = state.pool.get().await?;
+        event_by_slug(&mut conn, &slug).await?
+    };
+    // A replay is not a new submission: only count requests that may create something.
+    state
+        .submit_limiter
+        .check_key(&user.id.to_string(), "submit")?;
+    let outcome =
+        proposals::create(&state, &user, &event, body.0, idempotency_key.as_deref()).await?;
+    let status =
+        actix_web::http::StatusCode::from_u16(outcome.status).map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status).json(outcome.body))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub track: Option<String>,
+    pub state: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+fn encode_cursor(proposal: &Proposal) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}|{}",
+        proposal.created_at.timestamp_micros(),
+        proposal.id
+    ))
+}
+
+fn decode_cursor(text: &str) -> Option<Cursor> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (micros, id) = text.split_once('|')?;
+    Some((
+        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        ProposalId(id.parse().ok()?),
+    ))
+}
+
+/// Where a page starts: strictly after this (created_at, id).
+pub type Cursor = (DateTime<Utc>, ProposalId);
+
+/// `?limit=&cursor=` parsed, 422 naming the parameter otherwise.
+pub fn page_params(limit: Option<&str>, cursor: Option<&str>) -> AppResult<(i64, Option<Cursor>)> {
+    let mut errors = FieldErrors::new();
+    let limit = match limit {
+        None => 50,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=500).contains(&n) => n,
+            _ => {
+                errors.add("limit", "must be a whole number from 1 to 500");
+                50
+            }
+        },
+    };
+    let after = match cursor {
+        None | Some("") => None,
+        Some(text) => {
+            let decoded = decode_cursor(text);
+            if decoded.is_none() {
+                errors.add("cursor", "is not a cursor this API returned");
+            }
+            decoded
+        }
+    };
+    errors.into_result()?;
+    Ok((limit, after))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
+    params(("slug" = String, Path), ("track" = Option<String>, Query), ("state" = Option<String>, Query),
+        ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401), (status = 422)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> AppResult<web::Json<Page<ProposalView>>> {
+    let (limit, after) = page_params(query.limit.as_deref(), query.cursor.as_deref())?;
+    if let Some(state_filter) = &query.state
+        && !STATES.contains(&state_filter.as_str())
+    {
+        return Err(AppError::Validation(FieldErrors::single(
+            "state",
+            format!("must be one of: {}", STATES.join(", ")),
+        )));
+    }
+    let mut conn = state.pool.get().await?;
+    let event = event_by_slug(&mut conn, &slug).await?;
+    let chair = event_access(&mut conn, &event, &user).await?.can_manage();
+    let scope = if chair {
+        ListScope::All
+    } else {
+        ListScope::SpeakerOf(user.id)
+    };
+    // one more than asked tells whether there is a next page
+    let mut rows = db::list(
+        &mut conn,
+        event.id,
+        scope,
+        ListFilter {
+            track: query.track.as_deref(),
+            state: query.state.as_deref(),
+            after,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(encode_cursor)
+    } else {
+        None
+    };
+    let viewer = if chair {
+        Viewer::Chair
+    } else {
+        Viewer::Speaker
+    };
+    let items = proposals::views(&mut conn, &event, &rows, viewer).await?;
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// The proposal and its event if the caller may see it; 404 for everyone else.
+pub async fn visible_proposal(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user: &CurrentUser,
+    id: uuid::Uuid,
+) -> AppResult<(Proposal, Event, ProposalAccess)> {
+    let proposal = db::find(conn, ProposalId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let event = events::find_by_id(conn, proposal.event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = proposal_access(conn, &event, &proposal, user)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((proposal, event, access))
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView), (status = 401), (status = 404)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<ProposalView>> {
+    let mut conn = state.pool.get().await?;
+    let (proposal, event, access) = visible_proposal(&mut conn, &user, *id).await?;
+    let viewer = if access == ProposalAccess::Speaker {
+        Viewer::Speaker
+    } else {
+        Viewer::Chair
+    };
+    Ok(web::Json(
+        proposals::view(&mut conn, &event, &proposal, viewer).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals", request_body = ProposalFields, params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView), (status = 403, description = "the CfP is closed"), (status = 404), (status = 409), (status = 422)))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<ProposalFields>,
+) -> AppResult<HttpResponse> {
+    let view = proposals::update(&state, &user, ProposalId(*id), body.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "proposals", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView), (status = 404), (status = 409)))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<HttpResponse> {
+    let view = proposals::withdraw(&state, &user, ProposalId(*id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct InvitationAccept {
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "proposals", request_body = InvitationAccept,
+    responses((status = 200, body = ProposalView), (status = 409), (status = 422)))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<InvitationAccept>,
+) -> AppResult<web::Json<ProposalView>> {
+    let proposal_id = proposals::accept_invitation(&state, user.id, &body.0.token).await?;
+    let mut conn = state.pool.get().await?;
+    let (proposal, event, _) = visible_proposal(&mut conn, &user, proposal_id.0).await?;
+    Ok(web::Json(
+        proposals::view(&mut conn, &event, &proposal, Viewer::Speaker).await?,
+    ))
+}
