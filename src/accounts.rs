@@ -13,6 +13,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::startup::AppState;
 
 pub const RESET_VALID_MINUTES: i64 = 60;
+/// A new reset link for the same account at most this often.
+pub const RESET_THROTTLE_MINUTES: i64 = 2;
 const RESET_TOKEN_PREFIX: &str = "mcfpr_";
 
 pub struct Registration {
@@ -98,6 +100,13 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     let Some(user) = users::find_by_email(&mut conn, email.normalized()).await? else {
         return Ok(());
     };
+    // One link per account every few minutes: nobody can flood someone's inbox.
+    if let Some(latest) = users::latest_password_reset(&mut conn, user.id).await?
+        && Utc::now() - latest < Duration::minutes(RESET_THROTTLE_MINUTES)
+    {
+        tracing::info!(user.id = %user.id, "password reset throttled");
+        return Ok(());
+    }
     let token = random_token(RESET_TOKEN_PREFIX);
     let mut link = state
         .base_url
@@ -163,6 +172,8 @@ pub async fn complete_password_reset(
             })?;
         users::set_password(conn, user_id, &hash).await?;
         let revoked = users::revoke_all_sessions(conn, user_id).await?;
+        users::revoke_all_api_tokens(conn, user_id).await?;
+        users::expire_password_resets(conn, user_id).await?;
         tracing::info!(user.id = %user_id, sessions.revoked = revoked, "password reset");
         Ok(user_id)
     })

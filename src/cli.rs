@@ -188,7 +188,7 @@ struct ClassifyInput {
     notes: String,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ClassifyOutput {
     pub track: &'static str,
     pub confidence: f64,

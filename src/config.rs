@@ -47,8 +47,10 @@ pub struct Settings {
     /// Links in emails. None: derived from the bound address at start.
     pub base_url: Option<Url>,
     pub secret_key: SecretKey,
-    /// True when MCFP_SECRET_KEY was unset and a random key was generated for this run.
+    /// True when MCFP_SECRET_KEY was unset (a development key is used).
     pub secret_key_generated: bool,
+    /// Where that development key is kept, if in a file.
+    pub secret_key_file: Option<PathBuf>,
     pub mail: MailTransport,
     pub mail_from: Mailbox,
     pub session_ttl_hours: i64,
@@ -73,8 +75,21 @@ fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 impl Settings {
+    /// Reads the environment. Without MCFP_SECRET_KEY (development), the key is kept in a file
+    /// (`MCFP_SECRET_KEY_FILE`, default `./.mcfp-secret-key`, created on first run) so that
+    /// restarts and separate `mcfp worker` processes share it.
     pub fn from_env() -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mut settings = Settings::from_lookup(lookup)?;
+        if settings.secret_key_generated {
+            let path = PathBuf::from(
+                lookup("MCFP_SECRET_KEY_FILE").unwrap_or_else(|| ".mcfp-secret-key".to_owned()),
+            );
+            settings.secret_key =
+                load_or_create_key_file(&path).map_err(|m| bad("MCFP_SECRET_KEY_FILE", m))?;
+            settings.secret_key_file = Some(path);
+        }
+        Ok(settings)
     }
 
     /// Reads every variable through `lookup`, so tests can configure without touching the process env.
@@ -180,6 +195,7 @@ impl Settings {
             base_url,
             secret_key,
             secret_key_generated,
+            secret_key_file: None,
             mail,
             mail_from,
             session_ttl_hours,
@@ -192,6 +208,33 @@ impl Settings {
         self.base_url
             .as_ref()
             .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+/// Reads the key file, or writes a new random key to it (readable by the owner only).
+fn load_or_create_key_file(path: &std::path::Path) -> Result<SecretKey, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => SecretKey::from_text(text.trim())
+            .map_err(|m| format!("{}: the key {m}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let text = crate::crypto::random_token("dev-key-");
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let written = options
+                .open(path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+            match written {
+                Ok(()) => SecretKey::from_text(&text),
+                // another process created it first: use theirs
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    load_or_create_key_file(path)
+                }
+                Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+            }
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
@@ -282,6 +325,25 @@ mod tests {
             let s = settings(&[("MCFP_SMTP_URL", url)]).expect(url);
             assert!(matches!(s.mail, MailTransport::Smtp(_)));
         }
+    }
+
+    #[test]
+    fn the_development_key_file_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("mcfp-key-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("key");
+        let first = load_or_create_key_file(&path).expect("created");
+        let second = load_or_create_key_file(&path).expect("reused");
+        assert_eq!(first.sign("x", "y"), second.sign("x", "y"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "short").expect("write");
+        assert!(load_or_create_key_file(&path).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

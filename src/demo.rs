@@ -73,7 +73,159 @@ const ACCOUNTS: &[DemoAccount] = &[
         admin: false,
         role: None,
     },
+    DemoAccount {
+        email: "miguel@demo.mcfp.test",
+        name: "Mia Maintainer",
+        admin: false,
+        role: None,
+    },
+    DemoAccount {
+        email: "alice@demo.mcfp.test",
+        name: "Alice Driverwriter",
+        admin: false,
+        role: None,
+    },
+    DemoAccount {
+        email: "arthur@demo.mcfp.test",
+        name: "Arthur Codegen",
+        admin: false,
+        role: None,
+    },
 ];
+
+/// (speaker email, title, abstract, format, co-speakers): written for the demo, in both tracks.
+type DemoProposal = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const PROPOSALS: &[DemoProposal] = &[
+    (
+        "speaker@demo.mcfp.test",
+        "Rust for Linux: where we are and what comes next",
+        "A status update on Rust in the Linux kernel: which abstractions were merged this cycle, which drivers \
+      are on their way upstream, the minimum Rust version policy, and the unstable language features the \
+      kernel still depends on. We close with the open questions for maintainers who are asked to accept Rust code.",
+        "talk",
+        &["miguel@demo.mcfp.test"],
+    ),
+    (
+        "alice@demo.mcfp.test",
+        "Writing a PCI network driver in Rust",
+        "Lessons from writing a Rust driver for a small PCI Ethernet controller: mapping BARs safely, DMA \
+      allocation, interrupt handling with the kernel's IRQ abstractions, and where unsafe code was unavoidable. \
+      Includes performance numbers against the C driver and the review feedback we got on the netdev list.",
+        "talk",
+        &[],
+    ),
+    (
+        "miguel@demo.mcfp.test",
+        "klint in practice: catching atomic-context bugs before they ship",
+        "klint checks at compile time that kernel Rust code never sleeps in atomic context. We show the bugs it \
+      found in drivers under review, how its annotations look, and what is needed to run it in the kernel's CI.",
+        "lightning",
+        &[],
+    ),
+    (
+        "alice@demo.mcfp.test",
+        "Pinned initialization for every subsystem",
+        "pin-init started as the kernel's answer to initializing pinned structs such as mutexes in place. \
+      This discussion asks what it takes to make the kernel's locking abstractions and pin-init work for every \
+      subsystem, and which API changes maintainers would accept.",
+        "discussion",
+        &["speaker@demo.mcfp.test"],
+    ),
+    (
+        "arthur@demo.mcfp.test",
+        "rustc_codegen_gcc: one year closer to every GCC target",
+        "rustc_codegen_gcc lets rustc emit code through libgccjit. We report on passing the compiler's UI test \
+      suite, bootstrapping rustc with it, and the targets that LLVM does not support but GCC does, and what \
+      remains before distributions can ship it.",
+        "talk",
+        &[],
+    ),
+    (
+        "arthur@demo.mcfp.test",
+        "gccrs: compiling real-world crates with GCC's Rust front-end",
+        "An update on gccrs, the Rust front-end for GCC: trait resolution, macro expansion and the borrow-checker \
+      work, and our progress on compiling core and the crates needed by larger projects, including the Rust \
+      code that the Linux kernel builds.",
+        "talk",
+        &[],
+    ),
+    (
+        "speaker@demo.mcfp.test",
+        "Writing a sched_ext scheduler in Rust",
+        "sched_ext lets user space load BPF schedulers. We built one in Rust with the scx crates, and walk \
+      through the user-space side, the BPF maps it shares with the kernel, how we measured latency for gaming \
+      workloads, and the tooling that made it pleasant.",
+        "talk",
+        &[],
+    ),
+    (
+        "miguel@demo.mcfp.test",
+        "Teaching Rust to C programmers in one afternoon",
+        "A workshop format that gets experienced C programmers productive in Rust quickly: ownership explained \
+      through the bugs they already know, a tour of Clippy and Miri, and exercises that build a small \
+      command-line tool. Materials are freely licensed for reuse.",
+        "lightning",
+        &[],
+    ),
+];
+
+/// Submits the demo proposals through the same path as speakers do (tagging, receipts, invitations).
+async fn seed_proposals(
+    state: &AppState,
+    event: &crate::db::events::Event,
+) -> Result<(), AppError> {
+    let mut conn = state.pool.get().await?;
+    let existing = crate::db::proposals::list(
+        &mut conn,
+        event.id,
+        crate::db::proposals::ListScope::All,
+        crate::db::proposals::ListFilter {
+            track: None,
+            state: None,
+            after: None,
+            limit: 1,
+        },
+    )
+    .await?;
+    if !existing.is_empty() {
+        return Ok(());
+    }
+    for (email, title, abstract_text, format, co_speakers) in PROPOSALS {
+        let user = users::find_by_email(&mut conn, email)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let fields = crate::proposals::ProposalFields {
+            title: Some((*title).to_owned()),
+            abstract_text: Some(
+                abstract_text
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            notes: Some(String::new()),
+            format: Some((*format).to_owned()),
+            track: None,
+            co_speakers: Some(co_speakers.iter().map(|c| (*c).to_owned()).collect()),
+            links: Some(Vec::new()),
+        };
+        crate::proposals::create(
+            state,
+            &crate::auth::CurrentUser::internal(user),
+            event,
+            fields,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
 
 /// Seeds the demo and returns the text to print: where to go and how to sign in.
 pub async fn seed(state: &AppState) -> Result<String, AppError> {
@@ -118,6 +270,7 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
             events::upsert_member(&mut conn, event.id, user.id, role, None).await?;
         }
     }
+    seed_proposals(state, &event).await?;
     let mut text = format!(
         "\nmcfp demo: the \"{}\" call for proposals is at {}events/{}\nSign in at {}login with any of these (password: {DEMO_PASSWORD}):\n",
         event.title, state.base_url, event.slug, state.base_url

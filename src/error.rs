@@ -210,6 +210,14 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            // A race past an application-level check (two requests creating the same thing).
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => AppError::Conflict {
+                message: "this already exists".into(),
+                errors: FieldErrors::new(),
+            },
             other => AppError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }

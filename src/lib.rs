@@ -25,8 +25,8 @@ use actix_web::{HttpRequest, web as aw};
 
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
-    use crate::api::{auth, events, openapi, proposals};
-    use crate::web::pages;
+    use crate::api::{auth, classify, events, openapi, proposals};
+    use crate::web::{pages, proposal_pages};
 
     cfg.route("/healthz", aw::get().to(health::healthz))
         .route("/readyz", aw::get().to(health::readyz))
@@ -64,10 +64,38 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                     "/invitations/accept",
                     aw::post().to(proposals::accept_invitation),
                 )
+                .route("/classify", aw::post().to(classify::classify))
                 .default_service(aw::to(api_not_found)),
         )
         .route("/", aw::get().to(pages::index))
         .route("/events/{slug}", aw::get().to(pages::event))
+        .route(
+            "/events/{slug}/submit",
+            aw::get().to(proposal_pages::submit_form),
+        )
+        .route(
+            "/events/{slug}/submit",
+            aw::post().to(proposal_pages::submit),
+        )
+        .route("/proposals", aw::get().to(proposal_pages::my_proposals))
+        .route("/proposals/{id}", aw::get().to(proposal_pages::show))
+        .route(
+            "/proposals/{id}/edit",
+            aw::get().to(proposal_pages::edit_form),
+        )
+        .route("/proposals/{id}/edit", aw::post().to(proposal_pages::edit))
+        .route(
+            "/proposals/{id}/withdraw",
+            aw::post().to(proposal_pages::withdraw),
+        )
+        .route(
+            "/invitations/{token}",
+            aw::get().to(proposal_pages::invitation),
+        )
+        .route(
+            "/invitations/{token}",
+            aw::post().to(proposal_pages::accept_invitation),
+        )
         .route("/register", aw::get().to(pages::register_form))
         .route("/register", aw::post().to(pages::register))
         .route("/login", aw::get().to(pages::login_form))

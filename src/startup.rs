@@ -92,10 +92,15 @@ impl Application {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{address}/"))?,
         };
-        if settings.secret_key_generated {
-            tracing::warn!(
+        match (&settings.secret_key_file, settings.secret_key_generated) {
+            (Some(file), _) => tracing::warn!(
+                key_file = %file.display(),
+                "MCFP_SECRET_KEY is unset: using the development key kept in this file; set MCFP_SECRET_KEY in production"
+            ),
+            (None, true) => tracing::warn!(
                 "MCFP_SECRET_KEY is unset: generated a random key for this run; sessions end when the process stops"
-            );
+            ),
+            _ => {}
         }
         let mailer = Mailer::from_settings(&settings.mail)?;
         let worker = OutboxWorker::new(

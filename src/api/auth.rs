@@ -97,6 +97,7 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
         Credential::ApiToken(id) => {
             users::revoke_api_token(&mut conn, user.id, id).await?;
         }
+        Credential::Internal => {}
     }
     Ok(HttpResponse::NoContent()
         .cookie(clear_session_cookie(&state.settings))

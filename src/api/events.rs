@@ -160,7 +160,14 @@ pub async fn create_event(
             )
             .await?)
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // two admins creating the same slug at once: the loser gets the same 409 as above
+            AppError::Conflict { .. } => {
+                AppError::conflict("slug", "an event with this slug already exists")
+            }
+            other => other,
+        })?;
     tracing::info!(event.slug = %event.slug, "event created");
     let response = event_response(&mut conn, event).await?;
     Ok(HttpResponse::Created().json(response))

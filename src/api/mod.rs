@@ -1,6 +1,7 @@
 //! The JSON API (`/api/v1`), as fixed in the API contract; errors are problem+json.
 
 pub mod auth;
+pub mod classify;
 pub mod events;
 pub mod openapi;
 pub mod proposals;

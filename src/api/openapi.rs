@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, events, proposals};
+use super::{auth, classify, events, proposals};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,7 +13,7 @@ use super::{auth, events, proposals};
         auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
         events::create_event, events::get_event, events::patch_event, events::put_member,
         proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw,
-        proposals::accept_invitation,
+        proposals::accept_invitation, classify::classify,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"))
 )]

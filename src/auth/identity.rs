@@ -21,6 +21,8 @@ pub enum Credential {
     /// A web session or an API login token (both rows in `sessions`).
     Session(SessionId),
     ApiToken(ApiTokenId),
+    /// A trusted server-side action on the user's behalf (the demo seeder, the CLI).
+    Internal,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,11 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// Acts as this user without a request: only for trusted code such as the demo seeder.
+    pub fn internal(user: User) -> Self {
+        Self::from_user(user, Credential::Internal, false)
+    }
+
     fn from_user(user: User, credential: Credential, via_cookie: bool) -> Self {
         CurrentUser {
             id: user.id,

@@ -29,7 +29,18 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// argon2 takes 19 MiB and a core for a while: a flood of logins must queue, not exhaust memory.
+static HASHING_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+async fn hashing_permit() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    HASHING_PERMITS
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal(format!("hashing permits: {e}")))
+}
+
 pub async fn hash_password(password: NewPassword) -> Result<String, AppError> {
+    let _permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || hash_blocking(password.expose()))
         .await
         .map_err(|e| AppError::internal(format!("hashing task: {e}")))?
@@ -38,6 +49,7 @@ pub async fn hash_password(password: NewPassword) -> Result<String, AppError> {
 /// True only when `stored` is present and matches. With no stored hash (unknown email) the
 /// candidate is still checked against a dummy hash, so the answer takes as long either way.
 pub async fn verify_password(candidate: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash_text = stored.unwrap_or_else(|| dummy_hash().to_owned());

@@ -166,6 +166,20 @@ pub async fn revoke_all_sessions(
     .await
 }
 
+pub async fn revoke_all_api_tokens(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
 // ---- personal API tokens ----
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -295,6 +309,33 @@ pub async fn consume_password_reset(
     .get_result(conn)
     .await
     .optional()
+}
+
+/// Uses up every outstanding reset link of the user (after a successful reset).
+pub async fn expire_password_resets(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            .filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
+/// When the user's newest reset link was made, if any.
+pub async fn latest_password_reset(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    password_resets::table
+        .filter(password_resets::user_id.eq(user_id))
+        .select(diesel::dsl::max(password_resets::created_at))
+        .first(conn)
+        .await
 }
 
 pub async fn password_reset_is_live(

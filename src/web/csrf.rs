@@ -72,7 +72,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         Box::pin(async move {
             let fields = form
                 .await
-                .map_err(|e| PageError::App(AppError::BadRequest(format!("malformed form: {e}"))))?
+                .map_err(|e| {
+                    PageError::App(match e.as_response_error().status_code().as_u16() {
+                        413 => AppError::PayloadTooLarge {
+                            limit_bytes: crate::api::BODY_LIMIT_BYTES,
+                        },
+                        415 => AppError::UnsupportedMediaType("expected a form".into()),
+                        _ => AppError::BadRequest(format!("malformed form: {e}")),
+                    })
+                })?
                 .into_inner();
             let state = state_of(&req)?;
             let submitted = fields

@@ -3,6 +3,7 @@
 mod csrf;
 pub mod markdown;
 pub mod pages;
+pub mod proposal_pages;
 
 pub use csrf::{CSRF_FIELD, CsrfForm};
 
@@ -260,7 +261,14 @@ pub fn redirect(location: &str) -> HttpResponse {
 /// Only same-site paths may follow a login (no open redirects).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        // Browsers drop tabs and newlines from URLs, so "/\t/evil" would become "//evil".
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -277,6 +285,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -111,16 +111,18 @@ struct RegisterPage {
     page: PageContext,
     email: String,
     name: String,
+    next: String,
     errors: FieldErrors,
 }
 
-pub async fn register_form(page: PageContext) -> PageResult {
+pub async fn register_form(page: PageContext, query: web::Query<NextQuery>) -> PageResult {
     render(
         StatusCode::OK,
         &RegisterPage {
             page,
             email: String::new(),
             name: String::new(),
+            next: safe_next(query.next.as_deref()),
             errors: FieldErrors::new(),
         },
     )
@@ -134,6 +136,7 @@ pub struct RegisterForm {
     name: String,
     #[serde(default)]
     password: String,
+    next: Option<String>,
 }
 
 pub async fn register(
@@ -161,7 +164,7 @@ pub async fn register(
                 "success",
                 &format!("Welcome, {}! Your account is ready.", user.name),
             );
-            let mut response = redirect("/");
+            let mut response = redirect(&safe_next(form.next.as_deref()));
             response
                 .add_cookie(&session_cookie(&state.settings, &session))
                 .map_err(|e| AppError::internal(e.to_string()))?;
@@ -173,6 +176,7 @@ pub async fn register(
                 page,
                 email: form.email,
                 name: form.name,
+                next: safe_next(form.next.as_deref()),
                 errors,
             },
         ),

@@ -322,3 +322,49 @@ async fn the_spool_transport_writes_eml_files() {
     assert!(content.contains("Subject: Hello"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_reset_revokes_api_tokens_and_links_are_throttled_per_account() {
+    let app = TestApp::spawn().await;
+    app.register("tokens@example.org", "Tokens").await;
+    let session = app.login("tokens@example.org").await;
+    let created: serde_json::Value = app
+        .new_client()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&session)
+        .json(&json!({"name": "script"}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let api_token = created["token"].as_str().expect("token").to_owned();
+    for _ in 0..3 {
+        let response = app
+            .post_json(
+                "/api/v1/auth/password-reset",
+                &json!({"email": "tokens@example.org"}),
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+    }
+    assert_eq!(
+        app.deliver_emails().await.sent,
+        1,
+        "one link per account every few minutes"
+    );
+    let token = token_from_link(&app.mail.emails()[0].text());
+    let done = app
+        .post_json(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "brand new password 7"}),
+        )
+        .await;
+    assert_eq!(done.status(), 204);
+    assert_eq!(
+        app.get_with_token("/api/v1/me", &api_token).await.status(),
+        401,
+        "personal tokens revoked too"
+    );
+}

@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod operations;
 mod pages;
+mod proposal_pages;
 mod proposals;
 mod roles;
 mod tokens;

@@ -212,6 +212,22 @@ async fn login_logout_and_the_next_parameter() {
     let (status, account) = app.page(&browser, "/account").await;
     assert_eq!(status, 200);
     assert!(account.contains("nav@example.org"));
+    // off-site nexts are ignored, including ones browsers would turn into //host
+    for evil in ["/\t/evil.example/", "/\n/evil.example/", "/\\evil.example/"] {
+        let response = post_form(
+            &app,
+            &browser,
+            "/login",
+            &[
+                ("csrf_token", &csrf),
+                ("email", "nav@example.org"),
+                ("password", PASSWORD),
+                ("next", evil),
+            ],
+        )
+        .await;
+        assert_eq!(response.headers()["location"], "/", "{evil:?}");
+    }
     // an off-site next is ignored
     let response = post_form(
         &app,

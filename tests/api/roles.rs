@@ -240,6 +240,36 @@ async fn event_creation_validates_every_field() {
 }
 
 #[tokio::test]
+async fn creating_the_same_event_at_once_is_one_201_and_409s_never_a_500() {
+    let world = World::new().await;
+    let admin = world
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Admin)
+        .and_then(|(_, t)| t.clone())
+        .expect("admin");
+    let requests = (0..6).map(|_| {
+        let client = world.app.new_client();
+        let url = world.app.url("/api/v1/events");
+        let admin = admin.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(admin)
+                .json(&event_body("race-event"))
+                .send()
+                .await
+                .expect("send")
+                .status()
+                .as_u16()
+        }
+    });
+    let mut statuses = futures_util::future::join_all(requests).await;
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+}
+
+#[tokio::test]
 async fn a_new_event_has_the_two_seed_tracks_and_reports_whether_its_cfp_is_open() {
     let world = World::new().await;
     let event: Value = world

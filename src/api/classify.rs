@@ -1,0 +1,39 @@
+//! The classifier, public: what the tagging hint on the submission form calls.
+
+use actix_web::{HttpRequest, web};
+use serde::Deserialize;
+
+use super::ApiJson;
+use super::auth::client_ip;
+use crate::cli::ClassifyOutput;
+use crate::domain::clean_text;
+use crate::error::{AppResult, FieldErrors};
+use crate::startup::AppState;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ClassifyRequest {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default, rename = "abstract")]
+    pub abstract_text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/classify", tag = "proposals", request_body = ClassifyRequest,
+    responses((status = 200, body = ClassifyOutput), (status = 422), (status = 429)))]
+pub async fn classify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<ClassifyRequest>,
+) -> AppResult<web::Json<ClassifyOutput>> {
+    state.rate_limiter.check(client_ip(&req), "classify")?;
+    let mut errors = FieldErrors::new();
+    let title = errors.check("title", clean_text(&body.0.title, 0, 150, false));
+    let abstract_text = errors.check("abstract", clean_text(&body.0.abstract_text, 0, 5000, true));
+    errors.into_result()?;
+    let c = crate::tagging::classify(
+        &title.unwrap_or_default(),
+        &abstract_text.unwrap_or_default(),
+        "",
+    );
+    Ok(web::Json(ClassifyOutput::from(c)))
+}
