@@ -189,6 +189,7 @@ async fn seed_proposals(
         crate::db::proposals::ListFilter {
             track: None,
             state: None,
+            needs_check: false,
             after: None,
             limit: 1,
         },

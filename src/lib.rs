@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod event_admin;
 pub mod health;
 pub mod metrics;
 pub mod proposals;
@@ -26,7 +27,7 @@ use actix_web::{HttpRequest, web as aw};
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     use crate::api::{auth, classify, events, openapi, proposals};
-    use crate::web::{pages, proposal_pages};
+    use crate::web::{chair_pages, event_pages, pages, proposal_pages};
 
     cfg.route("/healthz", aw::get().to(health::healthz))
         .route("/readyz", aw::get().to(health::readyz))
@@ -60,6 +61,11 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                     "/proposals/{id}/withdraw",
                     aw::post().to(proposals::withdraw),
                 )
+                .route("/proposals/{id}/track", aw::put().to(proposals::put_track))
+                .route(
+                    "/events/{slug}/tag-corrections.csv",
+                    aw::get().to(proposals::tag_corrections_csv),
+                )
                 .route(
                     "/invitations/accept",
                     aw::post().to(proposals::accept_invitation),
@@ -68,6 +74,16 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                 .default_service(aw::to(api_not_found)),
         )
         .route("/", aw::get().to(pages::index))
+        .route("/events/new", aw::get().to(event_pages::new_form))
+        .route("/events/new", aw::post().to(event_pages::create))
+        .route(
+            "/events/{slug}/settings",
+            aw::get().to(event_pages::settings_form),
+        )
+        .route(
+            "/events/{slug}/settings",
+            aw::post().to(event_pages::save_settings),
+        )
         .route("/events/{slug}", aw::get().to(pages::event))
         .route(
             "/events/{slug}/submit",
@@ -76,6 +92,14 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route(
             "/events/{slug}/submit",
             aw::post().to(proposal_pages::submit),
+        )
+        .route(
+            "/events/{slug}/dashboard",
+            aw::get().to(chair_pages::dashboard),
+        )
+        .route(
+            "/proposals/{id}/track",
+            aw::post().to(chair_pages::set_track),
         )
         .route("/proposals", aw::get().to(proposal_pages::my_proposals))
         .route("/proposals/{id}", aw::get().to(proposal_pages::show))

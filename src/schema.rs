@@ -185,6 +185,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tag_corrections (id) {
+        id -> Uuid,
+        proposal_id -> Uuid,
+        event_id -> Uuid,
+        chair_id -> Uuid,
+        title -> Text,
+        #[sql_name = "abstract"]
+        abstract_text -> Text,
+        auto_track -> Nullable<Text>,
+        auto_confidence -> Nullable<Float4>,
+        corrected_track -> Nullable<Text>,
+        subtopics -> Array<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -210,4 +227,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     co_speakers,
     proposal_revisions,
     idempotency_keys,
+    tag_corrections,
 );

@@ -13,7 +13,7 @@ use super::{auth, classify, events, proposals};
         auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
         events::create_event, events::get_event, events::patch_event, events::put_member,
         proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw,
-        proposals::accept_invitation, classify::classify,
+        proposals::accept_invitation, proposals::put_track, proposals::tag_corrections_csv, classify::classify,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"))
 )]

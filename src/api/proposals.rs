@@ -75,12 +75,14 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct ListQuery {
     pub track: Option<String>,
+    /// `true`: only proposals whose tag needs a human look (unsure tagger, or the speaker disagrees).
+    pub needs_check: Option<String>,
     pub state: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
-fn encode_cursor(proposal: &Proposal) -> String {
+pub fn encode_cursor(proposal: &Proposal) -> String {
     URL_SAFE_NO_PAD.encode(format!(
         "{}|{}",
         proposal.created_at.timestamp_micros(),
@@ -163,6 +165,7 @@ pub async fn list(
         ListFilter {
             track: query.track.as_deref(),
             state: query.state.as_deref(),
+            needs_check: query.needs_check.as_deref() == Some("true"),
             after,
             limit: limit + 1,
         },
@@ -261,4 +264,52 @@ pub async fn accept_invitation(
     Ok(web::Json(
         proposals::view(&mut conn, &event, &proposal, Viewer::Speaker).await?,
     ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TrackOverride {
+    /// A track key; null removes the override (back to the speaker's choice or the tag).
+    pub track: Option<String>,
+    #[serde(default)]
+    pub subtopics: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/{id}/track", tag = "proposals", request_body = TrackOverride, params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView, description = "tags.source is `chair`"), (status = 403), (status = 404), (status = 422)))]
+pub async fn put_track(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<TrackOverride>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let view =
+        proposals::override_track(&state, &user, ProposalId(*id), body.track, body.subtopics)
+            .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/tag-corrections.csv", tag = "proposals", params(("slug" = String, Path)),
+    responses((status = 200, content_type = "text/csv", description = "the chairs' track corrections as labelled examples"), (status = 403), (status = 404)))]
+pub async fn tag_corrections_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let event = event_by_slug(&mut conn, &slug).await?;
+    event_access(&mut conn, &event, &user)
+        .await?
+        .require_manage()?;
+    let rows = db::tag_corrections_of(&mut conn, event.id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"{}-tag-corrections.csv\"",
+                event.slug
+            ),
+        ))
+        .body(proposals::corrections_csv(&rows)))
 }

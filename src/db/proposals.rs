@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::{EventId, ProposalId, UserId};
-use crate::schema::{co_speakers, idempotency_keys, proposal_revisions, proposals, users};
+use crate::schema::{
+    co_speakers, idempotency_keys, proposal_revisions, proposals, tag_corrections, users,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = proposals)]
@@ -352,6 +354,9 @@ pub async fn revisions_of(
         .await
 }
 
+/// A tag with less confidence than this is worth a chair's look.
+pub const NEEDS_CHECK_BELOW: f32 = 0.7;
+
 /// Who may see which proposals in a list.
 pub enum ListScope {
     All,
@@ -362,6 +367,8 @@ pub enum ListScope {
 pub struct ListFilter<'a> {
     pub track: Option<&'a str>,
     pub state: Option<&'a str>,
+    /// Only proposals whose tag deserves a human look (see `NEEDS_CHECK_BELOW`).
+    pub needs_check: bool,
     /// Strictly after this (created_at, id).
     pub after: Option<(DateTime<Utc>, ProposalId)>,
     pub limit: i64,
@@ -406,6 +413,18 @@ pub async fn list(
     }
     if let Some(state) = filter.state {
         query = query.filter(proposals::state.eq(state));
+    }
+    if filter.needs_check {
+        // no chair has decided, and the tagger is unsure or the speaker disagrees with it
+        query = query.filter(proposals::chair_track.is_null()).filter(
+            proposals::auto_confidence
+                .lt(NEEDS_CHECK_BELOW)
+                .or(proposals::speaker_track.is_not_null().and(
+                    proposals::speaker_track
+                        .nullable()
+                        .ne(proposals::auto_track),
+                )),
+        );
     }
     if let Some((at, id)) = filter.after {
         query = query.filter(
@@ -516,4 +535,74 @@ pub async fn store_idempotent_response(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+// ---- a chair's track override ----
+
+pub async fn set_chair_track(
+    conn: &mut AsyncPgConnection,
+    proposal: &Proposal,
+    chair_id: UserId,
+    track: Option<&str>,
+    subtopics: &[String],
+) -> QueryResult<Proposal> {
+    let now = Utc::now();
+    let updated = diesel::update(proposals::table.find(proposal.id))
+        .set((
+            proposals::chair_track.eq(track),
+            proposals::chair_subtopics.eq(track.map(|_| subtopics)),
+            proposals::chair_set_by.eq(Some(chair_id)),
+            proposals::chair_set_at.eq(Some(now)),
+        ))
+        .returning(Proposal::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(tag_corrections::table)
+        .values((
+            tag_corrections::id.eq(uuid::Uuid::now_v7()),
+            tag_corrections::proposal_id.eq(proposal.id),
+            tag_corrections::event_id.eq(proposal.event_id),
+            tag_corrections::chair_id.eq(chair_id),
+            tag_corrections::title.eq(&proposal.title),
+            tag_corrections::abstract_text.eq(&proposal.abstract_text),
+            tag_corrections::auto_track.eq(&proposal.auto_track),
+            tag_corrections::auto_confidence.eq(proposal.auto_confidence),
+            tag_corrections::corrected_track.eq(track),
+            tag_corrections::subtopics.eq(subtopics),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(updated)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TagCorrection {
+    pub title: String,
+    pub abstract_text: String,
+    pub auto_track: Option<String>,
+    pub auto_confidence: Option<f32>,
+    pub corrected_track: Option<String>,
+    pub chair_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn tag_corrections_of(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<TagCorrection>> {
+    tag_corrections::table
+        .inner_join(users::table.on(users::id.eq(tag_corrections::chair_id)))
+        .filter(tag_corrections::event_id.eq(event_id))
+        .order(tag_corrections::created_at.asc())
+        .select((
+            tag_corrections::title,
+            tag_corrections::abstract_text,
+            tag_corrections::auto_track,
+            tag_corrections::auto_confidence,
+            tag_corrections::corrected_track,
+            users::name,
+            tag_corrections::created_at,
+        ))
+        .load(conn)
+        .await
 }

@@ -1,6 +1,8 @@
 //! The HTML side: page context (user, CSRF token, flash), CSRF-checked forms, page errors.
 
+pub mod chair_pages;
 mod csrf;
+pub mod event_pages;
 pub mod markdown;
 pub mod pages;
 pub mod proposal_pages;

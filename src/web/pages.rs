@@ -76,6 +76,7 @@ struct EventPage {
     opens: String,
     closes: String,
     closes_rfc3339: String,
+    can_manage: bool,
 }
 
 pub async fn event(
@@ -88,9 +89,16 @@ pub async fn event(
         .await?
         .ok_or(AppError::NotFound)?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
+    let can_manage = match &page.user {
+        Some(user) => crate::auth::policy::event_access(&mut conn, &event, user)
+            .await?
+            .can_manage(),
+        None => false,
+    };
     render(
         StatusCode::OK,
         &EventPage {
+            can_manage,
             page,
             description_html: super::markdown::render(&event.description),
             tracks,

@@ -1,6 +1,7 @@
 //! One integration-test binary: the real app, a fresh database per test, a real SMTP server.
 
 mod accounts;
+mod chairs;
 mod cli;
 mod email;
 mod errors;

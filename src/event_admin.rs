@@ -1,0 +1,272 @@
+//! Creating and configuring events: shared by the JSON API and the chairs' pages.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::CurrentUser;
+use crate::db::events::{self, Event, NewEvent};
+use crate::domain::{EventId, EventSlug, TimeZoneName, clean_text};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateEventRequest {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub time_zone: String,
+    pub cfp_opens_at: DateTime<Utc>,
+    pub cfp_closes_at: DateTime<Utc>,
+    #[serde(default)]
+    pub blind_review: bool,
+    pub score_min: Option<i16>,
+    pub score_max: Option<i16>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EventPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub time_zone: Option<String>,
+    pub cfp_opens_at: Option<DateTime<Utc>>,
+    pub cfp_closes_at: Option<DateTime<Utc>>,
+    pub blind_review: Option<bool>,
+    pub score_min: Option<i16>,
+    pub score_max: Option<i16>,
+    pub formats: Option<Vec<crate::db::events::Format>>,
+    pub max_co_speakers: Option<i16>,
+    pub max_proposals_per_speaker: Option<i16>,
+    /// The whole list of tracks, replacing the current one (keys kept stable where they match).
+    pub tracks: Option<Vec<TrackInput>>,
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+pub struct TrackInput {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub subtopics: Vec<SubtopicInput>,
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+pub struct SubtopicInput {
+    pub key: String,
+    pub name: String,
+}
+
+fn check_key(errors: &mut FieldErrors, field: &str, key: &str) {
+    let ok = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !key.starts_with('-');
+    if !ok {
+        errors.add(field, "must be 1–64 characters of a–z, 0–9 and '-'");
+    }
+}
+
+/// Creates an event with the default tracks (the caller has checked the creator is an admin).
+pub async fn create(
+    state: &AppState,
+    admin: &CurrentUser,
+    body: CreateEventRequest,
+) -> AppResult<Event> {
+    let mut errors = FieldErrors::new();
+    let slug = errors.check("slug", EventSlug::parse(&body.slug));
+    let title = errors.check("title", clean_text(&body.title, 3, 200, false));
+    let description = errors.check(
+        "description",
+        clean_text(&body.description, 0, 20_000, true),
+    );
+    let time_zone = errors.check("time_zone", TimeZoneName::parse(&body.time_zone));
+    if body.cfp_closes_at <= body.cfp_opens_at {
+        errors.add("cfp_closes_at", "must be after cfp_opens_at");
+    }
+    let score_min = body.score_min.unwrap_or(1);
+    let score_max = body.score_max.unwrap_or(5);
+    if !(0..=10).contains(&score_min) || !(1..=10).contains(&score_max) || score_min >= score_max {
+        errors.add(
+            "score_max",
+            "the score scale must satisfy 0 ≤ score_min < score_max ≤ 10",
+        );
+    }
+    errors.clone().into_result()?;
+    let (Some(slug), Some(title), Some(description), Some(time_zone)) =
+        (slug, title, description, time_zone)
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let mut conn = state.pool.get().await?;
+    if events::find_by_slug(&mut conn, slug.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(
+            "slug",
+            "an event with this slug already exists",
+        ));
+    }
+    let event = conn
+        .transaction::<_, AppError, _>(async move |conn| {
+            Ok(events::insert_event(
+                conn,
+                NewEvent {
+                    id: EventId::new(),
+                    slug: slug.as_str(),
+                    title: &title,
+                    description: &description,
+                    time_zone: time_zone.name(),
+                    cfp_opens_at: body.cfp_opens_at,
+                    cfp_closes_at: body.cfp_closes_at,
+                    blind_review: body.blind_review,
+                    score_min,
+                    score_max,
+                    created_by: Some(admin.id),
+                },
+            )
+            .await?)
+        })
+        .await
+        .map_err(|e| match e {
+            // two admins creating the same slug at once: the loser gets the same 409 as above
+            AppError::Conflict { .. } => {
+                AppError::conflict("slug", "an event with this slug already exists")
+            }
+            other => other,
+        })?;
+    tracing::info!(event.slug = %event.slug, "event created");
+    Ok(event)
+}
+
+/// Validates and applies a chair's change to the event (and its tracks), in one transaction.
+pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> AppResult<Event> {
+    let mut conn = state.pool.get().await?;
+
+    let mut errors = FieldErrors::new();
+    let title = patch
+        .title
+        .as_deref()
+        .and_then(|t| errors.check("title", clean_text(t, 3, 200, false)));
+    let description = patch
+        .description
+        .as_deref()
+        .and_then(|d| errors.check("description", clean_text(d, 0, 20_000, true)));
+    let time_zone = patch
+        .time_zone
+        .as_deref()
+        .and_then(|z| errors.check("time_zone", TimeZoneName::parse(z)));
+    let opens = patch.cfp_opens_at.unwrap_or(event.cfp_opens_at);
+    let closes = patch.cfp_closes_at.unwrap_or(event.cfp_closes_at);
+    if closes <= opens {
+        errors.add("cfp_closes_at", "must be after cfp_opens_at");
+    }
+    let score_min = patch.score_min.unwrap_or(event.score_min);
+    let score_max = patch.score_max.unwrap_or(event.score_max);
+    if !(0..=10).contains(&score_min) || !(1..=10).contains(&score_max) || score_min >= score_max {
+        errors.add(
+            "score_max",
+            "the score scale must satisfy 0 ≤ score_min < score_max ≤ 10",
+        );
+    }
+    if let Some(formats) = &patch.formats {
+        if formats.is_empty() {
+            errors.add("formats", "at least one format");
+        }
+        for (i, f) in formats.iter().enumerate() {
+            check_key(&mut errors, &format!("formats[{i}].key"), &f.key);
+            if !(1..=480).contains(&f.minutes) {
+                errors.add(&format!("formats[{i}].minutes"), "must be from 1 to 480");
+            }
+            if clean_text(&f.name, 1, 100, false).is_err() {
+                errors.add(&format!("formats[{i}].name"), "must be 1–100 characters");
+            }
+        }
+    }
+    if patch
+        .max_co_speakers
+        .is_some_and(|n| !(0..=20).contains(&n))
+    {
+        errors.add("max_co_speakers", "must be from 0 to 20");
+    }
+    if patch
+        .max_proposals_per_speaker
+        .is_some_and(|n| !(1..=100).contains(&n))
+    {
+        errors.add("max_proposals_per_speaker", "must be from 1 to 100");
+    }
+    if let Some(tracks) = &patch.tracks {
+        if tracks.is_empty() {
+            errors.add("tracks", "at least one track");
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (i, t) in tracks.iter().enumerate() {
+            check_key(&mut errors, &format!("tracks[{i}].key"), &t.key);
+            if !keys.insert(t.key.clone()) {
+                errors.add(&format!("tracks[{i}].key"), "is listed twice");
+            }
+            if clean_text(&t.name, 1, 100, false).is_err() {
+                errors.add(&format!("tracks[{i}].name"), "must be 1–100 characters");
+            }
+            let mut sub_keys = std::collections::HashSet::new();
+            for (j, s) in t.subtopics.iter().enumerate() {
+                check_key(
+                    &mut errors,
+                    &format!("tracks[{i}].subtopics[{j}].key"),
+                    &s.key,
+                );
+                if !sub_keys.insert(s.key.clone()) {
+                    errors.add(
+                        &format!("tracks[{i}].subtopics[{j}].key"),
+                        "is listed twice",
+                    );
+                }
+            }
+        }
+    }
+    errors.into_result()?;
+
+    let formats_json = match &patch.formats {
+        Some(f) => Some(serde_json::to_value(f).map_err(AppError::internal)?),
+        None => None,
+    };
+    let changes = events::EventChanges {
+        title: title.as_deref(),
+        description: description.as_deref(),
+        time_zone: time_zone.map(|z| z.name()),
+        cfp_opens_at: patch.cfp_opens_at,
+        cfp_closes_at: patch.cfp_closes_at,
+        blind_review: patch.blind_review,
+        score_min: patch.score_min,
+        score_max: patch.score_max,
+        formats: formats_json,
+        max_co_speakers: patch.max_co_speakers,
+        max_proposals_per_speaker: patch.max_proposals_per_speaker,
+        updated_at: Some(Utc::now()),
+    };
+    let tracks = patch.tracks.clone();
+    let event = conn
+        .transaction::<_, AppError, _>(async move |conn| {
+            let event = events::update_event(conn, event.id, &changes).await?;
+            if let Some(tracks) = tracks {
+                let replacement: Vec<events::TrackWithSubtopics> = tracks
+                    .into_iter()
+                    .map(|t| events::TrackWithSubtopics {
+                        key: t.key,
+                        name: t.name,
+                        description: t.description,
+                        subtopics: t.subtopics.into_iter().map(|s| (s.key, s.name)).collect(),
+                    })
+                    .collect();
+                events::replace_tracks(conn, event.id, &replacement).await?;
+            }
+            Ok(event)
+        })
+        .await?;
+    Ok(event)
+}

@@ -1,0 +1,189 @@
+//! Chair pages: the proposals dashboard with the tagger's verdicts, and the track override form.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
+use crate::api::proposals::{STATES, page_params};
+use crate::auth::policy::event_access;
+use crate::db::events::{self, Event, TrackWithSubtopics};
+use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
+use crate::domain::ProposalId;
+use crate::error::AppError;
+use crate::proposals::{self, ProposalView, Viewer};
+use crate::startup::AppState;
+
+/// The event, if the signed-in user chairs it (or is a site admin); 404 for others.
+pub async fn chaired_event(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    slug: &str,
+) -> Result<Event, PageError> {
+    let mut conn = state.pool.get().await?;
+    let event = events::find_by_slug(&mut conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !event_access(&mut conn, &event, user).await?.can_manage() {
+        return Err(AppError::Forbidden("only this event's chairs see this page".into()).into());
+    }
+    Ok(event)
+}
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    track: Option<String>,
+    state: Option<String>,
+    needs_check: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    page: PageContext,
+    event: Event,
+    tracks: Vec<TrackWithSubtopics>,
+    proposals: Vec<ProposalView>,
+    track: String,
+    state: String,
+    needs_check: bool,
+    states: &'static [&'static str],
+    next_cursor: Option<String>,
+    threshold_percent: u32,
+}
+
+impl DashboardPage {
+    fn track_name(&self, key: &Option<String>) -> String {
+        match key {
+            Some(key) => self
+                .tracks
+                .iter()
+                .find(|t| &t.key == key)
+                .map_or_else(|| key.clone(), |t| t.name.clone()),
+            None => "—".into(),
+        }
+    }
+    fn percent(confidence: &Option<f32>) -> String {
+        confidence.map_or_else(|| "—".into(), |c| format!("{:.0} %", c * 100.0))
+    }
+    fn unsure(confidence: &Option<f32>) -> bool {
+        confidence.is_some_and(|c| c < NEEDS_CHECK_BELOW)
+    }
+    fn next_link(&self, cursor: &str) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("track", &self.track)
+            .append_pair("state", &self.state)
+            .append_pair("cursor", cursor);
+        if self.needs_check {
+            query.append_pair("needs_check", "true");
+        }
+        format!("/events/{}/dashboard?{}", self.event.slug, query.finish())
+    }
+}
+
+pub async fn dashboard(
+    page: PageContext,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    slug: web::Path<String>,
+    query: web::Query<DashboardQuery>,
+) -> PageResult {
+    let event = chaired_event(&state, &user.0, &slug).await?;
+    let (limit, after) = page_params(Some("50"), query.cursor.as_deref())?;
+    let track = query.track.clone().unwrap_or_default();
+    let state_filter = query
+        .state
+        .clone()
+        .filter(|s| STATES.contains(&s.as_str()))
+        .unwrap_or_default();
+    let needs_check = query.needs_check.as_deref() == Some("true");
+    let mut conn = state.pool.get().await?;
+    let mut rows = db::list(
+        &mut conn,
+        event.id,
+        ListScope::All,
+        ListFilter {
+            track: Some(track.as_str()).filter(|t| !t.is_empty()),
+            state: Some(state_filter.as_str()).filter(|s| !s.is_empty()),
+            needs_check,
+            after,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(crate::api::proposals::encode_cursor)
+    } else {
+        None
+    };
+    let proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
+    let tracks = events::tracks_of(&mut conn, event.id).await?;
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            page,
+            event,
+            tracks,
+            proposals,
+            track,
+            state: state_filter,
+            needs_check,
+            states: &STATES,
+            next_cursor,
+            threshold_percent: (NEEDS_CHECK_BELOW * 100.0).round() as u32,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct TrackForm {
+    #[serde(default)]
+    track: String,
+    /// Comma-separated subtopic keys (the form sends one field per checked box, joined by the page).
+    #[serde(default)]
+    subtopics: String,
+}
+
+pub async fn set_track(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    id: web::Path<uuid::Uuid>,
+    form: CsrfForm<TrackForm>,
+) -> PageResult {
+    let form = form.0;
+    let track = Some(form.track).filter(|t| !t.is_empty());
+    let subtopics: Vec<String> = form
+        .subtopics
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match proposals::override_track(&state, &user.0, ProposalId(*id), track.clone(), subtopics)
+        .await
+    {
+        Ok(_) => {
+            let message = if track.is_some() {
+                "The track is set."
+            } else {
+                "The chairs' track is removed."
+            };
+            set_flash(&req, "success", message);
+        }
+        Err(AppError::Validation(errors)) => {
+            let detail: Vec<String> = errors
+                .0
+                .iter()
+                .map(|(f, m)| format!("{f}: {}", m.join("; ")))
+                .collect();
+            set_flash(&req, "error", &detail.join(" · "));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    Ok(redirect(&format!("/proposals/{}", *id)))
+}

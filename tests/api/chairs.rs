@@ -1,0 +1,466 @@
+//! Chairs: the track override, the corrections export, the dashboard, the event pages.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, csrf_token};
+
+const KERNEL: &str = "We present a Rust NVMe driver for the Linux kernel, the safe abstractions it needs \
+for PCI, DMA and blk-mq, and how it performs against the C driver.";
+const VAGUE: &str = "A talk about how we worked together on a project over the last year, what went well, \
+what did not, and what we would do differently next time around.";
+
+struct Setup {
+    app: TestApp,
+    admin: String,
+    chair: String,
+    ada: String,
+}
+
+async fn setup() -> Setup {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_with_event("rust-mc").await;
+    app.register("chair@example.org", "Chris Chair").await;
+    app.register("ada@example.org", "Ada").await;
+    let response = app
+        .call(
+            Method::PUT,
+            "/api/v1/events/rust-mc/members",
+            &admin,
+            Some(&json!({"email": "chair@example.org", "role": "chair", "tracks": null})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let chair = app.login("chair@example.org").await;
+    let ada = app.login("ada@example.org").await;
+    Setup {
+        app,
+        admin,
+        chair,
+        ada,
+    }
+}
+
+async fn submit(s: &Setup, title: &str, abstract_text: &str, track: Option<&str>) -> String {
+    let response = s
+        .app
+        .call(
+            Method::POST,
+            "/api/v1/events/rust-mc/proposals",
+            &s.ada,
+            Some(&json!({"title": title, "abstract": abstract_text, "format": "talk", "track": track})),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+async fn browser_for(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let browser = app.new_client();
+    let (_, html) = app.page(&browser, "/login").await;
+    let csrf = csrf_token(&html);
+    let response = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 303);
+    (browser, csrf)
+}
+
+#[tokio::test]
+async fn a_chair_overrides_the_track_and_the_correction_is_exported() {
+    let s = setup().await;
+    let id = submit(&s, "A Rust NVMe driver", KERNEL, None).await;
+    let path = format!("/api/v1/proposals/{id}/track");
+    let body = json!({"track": "rust", "subtopics": ["linux-ecosystem"]});
+    assert_eq!(
+        s.app
+            .call(Method::PUT, &path, &s.ada, Some(&body))
+            .await
+            .status(),
+        403,
+        "a speaker may not"
+    );
+    s.app.register("eve@example.org", "Eve").await;
+    let eve = s.app.login("eve@example.org").await;
+    assert_eq!(
+        s.app
+            .call(Method::PUT, &path, &eve, Some(&body))
+            .await
+            .status(),
+        404,
+        "a stranger learns nothing"
+    );
+    for (bad, field) in [
+        (json!({"track": "go"}), "track"),
+        (
+            json!({"track": "rust", "subtopics": ["drivers-and-subsystems"]}),
+            "subtopics[0]",
+        ),
+        (
+            json!({"track": null, "subtopics": ["education"]}),
+            "subtopics",
+        ),
+    ] {
+        let response = s.app.call(Method::PUT, &path, &s.chair, Some(&bad)).await;
+        assert_eq!(response.status(), 422, "{bad}");
+        let problem: Value = response.json().await.expect("json");
+        assert!(problem["errors"][field].is_array(), "{field} in {problem}");
+    }
+    let response = s.app.call(Method::PUT, &path, &s.chair, Some(&body)).await;
+    assert_eq!(response.status(), 200);
+    let view: Value = response.json().await.expect("json");
+    assert_eq!(view["tags"]["track"], "rust");
+    assert_eq!(view["tags"]["source"], "chair");
+    assert_eq!(view["tags"]["subtopics"], json!(["linux-ecosystem"]));
+    assert_eq!(
+        view["tags"]["auto_track"], "rust-for-linux",
+        "the tagger's verdict stays visible"
+    );
+    // the speaker sees the chair's track; editing the text re-tags but the chair's choice stands
+    let edited: Value = s
+        .app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/proposals/{id}"),
+            &s.ada,
+            Some(&json!({"title": "A Rust NVMe driver, again"})),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(edited["tags"]["source"], "chair");
+    // the export is a labelled example in the corpus's column order; speakers may not fetch it
+    let csv_path = "/api/v1/events/rust-mc/tag-corrections.csv";
+    assert_eq!(
+        s.app
+            .call(Method::GET, csv_path, &s.ada, None)
+            .await
+            .status(),
+        403
+    );
+    let response = s.app.call(Method::GET, csv_path, &s.chair, None).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/csv")
+    );
+    let csv = response.text().await.expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("label,title,abstract,auto_track,auto_confidence,chair,corrected_at")
+    );
+    let row = lines.next().expect("one correction");
+    assert!(
+        row.starts_with("\"rust\",\"A Rust NVMe driver\",\"We present"),
+        "{row}"
+    );
+    assert!(row.contains("\"rust-for-linux\"") && row.contains("\"Chris Chair\""));
+    // removing the override goes back to the tag, and is recorded as a revision
+    let cleared: Value = s
+        .app
+        .call(Method::PUT, &path, &s.chair, Some(&json!({"track": null})))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(cleared["tags"]["source"], "auto");
+    let mut conn = s.app.state.pool.get().await.expect("conn");
+    let revisions = mcfp::db::proposals::revisions_of(
+        &mut conn,
+        mcfp::domain::ProposalId(id.parse().expect("uuid")),
+    )
+    .await
+    .expect("revisions");
+    let chair_changes: Vec<_> = revisions
+        .iter()
+        .filter(|r| r.changes.get("track (chair)").is_some())
+        .collect();
+    assert_eq!(chair_changes.len(), 2);
+    assert_eq!(chair_changes[0].author_name, "Chris Chair");
+}
+
+#[tokio::test]
+async fn formula_cells_are_defused_in_the_export() {
+    let s = setup().await;
+    let id = submit(&s, "=HYPERLINK(\"http://evil\")", KERNEL, None).await;
+    s.app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/proposals/{id}/track"),
+            &s.chair,
+            Some(&json!({"track": "rust"})),
+        )
+        .await;
+    let csv = s
+        .app
+        .call(
+            Method::GET,
+            "/api/v1/events/rust-mc/tag-corrections.csv",
+            &s.chair,
+            None,
+        )
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn the_needs_check_filter_finds_unsure_tags_and_disagreeing_speakers() {
+    let s = setup().await;
+    let clear = submit(&s, "A Rust NVMe driver", KERNEL, None).await;
+    let disagrees = submit(&s, "Another Rust NVMe driver", KERNEL, Some("rust")).await;
+    let vague = submit(&s, "Lessons learned", VAGUE, None).await;
+    let list: Value = s
+        .app
+        .call(
+            Method::GET,
+            "/api/v1/events/rust-mc/proposals?needs_check=true",
+            &s.chair,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert!(ids.contains(&disagrees.as_str()), "speaker disagrees");
+    assert!(
+        ids.contains(&vague.as_str()),
+        "the tagger is unsure about vague text"
+    );
+    assert!(
+        !ids.contains(&clear.as_str()),
+        "a confident, undisputed tag needs no look"
+    );
+    // once a chair decides, it drops out
+    s.app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/proposals/{vague}/track"),
+            &s.chair,
+            Some(&json!({"track": "rust"})),
+        )
+        .await;
+    let list: Value = s
+        .app
+        .call(
+            Method::GET,
+            "/api/v1/events/rust-mc/proposals?needs_check=true",
+            &s.chair,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|p| p["id"] == vague.as_str())
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_tags_confidence_evidence_and_filters() {
+    let s = setup().await;
+    submit(&s, "A Rust NVMe driver", KERNEL, None).await;
+    let disputed = submit(&s, "Another Rust NVMe driver", KERNEL, Some("rust")).await;
+    let (speaker_browser, _) = browser_for(&s.app, "ada@example.org").await;
+    let (status, _) = s
+        .app
+        .page(&speaker_browser, "/events/rust-mc/dashboard")
+        .await;
+    assert_eq!(status, 403);
+    let (browser, csrf) = browser_for(&s.app, "chair@example.org").await;
+    let (status, event_page) = s.app.page(&browser, "/events/rust-mc").await;
+    assert_eq!(status, 200);
+    assert!(
+        event_page.contains("/events/rust-mc/dashboard"),
+        "chairs get their links"
+    );
+    let (status, html) = s.app.page(&browser, "/events/rust-mc/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("A Rust NVMe driver") && html.contains("Another Rust NVMe driver"));
+    assert!(html.contains("speaker disagrees"));
+    assert!(html.contains("class=\"evidence\""));
+    assert!(html.contains(" %"), "confidence shown");
+    let (_, filtered) = s
+        .app
+        .page(&browser, "/events/rust-mc/dashboard?needs_check=true")
+        .await;
+    assert!(
+        filtered.contains("Another Rust NVMe driver") && !filtered.contains(">A Rust NVMe driver<")
+    );
+    // the override form on the proposal page
+    let (_, page) = s
+        .app
+        .page(&browser, &format!("/proposals/{disputed}"))
+        .await;
+    assert!(page.contains("Set the track") && page.contains("Revisions"));
+    let response = browser
+        .post(s.app.url(&format!("/proposals/{disputed}/track")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("track", "rust-for-linux"),
+            ("subtopics", "drivers-and-subsystems"),
+        ])
+        .send()
+        .await
+        .expect("override");
+    assert_eq!(response.status(), 303);
+    let view: Value = s
+        .app
+        .get_with_token(&format!("/api/v1/proposals/{disputed}"), &s.chair)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["tags"]["source"], "chair");
+    assert_eq!(view["tags"]["track"], "rust-for-linux");
+    let (_, page) = s
+        .app
+        .page(&speaker_browser, &format!("/proposals/{disputed}"))
+        .await;
+    assert!(
+        !page.contains("Set the track"),
+        "speakers do not get the chairs' form"
+    );
+}
+
+#[tokio::test]
+async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
+    let s = setup().await;
+    let (browser, csrf) = browser_for(&s.app, "chair@example.org").await;
+    let (status, form) = s.app.page(&browser, "/events/rust-mc/settings").await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("2029-12-31 19:00"),
+        "the closing time in New York time"
+    );
+    assert!(form.contains("rust-for-linux | Rust for Linux"));
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("title", "Rust MC 2026"),
+        ("description", "The **Rust** MC."),
+        ("time_zone", "Europe/Vienna"),
+        ("cfp_opens_at", "2026-01-01 00:00"),
+        ("cfp_closes_at", "2030-06-01 18:00"),
+        ("score_min", "1"),
+        ("score_max", "5"),
+        ("max_co_speakers", "2"),
+        ("max_proposals_per_speaker", "3"),
+        ("formats", "talk | Talk | 25\nbof | Birds of a feather | 60"),
+        (
+            "tracks",
+            "rust-for-linux | Rust for Linux\n  drivers | Drivers\nrust | Rust\ntooling | Tooling",
+        ),
+    ];
+    let response = browser
+        .post(s.app.url("/events/rust-mc/settings"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(response.status(), 303);
+    let event: Value = s
+        .app
+        .new_client()
+        .get(s.app.url("/api/v1/events/rust-mc"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(event["title"], "Rust MC 2026");
+    assert_eq!(event["time_zone"], "Europe/Vienna");
+    assert_eq!(
+        event["cfp_closes_at"], "2030-06-01T16:00:00Z",
+        "18:00 in Vienna is 16:00 UTC in summer"
+    );
+    assert_eq!(event["max_co_speakers"], 2);
+    assert_eq!(event["formats"][1]["key"], "bof");
+    assert_eq!(event["tracks"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        event["tracks"][0]["subtopics"],
+        json!([{"key": "drivers", "name": "Drivers"}])
+    );
+    // mistakes come back inline with the typed text
+    let mut bad = fields.to_vec();
+    bad[5] = ("cfp_closes_at", "next tuesday");
+    bad[10] = ("formats", "talk | Talk");
+    let response = browser
+        .post(s.app.url("/events/rust-mc/settings"))
+        .form(&bad)
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert!(
+        html.contains("is not a time like 2026-11-13 09:00")
+            && html.contains("key | name | minutes")
+    );
+    assert!(html.contains("next tuesday"));
+    // a speaker may not open the settings; an admin creates a new event
+    let (speaker, _) = browser_for(&s.app, "ada@example.org").await;
+    assert_eq!(
+        s.app.page(&speaker, "/events/rust-mc/settings").await.0,
+        403
+    );
+    assert_eq!(s.app.page(&speaker, "/events/new").await.0, 403);
+    let (admin_browser, admin_csrf) = browser_for(&s.app, "admin@example.org").await;
+    let _ = &s.admin;
+    let (status, _) = s.app.page(&admin_browser, "/events/new").await;
+    assert_eq!(status, 200);
+    let response = admin_browser
+        .post(s.app.url("/events/new"))
+        .form(&[
+            ("csrf_token", admin_csrf.as_str()),
+            ("slug", "kernel-mc"),
+            ("title", "Kernel MC"),
+            ("description", ""),
+            ("time_zone", "UTC"),
+            ("cfp_opens_at", "2026-01-01 00:00"),
+            ("cfp_closes_at", "2030-01-01 00:00"),
+            ("score_min", "1"),
+            ("score_max", "5"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/events/kernel-mc/settings");
+    let created = s
+        .app
+        .new_client()
+        .get(s.app.url("/api/v1/events/kernel-mc"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(created.status(), 200);
+}
