@@ -327,3 +327,39 @@ async fn login_is_rate_limited_per_client() {
     }
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_base_url_is_https() {
+    let app = TestApp::spawn_with(crate::helpers::SpawnOptions {
+        base_url: Some("https://cfp.example.org".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    app.register("secure@example.org", "Secure").await;
+    let response = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "secure@example.org", "password": PASSWORD}),
+        )
+        .await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let page = app
+        .new_client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("page");
+    let csrf = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mcfp_csrf="))
+        .expect("csrf cookie")
+        .to_owned();
+    assert!(csrf.contains("; Secure"), "{csrf}");
+}

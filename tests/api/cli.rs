@@ -180,6 +180,18 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ready, "mcfp serve answered /readyz");
+    // A request in flight when SIGTERM arrives: headers sent, body not yet.
+    let body = r#"{"email": "nobody@example.org", "password": "whatever it is 1"}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("send head");
+    stream
+        .write_all(&body.as_bytes()[..10])
+        .expect("send part of the body");
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -187,6 +199,24 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
             .status()
             .expect("kill")
             .success()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stream
+        .write_all(&body.as_bytes()[10..])
+        .expect("send the rest after SIGTERM");
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).expect("read the answer");
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the in-flight request was served: {answer}"
+    );
+    // and the server no longer takes new connections
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_err(),
+        "no new requests after SIGTERM"
     );
     let mut exited = None;
     for _ in 0..100 {

@@ -209,6 +209,20 @@ async fn login_logout_and_the_next_parameter() {
     .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/account");
+    let session_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mcfp_session="))
+        .expect("the HTML sign-in sets the session cookie")
+        .to_owned();
+    assert!(
+        session_cookie.contains("HttpOnly")
+            && session_cookie.contains("SameSite=Lax")
+            && session_cookie.contains("Path=/"),
+        "{session_cookie}"
+    );
     let (status, account) = app.page(&browser, "/account").await;
     assert_eq!(status, 200);
     assert!(account.contains("nav@example.org"));
