@@ -3,10 +3,13 @@
 use chrono::{Duration, Utc};
 use diesel_async::AsyncConnection;
 
+use crate::auth::CurrentUser;
 use crate::auth::password::{hash_password, verify_password};
+use crate::auth::session::API_TOKEN_PREFIX;
+use crate::auth::session::{NewSession, session_cookie, start_session};
 use crate::crypto::{hash_token, random_token};
 use crate::db::users::{self, InsertOutcome, NewUser, User};
-use crate::domain::{EmailAddress, NewPassword, PersonName, UserId};
+use crate::domain::{EmailAddress, NewPassword, PersonName, UserId, clean_text};
 use crate::email::templates::PasswordReset;
 use crate::email::{self, OutgoingEmail, SECRET_PLACEHOLDER};
 use crate::error::{AppError, FieldErrors};
@@ -16,6 +19,23 @@ pub const RESET_VALID_MINUTES: i64 = 60;
 /// A new reset link for the same account at most this often.
 pub const RESET_THROTTLE_MINUTES: i64 = 2;
 const RESET_TOKEN_PREFIX: &str = "mcfpr_";
+
+/// Starts a session for the user who just proved who they are: the session (its token is the
+/// API's bearer token) and the cookie that carries it for the web.
+pub async fn sign_in(
+    state: &AppState,
+    user_id: UserId,
+    req: &actix_web::HttpRequest,
+) -> Result<(NewSession, actix_web::cookie::Cookie<'static>), AppError> {
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok());
+    let mut conn = state.pool.get().await?;
+    let session = start_session(&mut conn, &state.settings, user_id, user_agent).await?;
+    let cookie = session_cookie(&state.settings, &session);
+    Ok((session, cookie))
+}
 
 pub struct Registration {
     pub email: EmailAddress,
@@ -178,4 +198,29 @@ pub async fn complete_password_reset(
         Ok(user_id)
     })
     .await
+}
+
+/// Parses and creates a personal API token; the raw token is returned once and stored hashed.
+pub async fn create_api_token(
+    state: &AppState,
+    user: &CurrentUser,
+    name: &str,
+    expires_in_days: Option<i64>,
+) -> Result<(users::ApiToken, String), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", clean_text(name, 1, 100, false));
+    if expires_in_days.is_some_and(|days| !(1..=3650).contains(&days)) {
+        errors.add(
+            "expires_in_days",
+            "must be a whole number of days from 1 to 3650",
+        );
+    }
+    errors.into_result()?;
+    let name = name.unwrap_or_default();
+    let token = random_token(API_TOKEN_PREFIX);
+    let expires_at = expires_in_days.map(|d| Utc::now() + Duration::days(d));
+    let mut conn = state.pool.get().await?;
+    let row =
+        users::insert_api_token(&mut conn, user.id, &name, &hash_token(&token), expires_at).await?;
+    Ok((row, token))
 }

@@ -67,8 +67,8 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Worker => {
             let mut settings = Settings::from_env()?;
             let _private = startup::prepare_database(&mut settings).await?;
-            let app = build(settings, false).await?;
-            let worker = app.state().worker.clone();
+            let state = state_without_server(settings)?;
+            let worker = state.worker.clone();
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));
             shutdown_signal().await;
@@ -95,10 +95,10 @@ pub async fn run() -> anyhow::Result<()> {
             };
             let mut settings = Settings::from_env()?;
             let _private = startup::prepare_database(&mut settings).await?;
-            let app = build(settings, false).await?;
+            let state = state_without_server(settings)?;
             let registration = crate::accounts::Registration::parse(&email, &name, &password)
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
-            let user = crate::accounts::register(&app.state(), registration, admin)
+            let user = crate::accounts::register(&state, registration, admin)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             println!(
@@ -125,18 +125,21 @@ fn describe(e: &crate::error::AppError) -> String {
     }
 }
 
-async fn build(mut settings: Settings, serving: bool) -> anyhow::Result<Application> {
-    if !serving {
-        // Commands that do not serve still build the app for its state; bind anywhere.
-        settings.listen = "127.0.0.1:0".parse()?;
-    }
+fn state_without_server(settings: Settings) -> anyhow::Result<crate::startup::AppState> {
+    let pool = crate::db::build_pool(settings.database_url.expose(), 4)?;
+    let base_url = crate::startup::AppState::default_base_url(&settings)?;
+    crate::startup::AppState::new(settings, pool, base_url)
+}
+
+/// The server with its outbox worker and signal handling.
+async fn build_server(settings: Settings) -> anyhow::Result<Application> {
     let pool = crate::db::build_pool(settings.database_url.expose(), 16)?;
     Application::build(
         settings,
         pool,
         BuildOptions {
-            run_worker: serving,
-            handle_signals: serving,
+            run_worker: true,
+            handle_signals: true,
         },
     )
     .await
@@ -152,7 +155,7 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         )?);
     }
     let _private = startup::prepare_database(&mut settings).await?;
-    let app = build(settings, true).await?;
+    let app = build_server(settings).await?;
     let state = app.state();
     if demo {
         let logins = crate::demo::seed(&state).await?;

@@ -16,6 +16,7 @@ pub mod health;
 pub mod metrics;
 pub mod proposals;
 pub mod rate_limit;
+pub mod review;
 pub mod schema;
 pub mod startup;
 pub mod tagging;

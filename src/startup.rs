@@ -28,6 +28,37 @@ pub struct AppState {
     pub worker: OutboxWorker,
 }
 
+impl AppState {
+    /// The shared state, without a server: what `mcfp worker` and `mcfp user create` need.
+    pub fn new(settings: Settings, pool: DbPool, base_url: Url) -> anyhow::Result<AppState> {
+        let mailer = Mailer::from_settings(&settings.mail)?;
+        let worker = OutboxWorker::new(
+            pool.clone(),
+            mailer,
+            settings.secret_key.clone(),
+            settings.mail_from.clone(),
+            base_url.host_str().unwrap_or("mcfp.localhost").to_owned(),
+        );
+        Ok(AppState {
+            pool,
+            rate_limiter: RateLimiter::new(settings.auth_rate_per_minute),
+            submit_limiter: RateLimiter::new(settings.submit_rate_per_minute),
+            settings,
+            base_url,
+            metrics: Metrics::default(),
+            worker,
+        })
+    }
+
+    /// MCFP_BASE_URL, or http:// and the listen address.
+    pub fn default_base_url(settings: &Settings) -> anyhow::Result<Url> {
+        match &settings.base_url {
+            Some(url) => Ok(url.clone()),
+            None => Ok(Url::parse(&format!("http://{}/", settings.listen))?),
+        }
+    }
+}
+
 /// Makes sure a database is there: the configured server, or a private one started from the
 /// local PostgreSQL binaries when DATABASE_URL is unset and nothing answers on 127.0.0.1:5432.
 /// Then creates the database if needed and applies migrations. Keep the returned server alive.
@@ -102,24 +133,7 @@ impl Application {
             ),
             _ => {}
         }
-        let mailer = Mailer::from_settings(&settings.mail)?;
-        let worker = OutboxWorker::new(
-            pool.clone(),
-            mailer,
-            settings.secret_key.clone(),
-            settings.mail_from.clone(),
-            base_url.host_str().unwrap_or("mcfp.localhost").to_owned(),
-        );
-        let state = web::Data::new(AppState {
-            pool,
-            rate_limiter: RateLimiter::new(settings.auth_rate_per_minute),
-            submit_limiter: RateLimiter::new(settings.submit_rate_per_minute),
-            settings,
-            base_url,
-            metrics: Metrics::default(),
-            worker,
-        });
-
+        let state = web::Data::new(AppState::new(settings, pool, base_url)?);
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()

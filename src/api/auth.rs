@@ -1,18 +1,17 @@
 //! Accounts: register, log in and out, password reset, the caller, personal API tokens.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::accounts::{self, Registration};
-use crate::auth::session::{API_TOKEN_PREFIX, clear_session_cookie, session_cookie, start_session};
+use crate::auth::session::clear_session_cookie;
 use crate::auth::{Credential, CurrentUser};
-use crate::crypto::{hash_token, random_token};
 use crate::db::users;
-use crate::domain::{ApiTokenId, clean_text};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::domain::ApiTokenId;
+use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 
 pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
@@ -74,18 +73,11 @@ pub async fn login(
 ) -> AppResult<HttpResponse> {
     state.rate_limiter.check(client_ip(&req), "login")?;
     let user = accounts::authenticate(&state, &body.0.email, &body.0.password).await?;
-    let mut conn = state.pool.get().await?;
-    let user_agent = req
-        .headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok());
-    let session = start_session(&mut conn, &state.settings, user.id, user_agent).await?;
-    Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state.settings, &session))
-        .json(LoginResponse {
-            token: session.token,
-            expires_at: session.expires_at,
-        }))
+    let (session, cookie) = accounts::sign_in(&state, user.id, &req).await?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(LoginResponse {
+        token: session.token,
+        expires_at: session.expires_at,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
@@ -215,31 +207,6 @@ impl TokenResponse {
     }
 }
 
-/// Parses and creates a personal API token; shared with the account page.
-pub async fn create_api_token(
-    state: &AppState,
-    user: &CurrentUser,
-    name: &str,
-    expires_in_days: Option<i64>,
-) -> AppResult<(users::ApiToken, String)> {
-    let mut errors = FieldErrors::new();
-    let name = errors.check("name", clean_text(name, 1, 100, false));
-    if expires_in_days.is_some_and(|days| !(1..=3650).contains(&days)) {
-        errors.add(
-            "expires_in_days",
-            "must be a whole number of days from 1 to 3650",
-        );
-    }
-    errors.into_result()?;
-    let name = name.unwrap_or_default();
-    let token = random_token(API_TOKEN_PREFIX);
-    let expires_at = expires_in_days.map(|d| Utc::now() + Duration::days(d));
-    let mut conn = state.pool.get().await?;
-    let row =
-        users::insert_api_token(&mut conn, user.id, &name, &hash_token(&token), expires_at).await?;
-    Ok((row, token))
-}
-
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = CreateTokenRequest,
     responses((status = 201, body = TokenResponse), (status = 422)))]
 pub async fn create_token(
@@ -248,7 +215,7 @@ pub async fn create_token(
     body: ApiJson<CreateTokenRequest>,
 ) -> AppResult<HttpResponse> {
     let (row, token) =
-        create_api_token(&state, &user, &body.0.name, body.0.expires_in_days).await?;
+        accounts::create_api_token(&state, &user, &body.0.name, body.0.expires_in_days).await?;
     Ok(HttpResponse::Created().json(TokenResponse::from_row(row, Some(token))))
 }
 

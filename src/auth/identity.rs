@@ -32,24 +32,21 @@ pub struct CurrentUser {
     pub name: String,
     pub is_admin: bool,
     pub credential: Credential,
-    /// True when the credential came from the cookie (relevant for CSRF).
-    pub via_cookie: bool,
 }
 
 impl CurrentUser {
     /// Acts as this user without a request: only for trusted code such as the demo seeder.
     pub fn internal(user: User) -> Self {
-        Self::from_user(user, Credential::Internal, false)
+        Self::from_user(user, Credential::Internal)
     }
 
-    fn from_user(user: User, credential: Credential, via_cookie: bool) -> Self {
+    fn from_user(user: User, credential: Credential) -> Self {
         CurrentUser {
             id: user.id,
             email: user.email,
             name: user.name,
             is_admin: user.is_admin,
             credential,
-            via_cookie,
         }
     }
 }
@@ -91,11 +88,11 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
             let found = if token.starts_with(API_TOKEN_PREFIX) {
                 users::find_live_api_token(&mut conn, &hash, now)
                     .await?
-                    .map(|(id, user)| CurrentUser::from_user(user, Credential::ApiToken(id), false))
+                    .map(|(id, user)| CurrentUser::from_user(user, Credential::ApiToken(id)))
             } else if token.starts_with(SESSION_TOKEN_PREFIX) {
                 users::find_live_session(&mut conn, &hash, now)
                     .await?
-                    .map(|(id, user)| CurrentUser::from_user(user, Credential::Session(id), false))
+                    .map(|(id, user)| CurrentUser::from_user(user, Credential::Session(id)))
             } else {
                 None
             };
@@ -109,7 +106,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
                 let mut conn = state.pool.get().await?;
                 users::find_live_session(&mut conn, &hash_token(&token), now)
                     .await?
-                    .map(|(id, user)| CurrentUser::from_user(user, Credential::Session(id), true))
+                    .map(|(id, user)| CurrentUser::from_user(user, Credential::Session(id)))
             }
             None => None,
         },

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use super::{
     CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, safe_next, set_flash,
 };
+use crate::accounts::create_api_token;
 use crate::accounts::{self, Registration};
-use crate::api::auth::{client_ip, create_api_token};
-use crate::auth::session::{clear_session_cookie, session_cookie, start_session};
+use crate::api::auth::client_ip;
+use crate::auth::session::clear_session_cookie;
 use crate::auth::{Credential, CurrentUser};
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::users::{self, ApiToken};
@@ -161,12 +162,7 @@ pub async fn register(
     };
     match outcome {
         Ok(user) => {
-            let mut conn = state.pool.get().await?;
-            let agent = req
-                .headers()
-                .get("user-agent")
-                .and_then(|v| v.to_str().ok());
-            let session = start_session(&mut conn, &state.settings, user.id, agent).await?;
+            let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
             set_flash(
                 &req,
                 "success",
@@ -174,7 +170,7 @@ pub async fn register(
             );
             let mut response = redirect(&safe_next(form.next.as_deref()));
             response
-                .add_cookie(&session_cookie(&state.settings, &session))
+                .add_cookie(&cookie)
                 .map_err(|e| AppError::internal(e.to_string()))?;
             Ok(response)
         }
@@ -240,16 +236,11 @@ pub async fn login(
     let next = safe_next(form.next.as_deref());
     match accounts::authenticate(&state, &form.email, &form.password).await {
         Ok(user) => {
-            let mut conn = state.pool.get().await?;
-            let agent = req
-                .headers()
-                .get("user-agent")
-                .and_then(|v| v.to_str().ok());
-            let session = start_session(&mut conn, &state.settings, user.id, agent).await?;
+            let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
             set_flash(&req, "success", &format!("Signed in as {}.", user.email));
             let mut response = redirect(&next);
             response
-                .add_cookie(&session_cookie(&state.settings, &session))
+                .add_cookie(&cookie)
                 .map_err(|e| AppError::internal(e.to_string()))?;
             Ok(response)
         }
