@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use crate::auth::policy::event_access;
+use crate::auth::policy::managed_event;
 use crate::auth::{AdminUser, CurrentUser};
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::db::users;
@@ -136,12 +136,7 @@ pub async fn put_member(
     body: ApiJson<MemberRequest>,
 ) -> AppResult<web::Json<MemberResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = events::find_by_slug(&mut conn, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    event_access(&mut conn, &event, &user)
-        .await?
-        .require_manage()?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
 
     let body = body.0;
     let mut errors = FieldErrors::new();
@@ -197,12 +192,7 @@ pub async fn patch_event(
     body: ApiJson<EventPatch>,
 ) -> AppResult<web::Json<EventResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = events::find_by_slug(&mut conn, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    event_access(&mut conn, &event, &user)
-        .await?
-        .require_manage()?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
     let event = crate::event_admin::apply_patch(&state, event, body.0).await?;
     Ok(web::Json(event_response(&mut conn, event).await?))
 }

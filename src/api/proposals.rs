@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{ApiJson, Page};
 use crate::auth::CurrentUser;
-use crate::auth::policy::{ProposalAccess, event_access, proposal_access};
+use crate::auth::policy::{ProposalAccess, event_access, managed_event, proposal_access};
 use crate::db::events::{self, Event};
 use crate::db::proposals::{self as db, ListFilter, ListScope, Proposal};
 use crate::domain::ProposalId;
@@ -297,10 +297,7 @@ pub async fn tag_corrections_csv(
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let event = event_by_slug(&mut conn, &slug).await?;
-    event_access(&mut conn, &event, &user)
-        .await?
-        .require_manage()?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
     let rows = db::tag_corrections_of(&mut conn, event.id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

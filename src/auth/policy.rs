@@ -40,6 +40,19 @@ impl EventAccess {
     }
 }
 
+/// The event named by `slug`, if the caller may manage it: 404 when there is none, 403 otherwise.
+pub async fn managed_event(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    user: &CurrentUser,
+) -> Result<Event, AppError> {
+    let event = events::find_by_slug(conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    event_access(conn, &event, user).await?.require_manage()?;
+    Ok(event)
+}
+
 pub async fn event_access(
     conn: &mut AsyncPgConnection,
     event: &Event,

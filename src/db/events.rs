@@ -320,3 +320,52 @@ pub async fn replace_tracks(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn event(opens: DateTime<Utc>, closes: DateTime<Utc>) -> Event {
+        Event {
+            id: EventId::new(),
+            slug: "rust-mc".into(),
+            title: "Rust MC".into(),
+            description: String::new(),
+            time_zone: "America/New_York".into(),
+            cfp_opens_at: opens,
+            cfp_closes_at: closes,
+            blind_review: false,
+            score_min: 1,
+            score_max: 5,
+            formats: serde_json::Value::Null,
+            max_co_speakers: 4,
+            max_proposals_per_speaker: 5,
+        }
+    }
+
+    #[test]
+    fn the_cfp_is_open_from_the_opening_second_until_just_before_the_closing_one() {
+        let opens = Utc
+            .with_ymd_and_hms(2026, 9, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        let closes = Utc
+            .with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
+            .single()
+            .expect("time");
+        let e = event(opens, closes);
+        let second = chrono::Duration::seconds(1);
+        assert!(!e.cfp_open_at(opens - second), "one second before opening");
+        assert!(e.cfp_open_at(opens), "at the opening second");
+        assert!(e.cfp_open_at(closes - second), "one second before closing");
+        assert!(!e.cfp_open_at(closes), "at the closing second");
+        assert!(!e.cfp_open_at(closes + second), "after closing");
+    }
+
+    #[test]
+    fn unknown_formats_json_reads_as_no_formats() {
+        let e = event(Utc::now(), Utc::now() + chrono::Duration::days(1));
+        assert!(e.formats().is_empty());
+    }
+}

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
 use crate::api::proposals::{STATES, page_params};
-use crate::auth::policy::event_access;
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
 use crate::domain::ProposalId;
@@ -22,13 +21,7 @@ pub async fn chaired_event(
     slug: &str,
 ) -> Result<Event, PageError> {
     let mut conn = state.pool.get().await?;
-    let event = events::find_by_slug(&mut conn, slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !event_access(&mut conn, &event, user).await?.can_manage() {
-        return Err(AppError::Forbidden("only this event's chairs see this page".into()).into());
-    }
-    Ok(event)
+    Ok(crate::auth::policy::managed_event(&mut conn, slug, user).await?)
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, set_cookie};
 
 #[tokio::test]
 async fn register_returns_the_account_and_me_describes_the_caller() {
@@ -353,13 +353,6 @@ async fn cookies_are_secure_when_the_base_url_is_https() {
         .send()
         .await
         .expect("page");
-    let csrf = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("mcfp_csrf="))
-        .expect("csrf cookie")
-        .to_owned();
+    let csrf = set_cookie(&page, "mcfp_csrf").expect("csrf cookie");
     assert!(csrf.contains("; Secure"), "{csrf}");
 }

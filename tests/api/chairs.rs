@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, csrf_token};
+use crate::helpers::TestApp;
 
 const KERNEL: &str = "We present a Rust NVMe driver for the Linux kernel, the safe abstractions it needs \
 for PCI, DMA and blk-mq, and how it performs against the C driver.";
@@ -54,24 +54,6 @@ async fn submit(s: &Setup, title: &str, abstract_text: &str, track: Option<&str>
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.expect("json");
     body["id"].as_str().expect("id").to_owned()
-}
-
-async fn browser_for(app: &TestApp, email: &str) -> (reqwest::Client, String) {
-    let browser = app.new_client();
-    let (_, html) = app.page(&browser, "/login").await;
-    let csrf = csrf_token(&html);
-    let response = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 303);
-    (browser, csrf)
 }
 
 #[tokio::test]
@@ -289,13 +271,13 @@ async fn the_dashboard_shows_tags_confidence_evidence_and_filters() {
     let s = setup().await;
     submit(&s, "A Rust NVMe driver", KERNEL, None).await;
     let disputed = submit(&s, "Another Rust NVMe driver", KERNEL, Some("rust")).await;
-    let (speaker_browser, _) = browser_for(&s.app, "ada@example.org").await;
+    let (speaker_browser, _) = s.app.browser_signed_in("ada@example.org").await;
     let (status, _) = s
         .app
         .page(&speaker_browser, "/events/rust-mc/dashboard")
         .await;
     assert_eq!(status, 403);
-    let (browser, csrf) = browser_for(&s.app, "chair@example.org").await;
+    let (browser, csrf) = s.app.browser_signed_in("chair@example.org").await;
     let (status, event_page) = s.app.page(&browser, "/events/rust-mc").await;
     assert_eq!(status, 200);
     assert!(
@@ -354,7 +336,7 @@ async fn the_dashboard_shows_tags_confidence_evidence_and_filters() {
 #[tokio::test]
 async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
     let s = setup().await;
-    let (browser, csrf) = browser_for(&s.app, "chair@example.org").await;
+    let (browser, csrf) = s.app.browser_signed_in("chair@example.org").await;
     let (status, form) = s.app.page(&browser, "/events/rust-mc/settings").await;
     assert_eq!(status, 200);
     assert!(
@@ -427,13 +409,13 @@ async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
     );
     assert!(html.contains("next tuesday"));
     // a speaker may not open the settings; an admin creates a new event
-    let (speaker, _) = browser_for(&s.app, "ada@example.org").await;
+    let (speaker, _) = s.app.browser_signed_in("ada@example.org").await;
     assert_eq!(
         s.app.page(&speaker, "/events/rust-mc/settings").await.0,
         403
     );
     assert_eq!(s.app.page(&speaker, "/events/new").await.0, 403);
-    let (admin_browser, admin_csrf) = browser_for(&s.app, "admin@example.org").await;
+    let (admin_browser, admin_csrf) = s.app.browser_signed_in("admin@example.org").await;
     let _ = &s.admin;
     let (status, _) = s.app.page(&admin_browser, "/events/new").await;
     assert_eq!(status, 200);

@@ -517,12 +517,42 @@ impl TestApp {
             .expect("delivery round")
     }
 
+    /// A browser of its own, signed in through the login form; with its CSRF token.
+    pub async fn browser_signed_in(&self, email: &str) -> (reqwest::Client, String) {
+        let browser = self.new_client();
+        let (_, html) = self.page(&browser, "/login").await;
+        let csrf = csrf_token(&html);
+        let response = browser
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 303, "sign in {email}");
+        (browser, csrf)
+    }
+
     /// Fetches a page with this client and returns (status, body).
     pub async fn page(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
         let response = client.get(self.url(path)).send().await.expect("page");
         let status = response.status().as_u16();
         (status, response.text().await.expect("body"))
     }
+}
+
+/// The `Set-Cookie` header that sets this cookie, if the response has one.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
 }
 
 /// The value of the hidden CSRF field in a page.

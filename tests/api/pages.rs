@@ -1,6 +1,6 @@
 //! The HTML pages, driven like a browser without JavaScript would: GET the form, POST it back.
 
-use crate::helpers::{PASSWORD, TestApp, csrf_token};
+use crate::helpers::{PASSWORD, TestApp, csrf_token, set_cookie};
 
 async fn post_form(
     app: &TestApp,
@@ -147,14 +147,7 @@ async fn csrf_and_session_cookies_are_httponly_and_samesite() {
         .send()
         .await
         .expect("page");
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("mcfp_csrf="))
-        .expect("csrf cookie")
-        .to_owned();
+    let cookie = set_cookie(&response, "mcfp_csrf").expect("csrf cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -209,14 +202,8 @@ async fn login_logout_and_the_next_parameter() {
     .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/account");
-    let session_cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("mcfp_session="))
-        .expect("the HTML sign-in sets the session cookie")
-        .to_owned();
+    let session_cookie =
+        set_cookie(&response, "mcfp_session").expect("the HTML sign-in sets the session cookie");
     assert!(
         session_cookie.contains("HttpOnly")
             && session_cookie.contains("SameSite=Lax")

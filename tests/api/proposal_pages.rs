@@ -9,21 +9,7 @@ for PCI, DMA and blk-mq, and how it performs against the C driver.";
 
 async fn signed_in_browser(app: &TestApp, email: &str, name: &str) -> (reqwest::Client, String) {
     app.register(email, name).await;
-    let browser = app.new_client();
-    let (_, html) = app.page(&browser, "/login").await;
-    let csrf = csrf_token(&html);
-    let response = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 303);
-    (browser, csrf)
+    app.browser_signed_in(email).await
 }
 
 fn hidden(html: &str, name: &str) -> String {
@@ -135,6 +121,66 @@ async fn form_errors_keep_the_input_and_point_at_the_line() {
         "kept, escaped"
     );
     assert!(html.contains("ftp://nope.example"));
+}
+
+#[tokio::test]
+async fn a_script_title_is_text_on_every_page_that_shows_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_with_event("rust-mc").await;
+    app.register("chair@example.org", "Chair").await;
+    app.new_client()
+        .put(app.url("/api/v1/events/rust-mc/members"))
+        .bearer_auth(&admin)
+        .json(&json!({"email": "chair@example.org", "role": "chair", "tracks": null}))
+        .send()
+        .await
+        .expect("member");
+    let (speaker, _) = signed_in_browser(&app, "ada@example.org", "Ada").await;
+    let token = app.login("ada@example.org").await;
+    let created: Value = app
+        .new_client()
+        .post(app.url("/api/v1/events/rust-mc/proposals"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"title": "<script>alert(1)</script>", "abstract": ABSTRACT, "format": "talk"}),
+        )
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id");
+    let (chair, _) = app.browser_signed_in("chair@example.org").await;
+    let pages = [
+        (&speaker, format!("/proposals/{id}")),
+        (&speaker, "/proposals".to_owned()),
+        (&speaker, format!("/proposals/{id}/edit")),
+        (&chair, format!("/proposals/{id}")),
+        (&chair, "/events/rust-mc/dashboard".to_owned()),
+    ];
+    for (browser, path) in pages {
+        let (status, html) = app.page(browser, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            !html.contains("<script>alert(1)</script>"),
+            "{path} runs the title"
+        );
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path} shows it as text"
+        );
+    }
+    // and in the receipt email's HTML
+    app.deliver_emails().await;
+    let receipt = app
+        .mail
+        .emails()
+        .into_iter()
+        .find(|e| e.to == ["ada@example.org"])
+        .expect("receipt");
+    assert!(!receipt.html().contains("<script>alert(1)</script>"));
 }
 
 #[tokio::test]

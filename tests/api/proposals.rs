@@ -794,3 +794,102 @@ async fn chairs_edit_the_event_formats_and_tracks() {
         assert!(problem["errors"][field].is_array(), "{field} in {problem}");
     }
 }
+
+#[tokio::test]
+async fn the_cfp_window_before_during_and_after() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_with_event("rust-mc").await;
+    app.register("ada@example.org", "Ada").await;
+    let ada = app.login("ada@example.org").await;
+    let now = chrono::Utc::now();
+    let window = |opens: chrono::DateTime<chrono::Utc>, closes: chrono::DateTime<chrono::Utc>| json!({"cfp_opens_at": opens.to_rfc3339(), "cfp_closes_at": closes.to_rfc3339()});
+    // before: opens in a minute
+    let before = window(
+        now + chrono::Duration::seconds(60),
+        now + chrono::Duration::days(1),
+    );
+    assert_eq!(
+        app.call(
+            Method::PATCH,
+            "/api/v1/events/rust-mc",
+            &admin,
+            Some(&before)
+        )
+        .await
+        .status(),
+        200
+    );
+    let event: Value = app
+        .new_client()
+        .get(app.url("/api/v1/events/rust-mc"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(event["cfp_open"], false);
+    let response = submit(&app, &ada, &proposal("Too early for this", ABSTRACT_RUST)).await;
+    assert_eq!(response.status(), 403);
+    let problem: Value = response.json().await.expect("json");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("closed"))
+    );
+    // during: opened a second ago
+    let during = window(
+        now - chrono::Duration::seconds(1),
+        now + chrono::Duration::days(1),
+    );
+    app.call(
+        Method::PATCH,
+        "/api/v1/events/rust-mc",
+        &admin,
+        Some(&during),
+    )
+    .await;
+    let created = submit_ok(&app, &ada, &proposal("Just in time", ABSTRACT_RUST)).await;
+    // after: closed a second ago
+    let after = window(
+        now - chrono::Duration::days(1),
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    );
+    app.call(
+        Method::PATCH,
+        "/api/v1/events/rust-mc",
+        &admin,
+        Some(&after),
+    )
+    .await;
+    assert_eq!(
+        submit(&app, &ada, &proposal("Too late for this", ABSTRACT_RUST))
+            .await
+            .status(),
+        403
+    );
+    let id = created["id"].as_str().expect("id");
+    assert_eq!(
+        app.call(
+            Method::PATCH,
+            &format!("/api/v1/proposals/{id}"),
+            &ada,
+            Some(&json!({"title": "Edited late"}))
+        )
+        .await
+        .status(),
+        403
+    );
+    // withdrawing stays possible after the deadline
+    assert_eq!(
+        app.call(
+            Method::POST,
+            &format!("/api/v1/proposals/{id}/withdraw"),
+            &ada,
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+}
