@@ -63,9 +63,17 @@ impl AppState {
 /// local PostgreSQL binaries when DATABASE_URL is unset and nothing answers on 127.0.0.1:5432.
 /// Then creates the database if needed and applies migrations. Keep the returned server alive.
 pub async fn prepare_database(settings: &mut Settings) -> anyhow::Result<Option<PrivatePostgres>> {
+    prepare_database_probing(settings, "127.0.0.1:5432").await
+}
+
+/// `prepare_database`, probing `default_server` for a running PostgreSQL (tests probe a closed port).
+pub async fn prepare_database_probing(
+    settings: &mut Settings,
+    default_server: &str,
+) -> anyhow::Result<Option<PrivatePostgres>> {
     let mut private = None;
     if !settings.database_url_is_explicit
-        && !db::private_pg::port_answers("127.0.0.1:5432", std::time::Duration::from_secs(1))
+        && !db::private_pg::port_answers(default_server, std::time::Duration::from_secs(1))
     {
         let base = std::env::temp_dir().join("mcfp-private-pg");
         let server = tokio::task::spawn_blocking(move || PrivatePostgres::start(&base))

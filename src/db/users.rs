@@ -140,6 +140,23 @@ pub async fn find_live_session(
         .optional()
 }
 
+/// Records activity on a session, at most once per five minutes (no write on most requests).
+pub async fn touch_session(
+    conn: &mut AsyncPgConnection,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::last_seen_at.lt(now - chrono::Duration::minutes(5))),
+    )
+    .set(sessions::last_seen_at.eq(now))
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 pub async fn revoke_session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult<()> {
     diesel::update(
         sessions::table

@@ -50,6 +50,20 @@ pub fn token_for(req: &HttpRequest, settings: &Settings) -> String {
     settings.secret_key.sign("csrf", &nonce)
 }
 
+/// A fresh nonce when the signed-in identity changes (sign-in, registration), so a form token
+/// seen before signing in is worthless afterwards.
+pub fn rotate(req: &HttpRequest, settings: &Settings) {
+    add_cookie(
+        req,
+        Cookie::build(CSRF_COOKIE, random_token(""))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(settings.https())
+            .finish(),
+    );
+}
+
 fn verify(req: &HttpRequest, settings: &Settings, submitted: Option<&str>) -> bool {
     match (req.cookie(CSRF_COOKIE), submitted) {
         (Some(cookie), Some(token)) => settings.secret_key.verify("csrf", cookie.value(), token),

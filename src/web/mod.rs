@@ -7,7 +7,7 @@ pub mod markdown;
 pub mod pages;
 pub mod proposal_pages;
 
-pub use csrf::{CSRF_FIELD, CsrfForm};
+pub use csrf::{CSRF_FIELD, CsrfForm, rotate as rotate_csrf};
 
 use std::future::Future;
 use std::pin::Pin;

@@ -163,6 +163,7 @@ pub async fn register(
     match outcome {
         Ok(user) => {
             let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
+            super::rotate_csrf(&req, &state.settings);
             set_flash(
                 &req,
                 "success",
@@ -237,6 +238,7 @@ pub async fn login(
     match accounts::authenticate(&state, &form.email, &form.password).await {
         Ok(user) => {
             let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
+            super::rotate_csrf(&req, &state.settings);
             set_flash(&req, "success", &format!("Signed in as {}.", user.email));
             let mut response = redirect(&next);
             response

@@ -533,7 +533,9 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(response.status(), 303, "sign in {email}");
-        (browser, csrf)
+        // signing in rotates the CSRF nonce: take the token of a page seen afterwards
+        let (_, page) = self.page(&browser, "/account").await;
+        (browser, csrf_token(&page))
     }
 
     /// Fetches a page with this client and returns (status, body).

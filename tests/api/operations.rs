@@ -1,3 +1,4 @@
+use diesel::QueryDsl;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -153,4 +154,43 @@ async fn openapi_describes_every_json_route() {
             "{method} {path} missing"
         );
     }
+}
+
+#[tokio::test]
+async fn without_a_server_a_private_postgresql_is_started_and_migrated() {
+    // Nothing listens on this port: as if no PostgreSQL ran on 127.0.0.1:5432.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed_addr = closed.local_addr().expect("addr").to_string();
+    drop(closed);
+    let mut settings = mcfp::config::Settings::from_lookup(|_| None).expect("defaults");
+    assert!(!settings.database_url_is_explicit);
+    let private = mcfp::startup::prepare_database_probing(&mut settings, &closed_addr)
+        .await
+        .expect("a private PostgreSQL from the local server binaries");
+    let server = private.expect("it says it started one");
+    assert!(
+        settings
+            .database_url
+            .expose()
+            .contains(&format!(":{}/mcfp", server.port()))
+    );
+    // migrated: the schema is there and usable
+    let pool = mcfp::db::build_pool(settings.database_url.expose(), 2).expect("pool");
+    mcfp::db::ping(&pool).await.expect("reachable");
+    let mut conn = pool.get().await.expect("conn");
+    use diesel_async::RunQueryDsl;
+    let count: i64 = mcfp::schema::users::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("users table exists");
+    assert_eq!(count, 0);
+    drop(conn);
+    drop(pool);
+    let data_dir = server.data_dir().to_path_buf();
+    drop(server);
+    assert!(
+        !data_dir.exists(),
+        "the throwaway cluster is removed when dropped"
+    );
 }

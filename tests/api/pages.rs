@@ -210,11 +210,23 @@ async fn login_logout_and_the_next_parameter() {
             && session_cookie.contains("Path=/"),
         "{session_cookie}"
     );
+    let rotated = set_cookie(&response, "mcfp_csrf").expect("signing in rotates the CSRF nonce");
+    assert!(rotated.starts_with("mcfp_csrf="));
     let (status, account) = app.page(&browser, "/account").await;
     assert_eq!(status, 200);
     assert!(account.contains("nav@example.org"));
+    // the form token from before signing in is worthless now
+    let stale = post_form(
+        &app,
+        &browser,
+        "/account/tokens",
+        &[("csrf_token", &csrf), ("name", "x")],
+    )
+    .await;
+    assert_eq!(stale.status(), 403);
     // off-site nexts are ignored, including ones browsers would turn into //host
     for evil in ["/\t/evil.example/", "/\n/evil.example/", "/\\evil.example/"] {
+        let csrf = csrf_token(&app.page(&browser, "/login").await.1);
         let response = post_form(
             &app,
             &browser,
@@ -230,6 +242,7 @@ async fn login_logout_and_the_next_parameter() {
         assert_eq!(response.headers()["location"], "/", "{evil:?}");
     }
     // an off-site next is ignored
+    let csrf = csrf_token(&app.page(&browser, "/login").await.1);
     let response = post_form(
         &app,
         &browser,
@@ -244,6 +257,7 @@ async fn login_logout_and_the_next_parameter() {
     .await;
     assert_eq!(response.headers()["location"], "/");
     // logout revokes the session server-side
+    let csrf = csrf_token(&app.page(&browser, "/account").await.1);
     let cookie_before = browser
         .get(app.url("/api/v1/me"))
         .send()
@@ -286,6 +300,7 @@ async fn the_account_page_creates_shows_once_and_revokes_api_tokens() {
     )
     .await;
     let (_, account) = app.page(&browser, "/account").await;
+    let csrf = csrf_token(&account);
     assert!(
         !account.contains("<script>alert(1)</script>"),
         "names are escaped"

@@ -348,6 +348,7 @@ async fn the_co_speaker_accepts_the_invitation_from_the_email_link() {
     );
     let (_, page) = app.page(&visitor, &path).await;
     assert!(page.contains("Accept the invitation"));
+    let csrf = csrf_token(&page); // registering signed Grace in and rotated the nonce
     let response = visitor
         .post(app.url(&path))
         .form(&[("csrf_token", csrf.as_str())])
