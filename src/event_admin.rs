@@ -270,3 +270,114 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         .await?;
     Ok(event)
 }
+
+const MEMBER_INVITE_PREFIX: &str = "mcfpm_";
+
+/// Makes the email's account a member with this role; an email without an account gets an
+/// invitation (emailed in the same transaction) instead, and None is returned.
+pub async fn set_member(
+    state: &AppState,
+    chair: &CurrentUser,
+    event: &Event,
+    email: &crate::domain::EmailAddress,
+    role: events::EventRoleKind,
+    tracks: Option<Vec<String>>,
+) -> AppResult<Option<crate::db::users::User>> {
+    let mut conn = state.pool.get().await?;
+    if let Some(user) = crate::db::users::find_by_email(&mut conn, email.normalized()).await? {
+        events::upsert_member(&mut conn, event.id, user.id, role, tracks).await?;
+        return Ok(Some(user));
+    }
+    let token = crate::crypto::random_token(MEMBER_INVITE_PREFIX);
+    let link = state
+        .base_url
+        .join(&format!(
+            "member-invitations/{}",
+            crate::email::SECRET_PLACEHOLDER
+        ))
+        .map_err(AppError::internal)?;
+    let content = crate::email::templates::MemberInvitation {
+        inviter: chair.name.clone(),
+        role: role.as_str().to_owned(),
+        event_title: event.title.clone(),
+        link: link.to_string(),
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    let key = state.settings.secret_key.clone();
+    let (event_id, chair_id) = (event.id, chair.id);
+    let email = email.clone();
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let token_hash = crate::crypto::hash_token(&token);
+        let invitation = events::NewMemberInvitation {
+            event_id,
+            email: email.as_str(),
+            email_normalized: email.normalized(),
+            role,
+            tracks,
+            token_hash: &token_hash,
+            invited_by: chair_id,
+        };
+        let (id, created) = events::upsert_member_invitation(conn, invitation).await?;
+        if created {
+            crate::email::enqueue(
+                conn,
+                &key,
+                crate::email::OutgoingEmail {
+                    dedupe_key: format!("member-invitation:{id}"),
+                    kind: "member_invitation",
+                    event_id: Some(event_id),
+                    proposal_id: None,
+                    to: email.as_str().to_owned(),
+                    content,
+                    secret: Some(&token),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(None)
+}
+
+/// Accepts a member invitation for the signed-in account; returns the event.
+pub async fn accept_member_invitation(
+    state: &AppState,
+    user: &CurrentUser,
+    token: &str,
+) -> AppResult<Event> {
+    let mut conn = state.pool.get().await?;
+    let user_id = user.id;
+    let token_hash = crate::crypto::hash_token(token);
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let invitation = events::find_member_invitation(conn, &token_hash)
+            .await?
+            .ok_or_else(|| {
+                AppError::Validation(FieldErrors::single(
+                    "token",
+                    "this invitation link is not valid",
+                ))
+            })?;
+        match invitation.accepted_by {
+            Some(other) if other != user_id => {
+                return Err(AppError::conflict(
+                    "token",
+                    "this invitation was accepted by another account",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let role = events::EventRoleKind::parse(&invitation.role)
+                    .ok_or_else(|| AppError::internal("stored role is valid by constraint"))?;
+                events::upsert_member(conn, invitation.event_id, user_id, role, invitation.tracks)
+                    .await?;
+                events::mark_member_invitation_accepted(conn, invitation.id, user_id).await?;
+            }
+        }
+        events::find_by_id(conn, invitation.event_id)
+            .await?
+            .ok_or(AppError::NotFound)
+    })
+    .await
+}

@@ -54,6 +54,14 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                 .route("/events/{slug}", aw::get().to(events::get_event))
                 .route("/events/{slug}", aw::patch().to(events::patch_event))
                 .route("/events/{slug}/members", aw::put().to(events::put_member))
+                .route(
+                    "/events/{slug}/members/{user_id}",
+                    aw::delete().to(events::delete_member),
+                )
+                .route(
+                    "/member-invitations/accept",
+                    aw::post().to(events::accept_member_invitation),
+                )
                 .route("/events/{slug}/proposals", aw::post().to(proposals::create))
                 .route("/events/{slug}/proposals", aw::get().to(proposals::list))
                 .route("/proposals/{id}", aw::get().to(proposals::get))
@@ -84,6 +92,14 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route(
             "/events/{slug}/settings",
             aw::post().to(event_pages::save_settings),
+        )
+        .route(
+            "/member-invitations/{token}",
+            aw::get().to(event_pages::member_invitation),
+        )
+        .route(
+            "/member-invitations/{token}",
+            aw::post().to(event_pages::accept_member_invitation),
         )
         .route("/events/{slug}", aw::get().to(pages::event))
         .route(

@@ -202,6 +202,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    member_invitations (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        email -> Text,
+        email_normalized -> Text,
+        role -> Text,
+        tracks -> Nullable<Array<Text>>,
+        token_hash -> Bytea,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -228,4 +244,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposal_revisions,
     idempotency_keys,
     tag_corrections,
+    member_invitations,
 );

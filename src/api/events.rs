@@ -9,7 +9,6 @@ use super::ApiJson;
 use crate::auth::policy::managed_event;
 use crate::auth::{AdminUser, CurrentUser};
 use crate::db::events::{self, Event, EventRoleKind};
-use crate::db::users;
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult, FieldErrors};
 pub use crate::event_admin::{CreateEventRequest, EventPatch};
@@ -119,16 +118,19 @@ pub struct MemberRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct MemberResponse {
-    pub user_id: uuid::Uuid,
+    /// Null while the invitation of an email without an account is open.
+    pub user_id: Option<uuid::Uuid>,
     pub email: String,
-    pub name: String,
+    pub name: Option<String>,
     pub role: String,
     pub tracks: Option<Vec<String>>,
+    /// True when no account has the email: an invitation with a sign-up link was emailed.
+    pub invited: bool,
 }
 
 #[utoipa::path(put, path = "/api/v1/events/{slug}/members", tag = "events", request_body = MemberRequest,
     params(("slug" = String, Path)),
-    responses((status = 200, body = MemberResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, body = MemberResponse, description = "an unknown email gets an invitation email"), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn put_member(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -159,25 +161,20 @@ pub async fn put_member(
     let (Some(email), Some(role)) = (email, role) else {
         return Err(AppError::Validation(errors));
     };
-    let member = users::find_by_email(&mut conn, email.normalized())
-        .await?
-        .ok_or_else(|| {
-            // Inviting people without an account arrives with the review issue's member invitations.
-            AppError::Validation(FieldErrors::single(
-                "email",
-                "no account has this email yet; ask them to register first",
-            ))
-        })?;
     let tracks = if role == EventRoleKind::Reviewer {
         body.tracks
     } else {
         None
     };
-    events::upsert_member(&mut conn, event.id, member.id, role, tracks.clone()).await?;
+    let member =
+        crate::event_admin::set_member(&state, &user, &event, &email, role, tracks.clone()).await?;
     Ok(web::Json(MemberResponse {
-        user_id: member.id.0,
-        email: member.email,
-        name: member.name,
+        invited: member.is_none(),
+        user_id: member.as_ref().map(|m| m.id.0),
+        email: member
+            .as_ref()
+            .map_or_else(|| email.as_str().to_owned(), |m| m.email.clone()),
+        name: member.map(|m| m.name),
         role: role.as_str().to_owned(),
         tracks,
     }))
@@ -194,5 +191,41 @@ pub async fn patch_event(
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
     let event = crate::event_admin::apply_patch(&state, event, body.0).await?;
+    Ok(web::Json(event_response(&mut conn, event).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/events/{slug}/members/{user_id}", tag = "events",
+    params(("slug" = String, Path), ("user_id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+pub async fn delete_member(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, uuid::Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (slug, member) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    if events::remove_member(&mut conn, event.id, crate::domain::UserId(member)).await? {
+        tracing::info!(event.slug = %event.slug, member = %member, "member removed");
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MemberInvitationAccept {
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/member-invitations/accept", tag = "events", request_body = MemberInvitationAccept,
+    responses((status = 200, body = EventResponse, description = "the signed-in account is now a member"), (status = 401), (status = 409), (status = 422)))]
+pub async fn accept_member_invitation(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<MemberInvitationAccept>,
+) -> AppResult<web::Json<EventResponse>> {
+    let event = crate::event_admin::accept_member_invitation(&state, &user, &body.0.token).await?;
+    let mut conn = state.pool.get().await?;
     Ok(web::Json(event_response(&mut conn, event).await?))
 }

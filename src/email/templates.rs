@@ -90,6 +90,21 @@ email_views!(
     CoSpeakerInvitationHtml = "email/co_speaker_invitation.html"
 );
 
+pub struct MemberInvitation {
+    pub inviter: String,
+    pub role: String,
+    pub event_title: String,
+    /// Contains `SECRET_PLACEHOLDER` where the invitation token goes.
+    pub link: String,
+}
+
+email_views!(
+    MemberInvitation,
+    MemberInvitationSubject = "email/member_invitation.subject.txt",
+    MemberInvitationText = "email/member_invitation.txt",
+    MemberInvitationHtml = "email/member_invitation.html"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -403,6 +403,58 @@ pub async fn save_settings(
     }
 }
 
+#[derive(Template)]
+#[template(path = "member_invitation.html")]
+struct MemberInvitationPage {
+    page: PageContext,
+    token: String,
+    role: String,
+    event_title: String,
+}
+
+/// The accept page of a chair or reviewer invitation; signed-out visitors sign in or register first.
+pub async fn member_invitation(
+    page: PageContext,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> PageResult {
+    let mut conn = state.pool.get().await?;
+    let invitation = events::find_member_invitation(&mut conn, &crate::crypto::hash_token(&token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let event = events::find_by_id(&mut conn, invitation.event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(
+        StatusCode::OK,
+        &MemberInvitationPage {
+            page,
+            token: token.into_inner(),
+            role: invitation.role,
+            event_title: event.title,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn accept_member_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    token: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    let event = event_admin::accept_member_invitation(&state, &user.0, &token).await?;
+    set_flash(
+        &req,
+        "success",
+        &format!("Welcome aboard: you are now part of {}.", event.title),
+    );
+    Ok(redirect(&format!("/events/{}", event.slug)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ mod cli;
 mod email;
 mod errors;
 mod helpers;
+mod members;
 mod operations;
 mod pages;
 mod proposal_pages;
