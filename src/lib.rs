@@ -110,6 +110,15 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
             "/events/{slug}/submit",
             aw::post().to(proposal_pages::submit),
         )
+        .route("/events/{slug}/members", aw::get().to(chair_pages::members))
+        .route(
+            "/events/{slug}/members",
+            aw::post().to(chair_pages::add_member),
+        )
+        .route(
+            "/events/{slug}/members/{user_id}/remove",
+            aw::post().to(chair_pages::remove_member),
+        )
         .route(
             "/events/{slug}/dashboard",
             aw::get().to(chair_pages::dashboard),

@@ -444,6 +444,53 @@ pub async fn mark_member_invitation_accepted(
     .map(|_| ())
 }
 
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRow {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub tracks: Option<Vec<String>>,
+}
+
+pub async fn members_of(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<MemberRow>> {
+    use crate::schema::users;
+    event_members::table
+        .inner_join(users::table)
+        .filter(event_members::event_id.eq(event_id))
+        .order((event_members::role.asc(), users::name.asc()))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            event_members::role,
+            event_members::tracks,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Open invitations: (email, role, tracks).
+pub async fn open_member_invitations(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<(String, String, Option<Vec<String>>)>> {
+    member_invitations::table
+        .filter(member_invitations::event_id.eq(event_id))
+        .filter(member_invitations::accepted_at.is_null())
+        .order(member_invitations::created_at.asc())
+        .select((
+            member_invitations::email,
+            member_invitations::role,
+            member_invitations::tracks,
+        ))
+        .load(conn)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -228,3 +228,88 @@ async fn chairs_remove_members() {
         .expect("me");
     assert_eq!(me["roles"], json!([]));
 }
+
+#[tokio::test]
+async fn the_members_page_appoints_invites_and_removes() {
+    let app = TestApp::spawn().await;
+    app.admin_with_event("rust-mc").await;
+    app.register("chris@example.org", "Chris").await;
+    app.register("ada@example.org", "Ada").await;
+    let (admin, csrf) = app.browser_signed_in("admin@example.org").await;
+    let (status, page) = app.page(&admin, "/events/rust-mc/members").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Nobody yet."));
+    // appoint an existing account as chair
+    let response = admin
+        .post(app.url("/events/rust-mc/members"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "CHRIS@example.org"),
+            ("role", "chair"),
+            ("tracks", ""),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(response.status(), 303);
+    let (_, page) = app.page(&admin, "/events/rust-mc/members").await;
+    assert!(page.contains("Chris is now a chair of this event."));
+    assert!(page.contains("chris@example.org"));
+    // invite an email without an account, restricted to a track
+    admin
+        .post(app.url("/events/rust-mc/members"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "newbie@example.org"),
+            ("role", "reviewer"),
+            ("tracks", "rust"),
+        ])
+        .send()
+        .await
+        .expect("invite");
+    let (_, page) = app.page(&admin, "/events/rust-mc/members").await;
+    assert!(page.contains("we emailed an invitation"));
+    assert!(page.contains("newbie@example.org — reviewer (rust)"));
+    assert_eq!(app.deliver_emails().await.sent, 1);
+    // mistakes are shown inline with the typed email
+    let response = admin
+        .post(app.url("/events/rust-mc/members"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "not-an-email"),
+            ("role", "boss"),
+            ("tracks", "go"),
+        ])
+        .send()
+        .await
+        .expect("bad");
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert!(
+        html.contains("is not a valid email address")
+            && html.contains("choose chair or reviewer")
+            && html.contains("`go` is not a track")
+    );
+    assert!(html.contains("value=\"not-an-email\""));
+    // remove the chair again
+    let chris_token = app.login("chris@example.org").await;
+    let chris: Value = app
+        .get_with_token("/api/v1/me", &chris_token)
+        .await
+        .json()
+        .await
+        .expect("me");
+    let id = chris["id"].as_str().expect("id");
+    let response = admin
+        .post(app.url(&format!("/events/rust-mc/members/{id}/remove")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("remove");
+    assert_eq!(response.status(), 303);
+    let (_, page) = app.page(&admin, "/events/rust-mc/members").await;
+    assert!(!page.contains("chris@example.org"));
+    // speakers may not see the page
+    let (ada, _) = app.browser_signed_in("ada@example.org").await;
+    assert_eq!(app.page(&ada, "/events/rust-mc/members").await.0, 403);
+}
