@@ -272,6 +272,7 @@ async fn transient_smtp_failures_back_off_and_then_succeed() {
 #[tokio::test]
 async fn permanent_smtp_failures_mark_the_email_failed() {
     let app = TestApp::spawn().await;
+    app.allow_undelivered();
     enqueue_test_email(&app, "perm:1").await;
     app.mail.reject(Some(554));
     let report = app.deliver_emails().await;

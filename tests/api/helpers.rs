@@ -10,6 +10,7 @@ use actix_web::web;
 use base64::Engine;
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
+use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use mcfp::config::{Secret, Settings};
@@ -319,6 +320,9 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub mail: MailSink,
     pub database: String,
+    smtp_url: String,
+    /// Set by tests that make delivery fail on purpose.
+    allow_undelivered: std::cell::Cell<bool>,
 }
 
 pub const PASSWORD: &str = "correct horse 42";
@@ -397,7 +401,14 @@ impl TestApp {
             state,
             mail,
             database,
+            smtp_url,
+            allow_undelivered: std::cell::Cell::new(false),
         }
+    }
+
+    /// This test leaves emails undelivered on purpose (it breaks the SMTP server).
+    pub fn allow_undelivered(&self) {
+        self.allow_undelivered.set(true);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -573,16 +584,62 @@ fn client() -> reqwest::Client {
 }
 
 impl Drop for TestApp {
+    /// Delivers whatever the test left queued through the SMTP server (so every queued email is
+    /// proven to render and send) and fails the test if any email is stuck; then drops the database.
     fn drop(&mut self) {
         let database = self.database.clone();
-        // Drop runs inside the test's runtime, which cannot block: clean up on a thread of our own.
-        let cleanup = std::thread::spawn(move || {
+        let check = !std::thread::panicking() && !self.allow_undelivered.get();
+        let database_url = self.state.settings.database_url.expose().to_owned();
+        let smtp_url = self.smtp_url.clone();
+        let key = self.state.settings.secret_key.clone();
+        self.mail.reject(None);
+        // Drop runs inside the test's runtime, which cannot block: work on a thread of our own,
+        // with connections of its own (the app's pooled ones belong to the blocked runtime).
+        let cleanup = std::thread::spawn(move || -> Result<(), String> {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
-            // The server's tasks live on the test's runtime and end with it; FORCE closes its connections.
             runtime.block_on(async move {
+                let mut stuck = Ok(());
+                if check {
+                    let pool = mcfp::db::build_pool(&database_url, 2).expect("pool");
+                    let mailer = mcfp::email::Mailer::from_settings(
+                        &mcfp::config::MailTransport::Smtp(Secret::new(smtp_url)),
+                    )
+                    .expect("mailer");
+                    let from = "Rust MC CfP <cfp@mcfp.test>".parse().expect("mailbox");
+                    let worker = mcfp::email::OutboxWorker::new(
+                        pool.clone(),
+                        mailer,
+                        key,
+                        from,
+                        "mcfp.test".into(),
+                    );
+                    // a day ahead, so emails waiting for a retry are tried too
+                    match worker
+                        .deliver_due(chrono::Utc::now() + chrono::Duration::days(1))
+                        .await
+                    {
+                        Ok(report) if report.failed + report.retrying == 0 => {}
+                        Ok(report) => {
+                            stuck = Err(format!(
+                                "emails stuck in the outbox at the end of the test: {report:?}"
+                            ))
+                        }
+                        Err(e) => stuck = Err(format!("the final delivery round failed: {e}")),
+                    }
+                    let mut conn = pool.get().await.expect("conn");
+                    let failed: i64 = mcfp::schema::outbox::table
+                        .filter(mcfp::schema::outbox::state.eq("failed"))
+                        .count()
+                        .get_result(&mut conn)
+                        .await
+                        .expect("count");
+                    if failed > 0 && stuck.is_ok() {
+                        stuck = Err(format!("{failed} email(s) failed during the test"));
+                    }
+                }
                 let mut conn = admin_connection().await;
                 if let Err(e) = diesel::sql_query(format!(
                     "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
@@ -592,8 +649,13 @@ impl Drop for TestApp {
                 {
                     eprintln!("could not drop {database}: {e}");
                 }
-            });
+                stuck
+            })
         });
-        let _ = cleanup.join();
+        match cleanup.join() {
+            Ok(Err(stuck)) => panic!("{stuck}"),
+            Ok(Ok(())) => {}
+            Err(_) => panic!("the test's clean-up thread panicked"),
+        }
     }
 }
