@@ -314,7 +314,7 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     user: SignedIn,
     path: web::Path<(String, uuid::Uuid)>,
-    _form: CsrfForm<crate::web::proposal_pages::EmptyForm>,
+    _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
     let (slug, member) = path.into_inner();
     let event = chaired_event(&state, &user.0, &slug).await?;

@@ -403,15 +403,6 @@ pub async fn save_settings(
     }
 }
 
-#[derive(Template)]
-#[template(path = "member_invitation.html")]
-struct MemberInvitationPage {
-    page: PageContext,
-    token: String,
-    role: String,
-    event_title: String,
-}
-
 /// The accept page of a chair or reviewer invitation; signed-out visitors sign in or register first.
 pub async fn member_invitation(
     page: PageContext,
@@ -427,24 +418,23 @@ pub async fn member_invitation(
         .ok_or(AppError::NotFound)?;
     render(
         StatusCode::OK,
-        &MemberInvitationPage {
+        &super::InvitationPage {
             page,
-            token: token.into_inner(),
-            role: invitation.role,
-            event_title: event.title,
+            offer: format!(
+                "You are invited to be a {} of {}.",
+                invitation.role, event.title
+            ),
+            path: format!("/member-invitations/{}", token.into_inner()),
         },
     )
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 pub async fn accept_member_invitation(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
     token: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
     let event = event_admin::accept_member_invitation(&state, &user.0, &token).await?;
     set_flash(

@@ -27,6 +27,22 @@ use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::AppError;
 use crate::startup::AppState;
 
+/// The accept page of an emailed invitation (co-speaker or event member): an accept button for
+/// the signed-in, sign-in and registration links that come back here for everyone else.
+#[derive(Template)]
+#[template(path = "invitation.html")]
+pub struct InvitationPage {
+    pub page: PageContext,
+    /// What is offered, as one sentence.
+    pub offer: String,
+    /// This page's own path, where the accept form posts and sign-in returns.
+    pub path: String,
+}
+
+/// A form whose only field is its CSRF token (buttons: sign out, withdraw, revoke, accept).
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
 /// Cookies a handler or extractor wants on the response (CSRF nonce, flash).
 #[derive(Default)]
 struct PendingCookies(Vec<Cookie<'static>>);

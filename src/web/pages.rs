@@ -259,14 +259,11 @@ pub async fn login(
     }
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
     if let Credential::Session(id) = user.0.credential {
         let mut conn = state.pool.get().await?;
@@ -521,7 +518,7 @@ pub async fn revoke_token(
     state: web::Data<AppState>,
     user: SignedIn,
     path: web::Path<uuid::Uuid>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     if !users::revoke_api_token(&mut conn, user.0.id, ApiTokenId(path.into_inner())).await? {

@@ -351,29 +351,16 @@ pub async fn edit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn withdraw(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
     id: web::Path<uuid::Uuid>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
     proposals::withdraw(&state, &user.0, ProposalId(*id)).await?;
     set_flash(&req, "info", "The proposal is withdrawn.");
     Ok(redirect(&format!("/proposals/{}", *id)))
-}
-
-#[derive(Template)]
-#[template(path = "invitation.html")]
-struct InvitationPage {
-    page: PageContext,
-    token: String,
-    title: String,
-    event_title: String,
-    inviter: String,
 }
 
 /// The accept page; signed-out visitors are offered sign-in or registration that come back here.
@@ -398,12 +385,13 @@ pub async fn invitation(
         .unwrap_or_default();
     render(
         StatusCode::OK,
-        &InvitationPage {
+        &super::InvitationPage {
             page,
-            token: token.into_inner(),
-            title: proposal.title,
-            event_title: event.title,
-            inviter,
+            offer: format!(
+                "{inviter} invites you to co-present “{}” at {}.",
+                proposal.title, event.title
+            ),
+            path: format!("/invitations/{}", token.into_inner()),
         },
     )
 }
@@ -413,7 +401,7 @@ pub async fn accept_invitation(
     state: web::Data<AppState>,
     user: SignedIn,
     token: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
     let proposal_id = proposals::accept_invitation(&state, user.0.id, &token).await?;
     set_flash(
