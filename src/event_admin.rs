@@ -41,6 +41,29 @@ pub struct EventPatch {
     pub max_proposals_per_speaker: Option<i16>,
     /// The whole list of tracks, replacing the current one (keys kept stable where they match).
     pub tracks: Option<Vec<TrackInput>>,
+    /// When reviewing opens; null: not yet.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub review_opens_at: Option<Option<DateTime<Utc>>>,
+    /// When reviewing closes; null: when a chair closes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub review_closes_at: Option<Option<DateTime<Utc>>>,
+    /// `true` opens reviewing now (until closed), `false` closes it now.
+    pub review_open: Option<bool>,
+    /// Reviewers may review any proposal they are not conflicted with, not only assigned ones.
+    pub reviewers_see_all: Option<bool>,
+    /// A reviewer sharing a speaker's email domain (public mail providers excepted) is conflicted.
+    pub conflict_same_domain: Option<bool>,
+}
+
+/// A field that is present, even as null, is `Some(..)`; an absent one is None (via `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Deserialize, ToSchema, Clone)]
@@ -174,6 +197,25 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
             "the score scale must satisfy 0 ≤ score_min < score_max ≤ 10",
         );
     }
+    let scale_changes = score_min != event.score_min || score_max != event.score_max;
+    let now = Utc::now();
+    let (mut review_opens, mut review_closes) = (
+        patch.review_opens_at.unwrap_or(event.review_opens_at),
+        patch.review_closes_at.unwrap_or(event.review_closes_at),
+    );
+    match patch.review_open {
+        Some(true) if !event.review_open_at(now) => {
+            review_opens = Some(now);
+            review_closes = None;
+        }
+        Some(false) if event.review_open_at(now) => review_closes = Some(now),
+        _ => {}
+    }
+    if let (Some(opens), Some(closes)) = (review_opens, review_closes)
+        && closes <= opens
+    {
+        errors.add("review_closes_at", "must be after review_opens_at");
+    }
     if let Some(formats) = &patch.formats {
         if formats.is_empty() {
             errors.add("formats", "at least one format");
@@ -230,6 +272,12 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         }
     }
     errors.into_result()?;
+    if scale_changes && crate::db::reviews::count_reviews_of_event(&mut conn, event.id).await? > 0 {
+        return Err(AppError::conflict(
+            "score_max",
+            "the score scale cannot change once reviews exist",
+        ));
+    }
 
     let formats_json = match &patch.formats {
         Some(f) => Some(serde_json::to_value(f).map_err(AppError::internal)?),
@@ -247,7 +295,11 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         formats: formats_json,
         max_co_speakers: patch.max_co_speakers,
         max_proposals_per_speaker: patch.max_proposals_per_speaker,
-        updated_at: Some(Utc::now()),
+        review_opens_at: (review_opens != event.review_opens_at).then_some(review_opens),
+        review_closes_at: (review_closes != event.review_closes_at).then_some(review_closes),
+        reviewers_see_all: patch.reviewers_see_all,
+        conflict_same_domain: patch.conflict_same_domain,
+        updated_at: Some(now),
     };
     let tracks = patch.tracks.clone();
     let event = conn

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod proposals;
 pub mod rate_limit;
 pub mod review;
+pub mod reviews;
 pub mod schema;
 pub mod startup;
 pub mod tagging;
@@ -27,7 +28,7 @@ use actix_web::{HttpRequest, web as aw};
 
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
-    use crate::api::{auth, classify, events, openapi, proposals};
+    use crate::api::{auth, classify, events, openapi, proposals, review};
     use crate::web::{chair_pages, event_pages, pages, proposal_pages};
 
     cfg.route("/healthz", aw::get().to(health::healthz))
@@ -79,6 +80,35 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                     "/invitations/accept",
                     aw::post().to(proposals::accept_invitation),
                 )
+                .route(
+                    "/events/{slug}/assignments/auto",
+                    aw::post().to(review::auto_assign),
+                )
+                .route(
+                    "/proposals/{id}/assignments",
+                    aw::put().to(review::put_assignments),
+                )
+                .route(
+                    "/proposals/{id}/assignments",
+                    aw::get().to(review::get_assignments),
+                )
+                .route(
+                    "/proposals/{id}/conflicts",
+                    aw::put().to(review::put_conflict),
+                )
+                .route("/proposals/{id}/review", aw::put().to(review::put_review))
+                .route("/proposals/{id}/reviews", aw::get().to(review::get_reviews))
+                .route("/events/{slug}/ranking", aw::get().to(review::ranking))
+                .route(
+                    "/events/{slug}/ranking.csv",
+                    aw::get().to(review::ranking_csv),
+                )
+                .route("/events/{slug}/reviewers", aw::get().to(review::reviewers))
+                .route(
+                    "/events/{slug}/reviewers/remind",
+                    aw::post().to(review::remind),
+                )
+                .route("/events/{slug}/review-queue", aw::get().to(review::queue))
                 .route("/classify", aw::post().to(classify::classify))
                 .default_service(aw::to(api_not_found)),
         )

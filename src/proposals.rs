@@ -617,6 +617,29 @@ pub async fn accept_invitation(
 pub enum Viewer {
     Speaker,
     Chair,
+    /// A reviewer; under blind review they see nothing that identifies the speakers.
+    Reviewer {
+        blind: bool,
+    },
+}
+
+impl Viewer {
+    /// How someone with this access to a proposal of `event` sees it.
+    pub fn of(access: crate::auth::policy::ProposalAccess, event: &Event) -> Viewer {
+        use crate::auth::policy::ProposalAccess;
+        match access {
+            ProposalAccess::Chair => Viewer::Chair,
+            ProposalAccess::Speaker => Viewer::Speaker,
+            ProposalAccess::Reviewer => Viewer::Reviewer {
+                blind: event.blind_review,
+            },
+        }
+    }
+
+    /// Speakers' names, emails and links (which may name them) are hidden from this viewer.
+    pub fn hides_identities(self) -> bool {
+        matches!(self, Viewer::Reviewer { blind: true })
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -706,6 +729,8 @@ pub async fn views(
     let speakers = db::speakers_of(conn, &ids).await?;
     let invitations = db::invitations_of(conn, &ids).await?;
     let open = event.cfp_open_at(Utc::now());
+    let blind = viewer.hides_identities();
+    let is_reviewer = matches!(viewer, Viewer::Reviewer { .. });
     Ok(proposals
         .iter()
         .map(|p| ProposalView {
@@ -718,7 +743,7 @@ pub async fn views(
             state: p.state.clone(),
             speakers: speakers
                 .iter()
-                .filter(|s| s.proposal_id == p.id)
+                .filter(|s| s.proposal_id == p.id && !blind)
                 .map(|s| SpeakerView {
                     name: s.name.clone(),
                     email: s.email.clone(),
@@ -726,10 +751,10 @@ pub async fn views(
                 .collect(),
             invited: invitations
                 .iter()
-                .filter(|i| i.proposal_id == p.id && !i.accepted)
+                .filter(|i| i.proposal_id == p.id && !i.accepted && !is_reviewer)
                 .map(|i| i.email.clone())
                 .collect(),
-            links: p.links.clone(),
+            links: if blind { Vec::new() } else { p.links.clone() },
             tags: tags(p),
             editable: viewer == Viewer::Speaker && open && p.state == "submitted",
             created_at: p.created_at,

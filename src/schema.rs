@@ -89,6 +89,10 @@ diesel::table! {
         formats -> Jsonb,
         max_co_speakers -> Int2,
         max_proposals_per_speaker -> Int2,
+        review_opens_at -> Nullable<Timestamptz>,
+        review_closes_at -> Nullable<Timestamptz>,
+        reviewers_see_all -> Bool,
+        conflict_same_domain -> Bool,
     }
 }
 
@@ -218,6 +222,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    review_assignments (proposal_id, reviewer_id) {
+        proposal_id -> Uuid,
+        reviewer_id -> Uuid,
+        source -> Text,
+        assigned_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_conflicts (proposal_id, reviewer_id) {
+        proposal_id -> Uuid,
+        reviewer_id -> Uuid,
+        conflicted -> Bool,
+        source -> Text,
+        set_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Uuid,
+        proposal_id -> Uuid,
+        reviewer_id -> Uuid,
+        score -> Int2,
+        confidence -> Int2,
+        comment_for_chairs -> Text,
+        comment_for_speakers -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_history (id) {
+        id -> Uuid,
+        review_id -> Uuid,
+        score -> Int2,
+        confidence -> Int2,
+        comment_for_chairs -> Text,
+        comment_for_speakers -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -228,6 +279,11 @@ diesel::joinable!(event_members -> users (user_id));
 diesel::joinable!(proposals -> events (event_id));
 diesel::joinable!(co_speakers -> proposals (proposal_id));
 diesel::joinable!(proposal_revisions -> proposals (proposal_id));
+diesel::joinable!(review_assignments -> proposals (proposal_id));
+diesel::joinable!(review_conflicts -> proposals (proposal_id));
+diesel::joinable!(reviews -> proposals (proposal_id));
+diesel::joinable!(reviews -> users (reviewer_id));
+diesel::joinable!(review_history -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -245,4 +301,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     tag_corrections,
     member_invitations,
+    review_assignments,
+    review_conflicts,
+    reviews,
+    review_history,
 );

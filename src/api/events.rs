@@ -44,6 +44,12 @@ pub struct EventResponse {
     pub score_min: i16,
     pub score_max: i16,
     pub tracks: Vec<TrackResponse>,
+    /// Reviews can be written now.
+    pub review_open: bool,
+    pub review_opens_at: Option<DateTime<Utc>>,
+    pub review_closes_at: Option<DateTime<Utc>>,
+    pub reviewers_see_all: bool,
+    pub conflict_same_domain: bool,
 }
 
 pub async fn event_response(
@@ -53,6 +59,11 @@ pub async fn event_response(
     let tracks = events::tracks_of(conn, event.id).await?;
     Ok(EventResponse {
         cfp_open: event.cfp_open_at(Utc::now()),
+        review_open: event.review_open_at(Utc::now()),
+        review_opens_at: event.review_opens_at,
+        review_closes_at: event.review_closes_at,
+        reviewers_see_all: event.reviewers_see_all,
+        conflict_same_domain: event.conflict_same_domain,
         formats: event.formats(),
         max_co_speakers: event.max_co_speakers,
         max_proposals_per_speaker: event.max_proposals_per_speaker,
@@ -205,7 +216,8 @@ pub async fn delete_member(
     let (slug, member) = path.into_inner();
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
-    if events::remove_member(&mut conn, event.id, crate::domain::UserId(member)).await? {
+    drop(conn);
+    if crate::reviews::remove_member(&state, &event, crate::domain::UserId(member)).await? {
         tracing::info!(event.slug = %event.slug, member = %member, "member removed");
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod events;
 pub mod openapi;
 pub mod proposals;
+pub mod review;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, classify, events, proposals};
+use super::{auth, classify, events, proposals, review};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,8 +14,11 @@ use super::{auth, classify, events, proposals};
         events::create_event, events::get_event, events::patch_event, events::put_member, events::delete_member, events::accept_member_invitation,
         proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw,
         proposals::accept_invitation, proposals::put_track, proposals::tag_corrections_csv, classify::classify,
+        review::auto_assign, review::put_assignments, review::get_assignments, review::put_conflict,
+        review::put_review, review::get_reviews, review::ranking, review::ranking_csv,
+        review::reviewers, review::remind, review::queue,
     ),
-    tags((name = "accounts"), (name = "events"), (name = "proposals"))
+    tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"))
 )]
 pub struct ApiDoc;
 

@@ -151,11 +151,17 @@ pub async fn list(
     }
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
-    let chair = event_access(&mut conn, &event, &user).await?.can_manage();
-    let scope = if chair {
-        ListScope::All
+    let access = event_access(&mut conn, &event, &user).await?;
+    let (scope, viewer) = if access.can_manage() {
+        (ListScope::All, Viewer::Chair)
+    } else if access.is_reviewer() {
+        let visible = crate::reviews::reviewer_visible(&mut conn, &event, user.id).await?;
+        (
+            ListScope::Only(visible.into_iter().map(|p| p.id).collect()),
+            Viewer::of(ProposalAccess::Reviewer, &event),
+        )
     } else {
-        ListScope::SpeakerOf(user.id)
+        (ListScope::SpeakerOf(user.id), Viewer::Speaker)
     };
     // one more than asked tells whether there is a next page
     let mut rows = db::list(
@@ -176,11 +182,6 @@ pub async fn list(
         rows.last().map(encode_cursor)
     } else {
         None
-    };
-    let viewer = if chair {
-        Viewer::Chair
-    } else {
-        Viewer::Speaker
     };
     let items = proposals::views(&mut conn, &event, &rows, viewer).await?;
     Ok(web::Json(Page { items, next_cursor }))
@@ -213,13 +214,8 @@ pub async fn get(
 ) -> AppResult<web::Json<ProposalView>> {
     let mut conn = state.pool.get().await?;
     let (proposal, event, access) = visible_proposal(&mut conn, &user, *id).await?;
-    let viewer = if access == ProposalAccess::Speaker {
-        Viewer::Speaker
-    } else {
-        Viewer::Chair
-    };
     Ok(web::Json(
-        proposals::view(&mut conn, &event, &proposal, viewer).await?,
+        proposals::view(&mut conn, &event, &proposal, Viewer::of(access, &event)).await?,
     ))
 }
 

@@ -4,7 +4,9 @@ use diesel_async::AsyncPgConnection;
 
 use super::CurrentUser;
 use crate::db::events::{self, Event, EventRoleKind};
+use crate::db::proposals::Proposal;
 use crate::error::AppError;
+use crate::review::conflicts::ConflictReason;
 
 pub fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
     if user.is_admin {
@@ -38,6 +40,11 @@ impl EventAccess {
             ))
         }
     }
+
+    /// A reviewer (not a chair) of the event.
+    pub fn is_reviewer(&self) -> bool {
+        self.role == Some(EventRoleKind::Reviewer)
+    }
 }
 
 /// The event named by `slug`, if the caller may manage it: 404 when there is none, 403 otherwise.
@@ -66,6 +73,61 @@ pub async fn event_access(
     })
 }
 
+/// Whether a track restriction lets a reviewer at a proposal: no restriction, no track, or a
+/// listed track.
+pub fn track_allows(restriction: Option<&[String]>, proposal: &Proposal) -> bool {
+    match (restriction, proposal.track()) {
+        (Some(tracks), Some(track)) => tracks.iter().any(|t| t == track),
+        _ => true,
+    }
+}
+
+/// Where a member stands towards reviewing one proposal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewStanding {
+    pub role: Option<EventRoleKind>,
+    pub conflict: Option<ConflictReason>,
+    pub track_allowed: bool,
+    pub assigned: bool,
+}
+
+impl ReviewStanding {
+    /// May write (and read back) a review of it: a member, not conflicted, within their tracks,
+    /// and assigned, or a reviewer of an event that lets reviewers review anything. Whether the
+    /// review phase is open is asked separately.
+    pub fn may_review(&self, event: &Event, proposal: &Proposal) -> bool {
+        self.role.is_some()
+            && self.conflict.is_none()
+            && self.track_allowed
+            && proposal.state != "withdrawn"
+            && (self.assigned
+                || (event.reviewers_see_all && self.role == Some(EventRoleKind::Reviewer)))
+    }
+}
+
+pub async fn review_standing(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal: &Proposal,
+    user: &CurrentUser,
+) -> Result<ReviewStanding, AppError> {
+    let membership = events::member_role(conn, event.id, user.id).await?;
+    let Some((role, tracks)) = membership else {
+        return Ok(ReviewStanding {
+            role: None,
+            conflict: None,
+            track_allowed: false,
+            assigned: false,
+        });
+    };
+    Ok(ReviewStanding {
+        role: Some(role),
+        conflict: crate::reviews::conflict_between(conn, event, proposal.id, user.id).await?,
+        track_allowed: track_allows(tracks.as_deref(), proposal),
+        assigned: crate::db::reviews::is_assigned(conn, proposal.id, user.id).await?,
+    })
+}
+
 /// What a caller is to one proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProposalAccess {
@@ -73,20 +135,30 @@ pub enum ProposalAccess {
     Chair,
     /// Its submitter or an accepted co-speaker.
     Speaker,
+    /// A reviewer who may review it (see [`ReviewStanding::may_review`]).
+    Reviewer,
 }
 
 /// None means the caller may not know the proposal exists: answer 404.
 pub async fn proposal_access(
     conn: &mut AsyncPgConnection,
     event: &Event,
-    proposal: &crate::db::proposals::Proposal,
+    proposal: &Proposal,
     user: &CurrentUser,
 ) -> Result<Option<ProposalAccess>, AppError> {
-    if event_access(conn, event, user).await?.can_manage() {
+    let access = event_access(conn, event, user).await?;
+    if access.can_manage() {
         return Ok(Some(ProposalAccess::Chair));
     }
     if crate::db::proposals::is_speaker(conn, proposal, user.id).await? {
         return Ok(Some(ProposalAccess::Speaker));
+    }
+    if access.is_reviewer()
+        && review_standing(conn, event, proposal, user)
+            .await?
+            .may_review(event, proposal)
+    {
+        return Ok(Some(ProposalAccess::Reviewer));
     }
     Ok(None)
 }

@@ -24,6 +24,10 @@ pub struct Event {
     pub formats: serde_json::Value,
     pub max_co_speakers: i16,
     pub max_proposals_per_speaker: i16,
+    pub review_opens_at: Option<DateTime<Utc>>,
+    pub review_closes_at: Option<DateTime<Utc>>,
+    pub reviewers_see_all: bool,
+    pub conflict_same_domain: bool,
 }
 
 /// A talk format the event accepts, e.g. `talk` for 30 minutes.
@@ -41,6 +45,20 @@ impl Event {
 
     pub fn cfp_open_at(&self, now: DateTime<Utc>) -> bool {
         self.cfp_opens_at <= now && now < self.cfp_closes_at
+    }
+
+    /// Reviews may be written and changed from the opening instant until just before the
+    /// closing one; an event whose reviewing was never opened is not in its review phase.
+    pub fn review_open_at(&self, now: DateTime<Utc>) -> bool {
+        self.review_opens_at.is_some_and(|opens| opens <= now)
+            && self.review_closes_at.is_none_or(|closes| now < closes)
+    }
+
+    pub fn score_scale(&self) -> crate::review::ranking::Scale {
+        crate::review::ranking::Scale {
+            min: self.score_min,
+            max: self.score_max,
+        }
     }
 }
 
@@ -262,6 +280,10 @@ pub struct EventChanges<'a> {
     pub formats: Option<serde_json::Value>,
     pub max_co_speakers: Option<i16>,
     pub max_proposals_per_speaker: Option<i16>,
+    pub review_opens_at: Option<Option<DateTime<Utc>>>,
+    pub review_closes_at: Option<Option<DateTime<Utc>>>,
+    pub reviewers_see_all: Option<bool>,
+    pub conflict_same_domain: Option<bool>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -511,6 +533,10 @@ mod tests {
             formats: serde_json::Value::Null,
             max_co_speakers: 4,
             max_proposals_per_speaker: 5,
+            review_opens_at: None,
+            review_closes_at: None,
+            reviewers_see_all: false,
+            conflict_same_domain: false,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod events;
 pub mod outbox;
 pub mod private_pg;
 pub mod proposals;
+pub mod reviews;
 pub mod users;
 
 use diesel::QueryableByName;

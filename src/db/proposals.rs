@@ -35,6 +35,16 @@ pub struct Proposal {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Proposal {
+    /// The track it counts under: a chair's override, else the speaker's choice, else the tag.
+    pub fn track(&self) -> Option<&str> {
+        self.chair_track
+            .as_deref()
+            .or(self.speaker_track.as_deref())
+            .or(self.auto_track.as_deref())
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = proposals)]
 pub struct NewProposal<'a> {
@@ -362,6 +372,8 @@ pub enum ListScope {
     All,
     /// Submitted by the user or co-presented (accepted invitation).
     SpeakerOf(UserId),
+    /// Exactly these (what a reviewer may see, worked out by `crate::reviews`).
+    Only(Vec<ProposalId>),
 }
 
 pub struct ListFilter<'a> {
@@ -396,6 +408,9 @@ pub async fn list(
                 .eq(user_id)
                 .or(proposals::id.eq_any(co_presented)),
         );
+    }
+    if let ListScope::Only(ids) = scope {
+        query = query.filter(proposals::id.eq_any(ids));
     }
     if let Some(track) = filter.track {
         // the effective track: a chair's override, else the speaker's choice, else the tagger's

@@ -105,6 +105,24 @@ email_views!(
     MemberInvitationHtml = "email/member_invitation.html"
 );
 
+pub struct ReviewReminder {
+    pub name: String,
+    pub chair: String,
+    pub event_title: String,
+    /// Titles of the proposals still waiting for this reviewer (never a conflicted one).
+    pub pending: Vec<String>,
+    /// When reviewing closes, in the event's time zone.
+    pub closes: Option<String>,
+    pub link: String,
+}
+
+email_views!(
+    ReviewReminder,
+    ReviewReminderSubject = "email/review_reminder.subject.txt",
+    ReviewReminderText = "email/review_reminder.txt",
+    ReviewReminderHtml = "email/review_reminder.html"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,70 @@
-//! Review: the algorithms behind reviewer assignment and the calibrated ranking. The routes,
-//! pages and tables that use them arrive with the review issue; these are pure and tested now.
+//! Review's pure parts: reviewer assignment, conflicts of interest, the calibrated ranking and
+//! the score scale's labels. `crate::reviews` puts them to work against the database.
 
 pub mod assignment;
+pub mod conflicts;
 pub mod ranking;
+
+/// The words shown beside a score: on the default 1–5 scale, 1 is a strong reject and 5 a
+/// strong accept; other scales label their ends and, if there is one, their exact middle.
+pub fn score_label(min: i16, max: i16, score: i16) -> Option<&'static str> {
+    if (min, max) == (1, 5) {
+        return Some(match score {
+            1 => "strong reject",
+            2 => "weak reject",
+            3 => "borderline",
+            4 => "weak accept",
+            5 => "strong accept",
+            _ => return None,
+        });
+    }
+    if score == min {
+        Some("strong reject")
+    } else if score == max {
+        Some("strong accept")
+    } else if (max - min) % 2 == 0 && score == min + (max - min) / 2 {
+        Some("borderline")
+    } else {
+        None
+    }
+}
+
+/// Reviewer confidence, 1–3.
+pub fn confidence_label(confidence: i16) -> Option<&'static str> {
+    match confidence {
+        1 => Some("low: not my area"),
+        2 => Some("medium"),
+        3 => Some("high: I know this area well"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_scale_has_a_label_for_every_score() {
+        let labels: Vec<_> = (1..=5).map(|s| score_label(1, 5, s)).collect();
+        assert_eq!(
+            labels,
+            [
+                Some("strong reject"),
+                Some("weak reject"),
+                Some("borderline"),
+                Some("weak accept"),
+                Some("strong accept")
+            ]
+        );
+        assert_eq!(score_label(1, 5, 6), None);
+    }
+
+    #[test]
+    fn other_scales_label_their_ends_and_exact_middle() {
+        assert_eq!(score_label(0, 10, 0), Some("strong reject"));
+        assert_eq!(score_label(0, 10, 5), Some("borderline"));
+        assert_eq!(score_label(0, 10, 7), None);
+        assert_eq!(score_label(1, 4, 4), Some("strong accept"));
+        assert_eq!(score_label(1, 4, 2), None);
+    }
+}

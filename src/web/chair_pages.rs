@@ -318,8 +318,7 @@ pub async fn remove_member(
 ) -> PageResult {
     let (slug, member) = path.into_inner();
     let event = chaired_event(&state, &user.0, &slug).await?;
-    let mut conn = state.pool.get().await?;
-    if !events::remove_member(&mut conn, event.id, crate::domain::UserId(member)).await? {
+    if !crate::reviews::remove_member(&state, &event, crate::domain::UserId(member)).await? {
         return Err(AppError::NotFound.into());
     }
     set_flash(&req, "success", "The member is removed.");

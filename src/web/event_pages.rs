@@ -45,6 +45,13 @@ pub struct EventForm {
     formats: String,
     #[serde(default)]
     tracks: String,
+    /// Empty: not set.
+    #[serde(default)]
+    review_opens_at: String,
+    #[serde(default)]
+    review_closes_at: String,
+    reviewers_see_all: Option<String>,
+    conflict_same_domain: Option<String>,
 }
 
 #[derive(Template)]
@@ -96,6 +103,22 @@ impl EventFormPage {
                 "Highest score",
                 "number",
                 self.form.score_max.clone(),
+            ),
+        ]
+    }
+    fn review_fields(&self) -> Vec<FieldRow> {
+        vec![
+            (
+                "review_opens_at",
+                "Reviewing opens (YYYY-MM-DD HH:MM; empty: when a chair opens it)",
+                "text",
+                self.form.review_opens_at.clone(),
+            ),
+            (
+                "review_closes_at",
+                "Reviewing closes (YYYY-MM-DD HH:MM; empty: when a chair closes it)",
+                "text",
+                self.form.review_closes_at.clone(),
             ),
         ]
     }
@@ -169,7 +192,30 @@ fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventForm {
             })
             .collect::<Vec<_>>()
             .join("\n"),
+        review_opens_at: event
+            .review_opens_at
+            .map(|at| local_text(at, &event.time_zone))
+            .unwrap_or_default(),
+        review_closes_at: event
+            .review_closes_at
+            .map(|at| local_text(at, &event.time_zone))
+            .unwrap_or_default(),
+        reviewers_see_all: event.reviewers_see_all.then(|| "on".to_owned()),
+        conflict_same_domain: event.conflict_same_domain.then(|| "on".to_owned()),
     }
+}
+
+/// An optional instant: empty text clears it.
+fn parse_optional_local(
+    errors: &mut FieldErrors,
+    field: &str,
+    text: &str,
+    zone: &str,
+) -> Option<Option<DateTime<Utc>>> {
+    if text.trim().is_empty() {
+        return Some(None);
+    }
+    errors.check(field, parse_local(text, zone)).map(Some)
 }
 
 /// `2026-11-13 09:00` in the named zone → UTC.
@@ -389,6 +435,21 @@ pub async fn save_settings(
             &form.max_proposals_per_speaker,
         ),
         tracks: Some(parse_tracks(&mut errors, &form.tracks)),
+        review_opens_at: parse_optional_local(
+            &mut errors,
+            "review_opens_at",
+            &form.review_opens_at,
+            &zone,
+        ),
+        review_closes_at: parse_optional_local(
+            &mut errors,
+            "review_closes_at",
+            &form.review_closes_at,
+            &zone,
+        ),
+        review_open: None,
+        reviewers_see_all: Some(form.reviewers_see_all.is_some()),
+        conflict_same_domain: Some(form.conflict_same_domain.is_some()),
     };
     if !errors.is_empty() {
         return show_form(page, Some(event), form, errors).await;
@@ -398,7 +459,9 @@ pub async fn save_settings(
             set_flash(&req, "success", "The settings are saved.");
             Ok(redirect(&format!("/events/{}/settings", event.slug)))
         }
-        Err(AppError::Validation(errors)) => show_form(page, Some(event), form, errors).await,
+        Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => {
+            show_form(page, Some(event), form, errors).await
+        }
         Err(other) => Err(PageError::App(other)),
     }
 }

@@ -267,12 +267,7 @@ pub async fn show(
     let mut conn = state.pool.get().await?;
     let (proposal, event, access) = visible_proposal(&mut conn, &user.0, *id).await?;
     let is_chair = access == ProposalAccess::Chair;
-    let is_speaker = db::is_speaker(&mut conn, &proposal, user.0.id).await?;
-    let viewer = if is_speaker {
-        Viewer::Speaker
-    } else {
-        Viewer::Chair
-    };
+    let viewer = Viewer::of(access, &event);
     let view = proposals::view(&mut conn, &event, &proposal, viewer).await?;
     let revisions = if is_chair {
         db::revisions_of(&mut conn, proposal.id).await?

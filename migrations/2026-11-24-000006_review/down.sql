@@ -1,0 +1,10 @@
+DROP TABLE review_history;
+DROP TABLE reviews;
+DROP TABLE review_conflicts;
+DROP TABLE review_assignments;
+ALTER TABLE events
+    DROP CONSTRAINT review_phase_order,
+    DROP COLUMN conflict_same_domain,
+    DROP COLUMN reviewers_see_all,
+    DROP COLUMN review_closes_at,
+    DROP COLUMN review_opens_at;

@@ -1,0 +1,276 @@
+//! Review: assignments, conflicts, reviews, the ranking, reviewers' progress and reminders.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use super::proposals::visible_proposal;
+use crate::auth::CurrentUser;
+use crate::auth::policy::managed_event;
+use crate::db::events;
+use crate::domain::{ProposalId, UserId};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::reviews::{
+    self, AssignmentsView, AutoAssignOutcome, ConflictView, QueueItem, RankingItem, ReviewRequest,
+    ReviewView, ReviewerProgress, ReviewsView,
+};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct AutoAssignRequest {
+    /// How many reviewers every proposal should have (1–20).
+    pub reviewers_per_proposal: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/assignments/auto", tag = "review", request_body = AutoAssignRequest,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = AutoAssignOutcome, description = "existing assignments are kept; a re-run assigns 0"),
+        (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn auto_assign(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    body: ApiJson<AutoAssignRequest>,
+) -> AppResult<web::Json<AutoAssignOutcome>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let k = body.0.reviewers_per_proposal;
+    if !(1..=20).contains(&k) {
+        return Err(AppError::Validation(FieldErrors::single(
+            "reviewers_per_proposal",
+            "must be a whole number from 1 to 20",
+        )));
+    }
+    Ok(web::Json(
+        reviews::auto_assign(&state, &user, &event, k as usize).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignmentsRequest {
+    /// The proposal's reviewers, replacing the current list.
+    pub reviewer_ids: Vec<uuid::Uuid>,
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/{id}/assignments", tag = "review", request_body = AssignmentsRequest,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = AssignmentsView), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "the proposal is withdrawn"), (status = 422, description = "not a member, conflicted, or outside the reviewer's tracks")))]
+pub async fn put_assignments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<AssignmentsRequest>,
+) -> AppResult<web::Json<AssignmentsView>> {
+    if body.0.reviewer_ids.len() > 50 {
+        return Err(AppError::Validation(FieldErrors::single(
+            "reviewer_ids",
+            "at most 50 reviewers",
+        )));
+    }
+    let ids = body.0.reviewer_ids.into_iter().map(UserId).collect();
+    Ok(web::Json(
+        reviews::set_assignments(&state, &user, ProposalId(*id), ids).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/assignments", tag = "review", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = AssignmentsView), (status = 401), (status = 403), (status = 404)))]
+pub async fn get_assignments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<AssignmentsView>> {
+    let mut conn = state.pool.get().await?;
+    let (proposal, event, _) = visible_proposal(&mut conn, &user, *id).await?;
+    managed_event(&mut conn, &event.slug, &user).await?;
+    Ok(web::Json(
+        reviews::assignments_view(&mut conn, proposal.id).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConflictRequest {
+    pub reviewer_id: uuid::Uuid,
+    pub conflicted: bool,
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/{id}/conflicts", tag = "review", request_body = ConflictRequest,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ConflictView, description = "a conflict also removes the pair's assignment"),
+        (status = 401), (status = 403, description = "a reviewer for someone else, or clearing a chair's conflict"), (status = 404),
+        (status = 409, description = "a speaker's own conflict cannot be cleared"), (status = 422)))]
+pub async fn put_conflict(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<ConflictRequest>,
+) -> AppResult<web::Json<ConflictView>> {
+    let body = body.0;
+    Ok(web::Json(
+        reviews::set_conflict(
+            &state,
+            &user,
+            ProposalId(*id),
+            UserId(body.reviewer_id),
+            body.conflicted,
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/{id}/review", tag = "review", request_body = ReviewRequest,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ReviewView, description = "created or changed; every version is kept"),
+        (status = 401), (status = 403, description = "not assigned, conflicted, or reviewing is not open"), (status = 404), (status = 422)))]
+pub async fn put_review(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<ReviewRequest>,
+) -> AppResult<web::Json<ReviewView>> {
+    Ok(web::Json(
+        reviews::save_review(&state, &user, ProposalId(*id), body.0).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/reviews", tag = "review", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ReviewsView, description = "a reviewer sees the others' reviews only after submitting their own"),
+        (status = 401), (status = 403, description = "speakers"), (status = 404)))]
+pub async fn get_reviews(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<ReviewsView>> {
+    let mut conn = state.pool.get().await?;
+    let proposal = crate::db::proposals::find(&mut conn, ProposalId(*id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let event = events::find_by_id(&mut conn, proposal.event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(web::Json(
+        reviews::reviews_for(&mut conn, &user, &proposal, &event).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RankingQuery {
+    pub track: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingResponse {
+    pub items: Vec<RankingItem>,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/ranking", tag = "review",
+    params(("slug" = String, Path), ("track" = Option<String>, Query)),
+    responses((status = 200, body = RankingResponse, description = "best first by the calibrated score"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn ranking(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<RankingQuery>,
+) -> AppResult<web::Json<RankingResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    let items = reviews::ranking(&mut conn, &event, query.track.as_deref()).await?;
+    Ok(web::Json(RankingResponse { items }))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/ranking.csv", tag = "review",
+    params(("slug" = String, Path), ("track" = Option<String>, Query)),
+    responses((status = 200, content_type = "text/csv", description = "the ranking's aggregates, best first"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn ranking_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<RankingQuery>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    let items = reviews::ranking(&mut conn, &event, query.track.as_deref()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}-ranking.csv\"", event.slug),
+        ))
+        .body(reviews::ranking_csv(&items)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewersResponse {
+    pub items: Vec<ReviewerProgress>,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/reviewers", tag = "review", params(("slug" = String, Path)),
+    responses((status = 200, body = ReviewersResponse, description = "done/assigned per reviewer"), (status = 401), (status = 403), (status = 404)))]
+pub async fn reviewers(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<ReviewersResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    Ok(web::Json(ReviewersResponse {
+        items: reviews::reviewer_progress(&mut conn, &event).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct RemindRequest {
+    /// Only this reviewer; everyone with pending reviews when absent.
+    pub reviewer_id: Option<uuid::Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RemindResponse {
+    pub queued: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/reviewers/remind", tag = "review", request_body = RemindRequest,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = RemindResponse, description = "one email per reviewer with pending reviews, through the outbox"),
+        (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn remind(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    body: ApiJson<RemindRequest>,
+) -> AppResult<web::Json<RemindResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let queued = reviews::remind(&state, &user, &event, body.0.reviewer_id.map(UserId)).await?;
+    Ok(web::Json(RemindResponse { queued }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueResponse {
+    pub items: Vec<QueueItem>,
+    pub review_open: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/review-queue", tag = "review", params(("slug" = String, Path)),
+    responses((status = 200, body = QueueResponse, description = "the caller's proposals to review, pending first"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn queue(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<QueueResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = events::find_by_slug(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(web::Json(QueueResponse {
+        items: reviews::queue(&mut conn, &event, &user).await?,
+        review_open: event.review_open_at(chrono::Utc::now()),
+    }))
+}

@@ -1,0 +1,460 @@
+//! Review assignments, stored conflicts, reviews and their history.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::domain::{EventId, ProposalId, UserId};
+use crate::review::conflicts::{ReviewerIdentity, SpeakerIdentity, StoredConflict};
+use crate::schema::{
+    co_speakers, event_members, events, proposals, review_assignments, review_conflicts,
+    review_history, reviews, users,
+};
+
+// ---- assignments ----
+
+/// Every (reviewer, proposal) assignment of the event.
+pub async fn assignments_of_event(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<(UserId, ProposalId)>> {
+    review_assignments::table
+        .inner_join(proposals::table)
+        .filter(proposals::event_id.eq(event_id))
+        .select((
+            review_assignments::reviewer_id,
+            review_assignments::proposal_id,
+        ))
+        .load(conn)
+        .await
+}
+
+/// The proposal's assigned reviewers: (id, name, source).
+pub async fn assignments_of_proposal(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+) -> QueryResult<Vec<(UserId, String, String)>> {
+    review_assignments::table
+        .inner_join(users::table.on(users::id.eq(review_assignments::reviewer_id)))
+        .filter(review_assignments::proposal_id.eq(proposal_id))
+        .order(users::name.asc())
+        .select((users::id, users::name, review_assignments::source))
+        .load(conn)
+        .await
+}
+
+pub async fn is_assigned(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    reviewer_id: UserId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        review_assignments::table
+            .filter(review_assignments::proposal_id.eq(proposal_id))
+            .filter(review_assignments::reviewer_id.eq(reviewer_id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Adds these (reviewer, proposal) pairs; pairs already assigned are left as they are.
+/// Returns how many were new.
+pub async fn insert_assignments(
+    conn: &mut AsyncPgConnection,
+    pairs: &[(UserId, ProposalId)],
+    source: &str,
+    assigned_by: Option<UserId>,
+) -> QueryResult<usize> {
+    let mut added = 0;
+    // in chunks, to stay far below PostgreSQL's bind-parameter limit
+    for chunk in pairs.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(reviewer, proposal)| {
+                (
+                    review_assignments::proposal_id.eq(*proposal),
+                    review_assignments::reviewer_id.eq(*reviewer),
+                    review_assignments::source.eq(source),
+                    review_assignments::assigned_by.eq(assigned_by),
+                )
+            })
+            .collect();
+        added += diesel::insert_into(review_assignments::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(added)
+}
+
+/// Removes the proposal's assignments of reviewers not in `keep`.
+pub async fn remove_assignments_except(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    keep: &[UserId],
+) -> QueryResult<usize> {
+    diesel::delete(
+        review_assignments::table
+            .filter(review_assignments::proposal_id.eq(proposal_id))
+            .filter(diesel::dsl::not(
+                review_assignments::reviewer_id.eq_any(keep),
+            )),
+    )
+    .execute(conn)
+    .await
+}
+
+pub async fn remove_assignment(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    reviewer_id: UserId,
+) -> QueryResult<usize> {
+    diesel::delete(
+        review_assignments::table
+            .filter(review_assignments::proposal_id.eq(proposal_id))
+            .filter(review_assignments::reviewer_id.eq(reviewer_id)),
+    )
+    .execute(conn)
+    .await
+}
+
+/// Drops a (former) member's assignments in the event; their reviews stay.
+pub async fn remove_assignments_in_event(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    reviewer_id: UserId,
+) -> QueryResult<usize> {
+    let of_event = proposals::table
+        .filter(proposals::event_id.eq(event_id))
+        .select(proposals::id);
+    diesel::delete(
+        review_assignments::table
+            .filter(review_assignments::reviewer_id.eq(reviewer_id))
+            .filter(review_assignments::proposal_id.eq_any(of_event)),
+    )
+    .execute(conn)
+    .await
+}
+
+// ---- identities and stored conflicts ----
+
+/// The event's members (chairs and reviewers) as conflict inputs, with role and track restriction.
+pub async fn member_identities(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<(ReviewerIdentity, String, Option<Vec<String>>, String)>> {
+    let rows: Vec<(UserId, String, String, Option<Vec<String>>, String)> = event_members::table
+        .inner_join(users::table)
+        .filter(event_members::event_id.eq(event_id))
+        .order(users::name.asc())
+        .select((
+            users::id,
+            users::email_normalized,
+            event_members::role,
+            event_members::tracks,
+            users::name,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, email_normalized, role, tracks, name)| {
+            (
+                ReviewerIdentity {
+                    id,
+                    email_normalized,
+                },
+                role,
+                tracks,
+                name,
+            )
+        })
+        .collect())
+}
+
+pub async fn user_identity(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Option<ReviewerIdentity>> {
+    users::table
+        .find(user_id)
+        .select(users::email_normalized)
+        .first::<String>(conn)
+        .await
+        .optional()
+        .map(|email| {
+            email.map(|email_normalized| ReviewerIdentity {
+                id: user_id,
+                email_normalized,
+            })
+        })
+}
+
+/// Submitters and co-speakers (invited or accepted) of these proposals.
+pub async fn speaker_identities(
+    conn: &mut AsyncPgConnection,
+    proposal_ids: &[ProposalId],
+) -> QueryResult<Vec<SpeakerIdentity>> {
+    let submitters: Vec<(ProposalId, UserId, String)> = proposals::table
+        .inner_join(users::table.on(users::id.eq(proposals::submitter_id)))
+        .filter(proposals::id.eq_any(proposal_ids))
+        .select((proposals::id, users::id, users::email_normalized))
+        .load(conn)
+        .await?;
+    let co: Vec<(ProposalId, Option<UserId>, String)> = co_speakers::table
+        .filter(co_speakers::proposal_id.eq_any(proposal_ids))
+        .select((
+            co_speakers::proposal_id,
+            co_speakers::user_id,
+            co_speakers::email_normalized,
+        ))
+        .load(conn)
+        .await?;
+    Ok(submitters
+        .into_iter()
+        .map(|(proposal, user, email_normalized)| SpeakerIdentity {
+            proposal,
+            user: Some(user),
+            email_normalized,
+        })
+        .chain(
+            co.into_iter()
+                .map(|(proposal, user, email_normalized)| SpeakerIdentity {
+                    proposal,
+                    user,
+                    email_normalized,
+                }),
+        )
+        .collect())
+}
+
+/// Stored conflicts for these proposals.
+pub async fn stored_conflicts(
+    conn: &mut AsyncPgConnection,
+    proposal_ids: &[ProposalId],
+) -> QueryResult<Vec<StoredConflict>> {
+    let rows: Vec<(ProposalId, UserId, bool, String)> = review_conflicts::table
+        .filter(review_conflicts::proposal_id.eq_any(proposal_ids))
+        .select((
+            review_conflicts::proposal_id,
+            review_conflicts::reviewer_id,
+            review_conflicts::conflicted,
+            review_conflicts::source,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(proposal, reviewer, conflicted, source)| StoredConflict {
+            proposal,
+            reviewer,
+            conflicted,
+            by_chair: source == "chair",
+        })
+        .collect())
+}
+
+pub async fn upsert_conflict(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    reviewer_id: UserId,
+    conflicted: bool,
+    source: &str,
+    set_by: UserId,
+) -> QueryResult<()> {
+    let now = Utc::now();
+    diesel::insert_into(review_conflicts::table)
+        .values((
+            review_conflicts::proposal_id.eq(proposal_id),
+            review_conflicts::reviewer_id.eq(reviewer_id),
+            review_conflicts::conflicted.eq(conflicted),
+            review_conflicts::source.eq(source),
+            review_conflicts::set_by.eq(Some(set_by)),
+            review_conflicts::updated_at.eq(now),
+        ))
+        .on_conflict((review_conflicts::proposal_id, review_conflicts::reviewer_id))
+        .do_update()
+        .set((
+            review_conflicts::conflicted.eq(conflicted),
+            review_conflicts::source.eq(source),
+            review_conflicts::set_by.eq(Some(set_by)),
+            review_conflicts::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete_conflict(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    reviewer_id: UserId,
+) -> QueryResult<usize> {
+    diesel::delete(
+        review_conflicts::table
+            .filter(review_conflicts::proposal_id.eq(proposal_id))
+            .filter(review_conflicts::reviewer_id.eq(reviewer_id)),
+    )
+    .execute(conn)
+    .await
+}
+
+// ---- reviews ----
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reviews)]
+pub struct Review {
+    pub id: uuid::Uuid,
+    pub proposal_id: ProposalId,
+    pub reviewer_id: UserId,
+    pub score: i16,
+    pub confidence: i16,
+    pub comment_for_chairs: String,
+    pub comment_for_speakers: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct ReviewInput<'a> {
+    pub score: i16,
+    pub confidence: i16,
+    pub comment_for_chairs: &'a str,
+    pub comment_for_speakers: &'a str,
+}
+
+/// Creates or replaces the reviewer's review of the proposal, and records the new version in
+/// the history. Returns the review and whether it is new.
+pub async fn upsert_review(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    reviewer_id: UserId,
+    input: &ReviewInput<'_>,
+) -> QueryResult<(Review, bool)> {
+    let now = Utc::now();
+    let inserted: Option<Review> = diesel::insert_into(reviews::table)
+        .values((
+            reviews::id.eq(uuid::Uuid::now_v7()),
+            reviews::proposal_id.eq(proposal_id),
+            reviews::reviewer_id.eq(reviewer_id),
+            reviews::score.eq(input.score),
+            reviews::confidence.eq(input.confidence),
+            reviews::comment_for_chairs.eq(input.comment_for_chairs),
+            reviews::comment_for_speakers.eq(input.comment_for_speakers),
+        ))
+        .on_conflict_do_nothing()
+        .returning(Review::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    let (review, created) = match inserted {
+        Some(review) => (review, true),
+        None => {
+            let review = diesel::update(
+                reviews::table
+                    .filter(reviews::proposal_id.eq(proposal_id))
+                    .filter(reviews::reviewer_id.eq(reviewer_id)),
+            )
+            .set((
+                reviews::score.eq(input.score),
+                reviews::confidence.eq(input.confidence),
+                reviews::comment_for_chairs.eq(input.comment_for_chairs),
+                reviews::comment_for_speakers.eq(input.comment_for_speakers),
+                reviews::updated_at.eq(now),
+            ))
+            .returning(Review::as_returning())
+            .get_result(conn)
+            .await?;
+            (review, false)
+        }
+    };
+    diesel::insert_into(review_history::table)
+        .values((
+            review_history::id.eq(uuid::Uuid::now_v7()),
+            review_history::review_id.eq(review.id),
+            review_history::score.eq(review.score),
+            review_history::confidence.eq(review.confidence),
+            review_history::comment_for_chairs.eq(&review.comment_for_chairs),
+            review_history::comment_for_speakers.eq(&review.comment_for_speakers),
+            review_history::recorded_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok((review, created))
+}
+
+/// A proposal's reviews with their authors' names, oldest first.
+pub async fn reviews_of_proposal(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+) -> QueryResult<Vec<(Review, String)>> {
+    reviews::table
+        .inner_join(users::table)
+        .filter(reviews::proposal_id.eq(proposal_id))
+        .order(reviews::created_at.asc())
+        .select((Review::as_select(), users::name))
+        .load(conn)
+        .await
+}
+
+/// Every review of the event's proposals that are not withdrawn.
+pub async fn reviews_of_event(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<Review>> {
+    reviews::table
+        .inner_join(proposals::table)
+        .filter(proposals::event_id.eq(event_id))
+        .filter(proposals::state.ne("withdrawn"))
+        .select(Review::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count_reviews_of_event(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<i64> {
+    reviews::table
+        .inner_join(proposals::table)
+        .filter(proposals::event_id.eq(event_id))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// How many versions each review has had (1 = never changed).
+pub async fn version_counts(
+    conn: &mut AsyncPgConnection,
+    review_ids: &[uuid::Uuid],
+) -> QueryResult<Vec<(uuid::Uuid, i64)>> {
+    review_history::table
+        .filter(review_history::review_id.eq_any(review_ids))
+        .group_by(review_history::review_id)
+        .select((review_history::review_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await
+}
+
+/// Serializes assignment runs and phase changes of one event.
+pub async fn lock_event(conn: &mut AsyncPgConnection, event_id: EventId) -> QueryResult<()> {
+    events::table
+        .find(event_id)
+        .select(events::id)
+        .for_update()
+        .first::<EventId>(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Names of these users (for former reviewers, who are no longer members).
+pub async fn names_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[UserId],
+) -> QueryResult<Vec<(UserId, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)
+        .await
+}
