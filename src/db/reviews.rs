@@ -144,7 +144,8 @@ pub async fn member_identities(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
 ) -> QueryResult<Vec<(ReviewerIdentity, String, Option<Vec<String>>, String)>> {
-    let rows: Vec<(UserId, String, String, Option<Vec<String>>, String)> = event_members::table
+    type Row = (UserId, String, String, Option<Vec<String>>, String);
+    let rows: Vec<Row> = event_members::table
         .inner_join(users::table)
         .filter(event_members::event_id.eq(event_id))
         .order(users::name.asc())
