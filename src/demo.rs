@@ -68,6 +68,12 @@ const ACCOUNTS: &[DemoAccount] = &[
         role: Some(EventRoleKind::Reviewer),
     },
     DemoAccount {
+        email: "reviewer3@demo.mcfp.test",
+        name: "Kai Kernelreviewer",
+        admin: false,
+        role: Some(EventRoleKind::Reviewer),
+    },
+    DemoAccount {
         email: "speaker@demo.mcfp.test",
         name: "Sam Speaker",
         admin: false,
@@ -228,6 +234,132 @@ async fn seed_proposals(
     Ok(())
 }
 
+/// Kai reviews only the kernel track, to show track-restricted reviewers.
+const KERNEL_ONLY_REVIEWER: &str = "reviewer3@demo.mcfp.test";
+
+/// Scores the demo reviewers give, by proposal title: (reviewer email, score, confidence, comment).
+/// Rob is lenient and Rita harsher, so the ranking's calibration has something to correct; a few
+/// assignments stay unreviewed, so queues and reminders have something to show.
+const REVIEWS: &[(&str, &str, i16, i16, &str)] = &[
+    (
+        "reviewer1@demo.mcfp.test",
+        "Rust for Linux: where we are and what comes next",
+        4,
+        3,
+        "The yearly status update; the room expects it.",
+    ),
+    (
+        "reviewer2@demo.mcfp.test",
+        "Rust for Linux: where we are and what comes next",
+        5,
+        2,
+        "Must have.",
+    ),
+    (
+        "reviewer1@demo.mcfp.test",
+        "Writing a PCI network driver in Rust",
+        3,
+        2,
+        "Solid, but close to last year's driver talk.",
+    ),
+    (
+        "reviewer2@demo.mcfp.test",
+        "Writing a PCI network driver in Rust",
+        5,
+        3,
+        "Real numbers against the C driver: great.",
+    ),
+    (
+        "reviewer1@demo.mcfp.test",
+        "rustc_codegen_gcc: one year closer to every GCC target",
+        2,
+        2,
+        "Overlaps with the gccrs talk.",
+    ),
+    (
+        "reviewer2@demo.mcfp.test",
+        "rustc_codegen_gcc: one year closer to every GCC target",
+        4,
+        2,
+        "Good progress report.",
+    ),
+    (
+        "reviewer1@demo.mcfp.test",
+        "gccrs: compiling real-world crates with GCC's Rust front-end",
+        4,
+        3,
+        "Important for the kernel's toolchain story.",
+    ),
+    (
+        "reviewer2@demo.mcfp.test",
+        "Teaching Rust to C programmers in one afternoon",
+        4,
+        1,
+        "Nice, though not very plumbing.",
+    ),
+    (
+        "reviewer1@demo.mcfp.test",
+        "Teaching Rust to C programmers in one afternoon",
+        1,
+        2,
+        "Out of scope for this microconference.",
+    ),
+];
+
+/// Opens reviewing, assigns two reviewers per proposal and writes the demo reviews, once.
+async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Result<(), AppError> {
+    let mut conn = state.pool.get().await?;
+    if crate::db::reviews::count_reviews_of_event(&mut conn, event.id).await? > 0 {
+        return Ok(());
+    }
+    let chair = users::find_by_email(&mut conn, "chair@demo.mcfp.test")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let chair = crate::auth::CurrentUser::internal(chair);
+    drop(conn);
+    let event = if event.review_open_at(Utc::now()) {
+        event.clone()
+    } else {
+        let patch: crate::event_admin::EventPatch =
+            serde_json::from_value(serde_json::json!({ "review_open": true }))
+                .map_err(AppError::internal)?;
+        crate::event_admin::apply_patch(state, event.clone(), patch).await?
+    };
+    crate::reviews::auto_assign(state, &chair, &event, 2).await?;
+    let mut conn = state.pool.get().await?;
+    let proposals = crate::reviews::ranking(&mut conn, &event, None).await?;
+    for (email, title, score, confidence, comment) in REVIEWS {
+        let Some(proposal) = proposals.iter().find(|p| p.title == *title) else {
+            continue;
+        };
+        let reviewer = users::find_by_email(&mut conn, email)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let reviewer = crate::auth::CurrentUser::internal(reviewer);
+        let proposal_id = crate::domain::ProposalId(proposal.proposal_id);
+        // a demo review of a proposal the balancer gave someone else is assigned by hand first
+        let mut assigned: Vec<crate::domain::UserId> =
+            crate::reviews::assignments_view(&mut conn, proposal_id)
+                .await?
+                .reviewers
+                .iter()
+                .map(|r| crate::domain::UserId(r.id))
+                .collect();
+        if !assigned.contains(&reviewer.id) {
+            assigned.push(reviewer.id);
+            crate::reviews::set_assignments(state, &chair, proposal_id, assigned).await?;
+        }
+        let request = crate::reviews::ReviewRequest {
+            score: *score,
+            confidence: *confidence,
+            comment_for_chairs: (*comment).to_owned(),
+            comment_for_speakers: String::new(),
+        };
+        crate::reviews::save_review(state, &reviewer, proposal_id, request).await?;
+    }
+    Ok(())
+}
+
 /// Seeds the demo and returns the text to print: where to go and how to sign in.
 pub async fn seed(state: &AppState) -> Result<String, AppError> {
     let mut conn = state.pool.get().await?;
@@ -268,10 +400,13 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
             }
         };
         if let Some(role) = account.role {
-            events::upsert_member(&mut conn, event.id, user.id, role, None).await?;
+            let tracks = (account.email == KERNEL_ONLY_REVIEWER)
+                .then(|| vec![crate::tagging::Track::RustForLinux.key().to_owned()]);
+            events::upsert_member(&mut conn, event.id, user.id, role, tracks).await?;
         }
     }
     seed_proposals(state, &event).await?;
+    seed_reviews(state, &event).await?;
     let mut text = format!(
         "\nmcfp demo: the \"{}\" call for proposals is at {}events/{}\nSign in at {}login with any of these (password: {DEMO_PASSWORD}):\n",
         event.title, state.base_url, event.slug, state.base_url

@@ -232,3 +232,61 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
     assert!(status.success(), "{stderr}");
     assert!(stderr.contains("outbox worker stopped"), "{stderr}");
 }
+
+/// The README's first command seeds this; a newcomer must find every role with something to do.
+#[tokio::test]
+async fn the_demo_has_proposals_reviews_and_a_ranking_and_seeds_once() {
+    let app = TestApp::spawn().await;
+    let printed = mcfp::demo::seed(&app.state).await.expect("seed");
+    assert!(printed.contains("chair@demo.mcfp.test"), "{printed}");
+    mcfp::demo::seed(&app.state).await.expect("a second seed reuses the first");
+
+    let login = |email: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_json(
+                    "/api/v1/auth/login",
+                    &serde_json::json!({"email": email, "password": mcfp::demo::DEMO_PASSWORD}),
+                )
+                .await;
+            assert_eq!(response.status(), 200, "{email}");
+            let body: serde_json::Value = response.json().await.expect("json");
+            body["token"].as_str().expect("token").to_owned()
+        }
+    };
+    let chair = login("chair@demo.mcfp.test").await;
+    let ranking: serde_json::Value = app
+        .get_with_token("/api/v1/events/rust-mc/ranking", &chair)
+        .await
+        .json()
+        .await
+        .expect("ranking");
+    let items = ranking["items"].as_array().expect("items");
+    assert_eq!(items.len(), 8, "the eight demo proposals, once");
+    let reviewed = items.iter().filter(|i| i["n"].as_u64() > Some(0)).count();
+    assert!(reviewed >= 5, "most proposals carry reviews: {ranking}");
+    assert!(
+        items.iter().all(|i| i["assigned"].as_u64() >= Some(2)),
+        "two reviewers each: {ranking}"
+    );
+    let event: serde_json::Value = app
+        .get_with_token("/api/v1/events/rust-mc", &chair)
+        .await
+        .json()
+        .await
+        .expect("event");
+    assert_eq!(event["review_open"], true);
+
+    // a reviewer has a queue with something still pending
+    let reviewer = login("reviewer2@demo.mcfp.test").await;
+    let queue: serde_json::Value = app
+        .get_with_token("/api/v1/events/rust-mc/review-queue", &reviewer)
+        .await
+        .json()
+        .await
+        .expect("queue");
+    let queue = queue["items"].as_array().expect("items");
+    assert!(queue.iter().any(|i| i["my_score"].is_null()), "{queue:?}");
+    assert!(queue.iter().any(|i| !i["my_score"].is_null()), "{queue:?}");
+}
