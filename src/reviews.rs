@@ -55,21 +55,22 @@ pub async fn event_conflicts(
     ))
 }
 
-/// The proposals a reviewer (not a chair) may see and review: assigned ones, or every one when
-/// the event lets reviewers review anything; never withdrawn, conflicted or outside their tracks.
-pub async fn reviewer_visible(
+/// The proposals a member may review: for a reviewer the assigned ones, or every one when the
+/// event lets reviewers review anything; for a chair the ones assigned to them. Never withdrawn,
+/// conflicted or outside the member's tracks. (Chairs see every proposal anyway; this is their
+/// own review queue.)
+pub async fn reviewable_by(
     conn: &mut AsyncPgConnection,
     event: &Event,
     user_id: UserId,
 ) -> AppResult<Vec<Proposal>> {
-    let Some((EventRoleKind::Reviewer, tracks)) =
-        events::member_role(conn, event.id, user_id).await?
-    else {
+    let Some((role, tracks)) = events::member_role(conn, event.id, user_id).await? else {
         return Ok(Vec::new());
     };
     let Some(identity) = db::user_identity(conn, user_id).await? else {
         return Ok(Vec::new());
     };
+    let see_all = event.reviewers_see_all && role == EventRoleKind::Reviewer;
     let assigned: HashSet<ProposalId> = db::assignments_of_event(conn, event.id)
         .await?
         .into_iter()
@@ -79,7 +80,7 @@ pub async fn reviewer_visible(
     let candidates: Vec<Proposal> = active_proposals(conn, event)
         .await?
         .into_iter()
-        .filter(|p| event.reviewers_see_all || assigned.contains(&p.id))
+        .filter(|p| see_all || assigned.contains(&p.id))
         .filter(|p| track_allows(tracks.as_deref(), p))
         .collect();
     let ids: Vec<ProposalId> = candidates.iter().map(|p| p.id).collect();
@@ -621,12 +622,7 @@ pub async fn ranking(
         let set: HashSet<UserId> = all_reviews.iter().map(|r| r.reviewer_id).collect();
         set.into_iter().collect()
     };
-    let mut identities = Vec::new();
-    for author in &authors {
-        if let Some(identity) = db::user_identity(conn, *author).await? {
-            identities.push(identity);
-        }
-    }
+    let identities = db::user_identities(conn, &authors).await?;
     let conflicted = event_conflicts(conn, event, &ids, &identities).await?;
     let counted: Vec<&db::Review> = all_reviews
         .iter()
@@ -898,26 +894,12 @@ pub async fn queue(
     event: &Event,
     user: &CurrentUser,
 ) -> AppResult<Vec<QueueItem>> {
-    let access = event_access(conn, event, user).await?;
-    let visible = if access.is_reviewer() {
-        reviewer_visible(conn, event, user.id).await?
-    } else if access.role.is_some() {
-        // a chair: the proposals assigned to them that they may review
-        let mut mine = Vec::new();
-        for p in active_proposals(conn, event).await? {
-            if review_standing(conn, event, &p, user)
-                .await?
-                .may_review(event, &p)
-            {
-                mine.push(p);
-            }
-        }
-        mine
-    } else {
+    if event_access(conn, event, user).await?.role.is_none() {
         return Err(AppError::Forbidden(
             "only this event's reviewers have a review queue".into(),
         ));
-    };
+    }
+    let visible = reviewable_by(conn, event, user.id).await?;
     let assigned: HashSet<ProposalId> = db::assignments_of_event(conn, event.id)
         .await?
         .into_iter()

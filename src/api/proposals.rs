@@ -155,7 +155,7 @@ pub async fn list(
     let (scope, viewer) = if access.can_manage() {
         (ListScope::All, Viewer::Chair)
     } else if access.is_reviewer() {
-        let visible = crate::reviews::reviewer_visible(&mut conn, &event, user.id).await?;
+        let visible = crate::reviews::reviewable_by(&mut conn, &event, user.id).await?;
         (
             ListScope::Only(visible.into_iter().map(|p| p.id).collect()),
             Viewer::of(ProposalAccess::Reviewer, &event),

@@ -192,6 +192,24 @@ pub async fn user_identity(
         })
 }
 
+pub async fn user_identities(
+    conn: &mut AsyncPgConnection,
+    ids: &[UserId],
+) -> QueryResult<Vec<ReviewerIdentity>> {
+    let rows: Vec<(UserId, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::email_normalized))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, email_normalized)| ReviewerIdentity {
+            id,
+            email_normalized,
+        })
+        .collect())
+}
+
 /// Submitters and co-speakers (invited or accepted) of these proposals.
 pub async fn speaker_identities(
     conn: &mut AsyncPgConnection,
