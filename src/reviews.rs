@@ -144,11 +144,18 @@ pub async fn set_conflict(
         if !chair {
             // a reviewer for themselves: they must be able to see the proposal, unless they are
             // taking back a conflict they declared (which hides it from them)
-            let own_declaration = stored.is_some_and(|s| s.conflicted && !s.by_chair);
-            let sees_it = proposal_access(conn, &event, &proposal, &user).await?
-                == Some(ProposalAccess::Reviewer);
-            if !(sees_it || (own_declaration && reviewer_id == user.id && !conflicted)) {
-                return Err(AppError::NotFound);
+            let taking_back = reviewer_id == user.id
+                && !conflicted
+                && stored.is_some_and(|s| s.conflicted && !s.by_chair);
+            match proposal_access(conn, &event, &proposal, &user).await? {
+                Some(ProposalAccess::Reviewer) => {}
+                _ if taking_back => {}
+                None => return Err(AppError::NotFound),
+                Some(_) => {
+                    return Err(AppError::Forbidden(
+                        "only its reviewers and the chairs manage a proposal's conflicts".into(),
+                    ));
+                }
             }
             if reviewer_id != user.id {
                 return Err(AppError::Forbidden(
