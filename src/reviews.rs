@@ -749,7 +749,7 @@ pub struct ReviewerProgress {
     pub name: String,
     pub email: String,
     pub tracks: Option<Vec<String>>,
-    /// Assignments counted: not withdrawn, not conflicted.
+    /// Assignments counted: not withdrawn, not conflicted, within the member's tracks.
     pub assigned: usize,
     /// Of those, reviewed.
     pub done: usize,
@@ -768,8 +768,7 @@ pub async fn reviewer_progress(
     let ids: Vec<ProposalId> = proposals.iter().map(|p| p.id).collect();
     let identities: Vec<ReviewerIdentity> = members.iter().map(|m| m.0.clone()).collect();
     let conflicted = event_conflicts(conn, event, &ids, &identities).await?;
-    let titles: HashMap<ProposalId, &str> =
-        proposals.iter().map(|p| (p.id, p.title.as_str())).collect();
+    let by_id: HashMap<ProposalId, &Proposal> = proposals.iter().map(|p| (p.id, p)).collect();
     let reviewed: HashSet<(UserId, ProposalId)> = db::reviews_of_event(conn, event.id)
         .await?
         .into_iter()
@@ -784,11 +783,15 @@ pub async fn reviewer_progress(
     Ok(members
         .into_iter()
         .filter_map(|(identity, role, tracks, name)| {
+            // what the member may review: the queue's rule, so that a reminder never names a
+            // proposal they can no longer see (conflicted, withdrawn, or moved out of their tracks)
             let mine: Vec<ProposalId> = assignments
                 .iter()
                 .filter(|(r, p)| {
                     *r == identity.id
-                        && titles.contains_key(p)
+                        && by_id
+                            .get(p)
+                            .is_some_and(|proposal| track_allows(tracks.as_deref(), proposal))
                         && !conflicted.contains_key(&(*r, *p))
                 })
                 .map(|(_, p)| *p)
@@ -799,7 +802,7 @@ pub async fn reviewer_progress(
             let pending_titles: Vec<String> = mine
                 .iter()
                 .filter(|p| !reviewed.contains(&(identity.id, **p)))
-                .filter_map(|p| titles.get(p).map(|t| (*t).to_owned()))
+                .filter_map(|p| by_id.get(p).map(|proposal| proposal.title.clone()))
                 .collect();
             Some(ReviewerProgress {
                 id: identity.id.0,

@@ -11,5 +11,6 @@ mod operations;
 mod pages;
 mod proposal_pages;
 mod proposals;
+mod review;
 mod roles;
 mod tokens;
