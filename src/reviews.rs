@@ -258,6 +258,12 @@ pub async fn set_assignments(
     let mut conn = state.pool.get().await?;
     let chair = chair.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
+        let event_id = proposals_db::find(conn, proposal_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .event_id;
+        // the event first, then the proposal: the order automatic assignment takes them in
+        db::lock_event(conn, event_id).await?;
         let proposal = proposals_db::find_for_update(conn, proposal_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -355,7 +361,26 @@ pub async fn auto_assign(
                 .await?
                 .into_keys()
                 .collect();
-        let existing = db::assignments_of_event(conn, event.id).await?;
+        // an assignment that has since become conflicted or left the reviewer's tracks gives the
+        // proposal no review: it does not count towards k
+        let stale: HashSet<(UserId, ProposalId)> = conflicted.iter().copied().collect();
+        let by_id: HashMap<ProposalId, &Proposal> = proposals.iter().map(|p| (p.id, p)).collect();
+        let tracks_of: HashMap<UserId, Option<&[String]>> = reviewers
+            .iter()
+            .map(|(identity, tracks)| (identity.id, tracks.as_deref()))
+            .collect();
+        let existing: Vec<(UserId, ProposalId)> = db::assignments_of_event(conn, event.id)
+            .await?
+            .into_iter()
+            .filter(|pair| !stale.contains(pair))
+            .filter(|(r, p)| {
+                by_id.get(p).is_some_and(|proposal| {
+                    tracks_of
+                        .get(r)
+                        .is_none_or(|tracks| track_allows(*tracks, proposal))
+                })
+            })
+            .collect();
         let problem_proposals: Vec<assignment::Proposal<ProposalId, String>> = proposals
             .iter()
             .map(|p| assignment::Proposal {
@@ -625,11 +650,17 @@ pub async fn ranking(
     let proposals = active_proposals(conn, event).await?;
     let ids: Vec<ProposalId> = proposals.iter().map(|p| p.id).collect();
     let all_reviews = db::reviews_of_event(conn, event.id).await?;
-    let authors: Vec<UserId> = {
-        let set: HashSet<UserId> = all_reviews.iter().map(|r| r.reviewer_id).collect();
+    let assignments = db::assignments_of_event(conn, event.id).await?;
+    // everyone who reviewed or is assigned, members or not any more
+    let people: Vec<UserId> = {
+        let set: HashSet<UserId> = all_reviews
+            .iter()
+            .map(|r| r.reviewer_id)
+            .chain(assignments.iter().map(|(r, _)| *r))
+            .collect();
         set.into_iter().collect()
     };
-    let identities = db::user_identities(conn, &authors).await?;
+    let identities = db::user_identities(conn, &people).await?;
     let conflicted = event_conflicts(conn, event, &ids, &identities).await?;
     let counted: Vec<&db::Review> = all_reviews
         .iter()
@@ -653,7 +684,7 @@ pub async fn ranking(
     let aggregates: Vec<Aggregate<ProposalId>> =
         ranking::rank(&listed_ids, &inputs, event.score_scale());
     let mut assigned: HashMap<ProposalId, usize> = HashMap::new();
-    for (reviewer, proposal) in db::assignments_of_event(conn, event.id).await? {
+    for (reviewer, proposal) in assignments {
         if !conflicted.contains_key(&(reviewer, proposal)) {
             *assigned.entry(proposal).or_default() += 1;
         }

@@ -152,12 +152,25 @@ pub async fn list(
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
     let access = event_access(&mut conn, &event, &user).await?;
+    // a reviewer who also speaks sees their own proposals as a speaker, the rest as a reviewer
+    let mut own: Vec<ProposalId> = Vec::new();
     let (scope, viewer) = if access.can_manage() {
         (ListScope::All, Viewer::Chair)
     } else if access.is_reviewer() {
+        own = db::list_for_speaker(&mut conn, user.id)
+            .await?
+            .into_iter()
+            .filter(|(p, _, _)| p.event_id == event.id)
+            .map(|(p, _, _)| p.id)
+            .collect();
         let visible = crate::reviews::reviewable_by(&mut conn, &event, user.id).await?;
+        let ids = visible
+            .into_iter()
+            .map(|p| p.id)
+            .chain(own.clone())
+            .collect();
         (
-            ListScope::Only(visible.into_iter().map(|p| p.id).collect()),
+            ListScope::Only(ids),
             Viewer::of(ProposalAccess::Reviewer, &event),
         )
     } else {
@@ -183,7 +196,19 @@ pub async fn list(
     } else {
         None
     };
-    let items = proposals::views(&mut conn, &event, &rows, viewer).await?;
+    if own.is_empty() {
+        let items = proposals::views(&mut conn, &event, &rows, viewer).await?;
+        return Ok(web::Json(Page { items, next_cursor }));
+    }
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let viewer = if own.contains(&row.id) {
+            Viewer::Speaker
+        } else {
+            viewer
+        };
+        items.push(proposals::view(&mut conn, &event, row, viewer).await?);
+    }
     Ok(web::Json(Page { items, next_cursor }))
 }
 
