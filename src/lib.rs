@@ -29,7 +29,7 @@ use actix_web::{HttpRequest, web as aw};
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     use crate::api::{auth, classify, events, openapi, proposals, review};
-    use crate::web::{chair_pages, event_pages, pages, proposal_pages};
+    use crate::web::{chair_pages, event_pages, pages, proposal_pages, review_pages};
 
     cfg.route("/healthz", aw::get().to(health::healthz))
         .route("/readyz", aw::get().to(health::readyz))
@@ -156,6 +156,39 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route(
             "/proposals/{id}/track",
             aw::post().to(chair_pages::set_track),
+        )
+        .route("/events/{slug}/review", aw::get().to(review_pages::queue))
+        .route(
+            "/events/{slug}/ranking",
+            aw::get().to(review_pages::ranking),
+        )
+        .route(
+            "/events/{slug}/assignments/auto",
+            aw::post().to(review_pages::auto_assign),
+        )
+        .route(
+            "/events/{slug}/reviewers/remind",
+            aw::post().to(review_pages::remind),
+        )
+        .route(
+            "/events/{slug}/review-phase",
+            aw::post().to(review_pages::review_phase),
+        )
+        .route(
+            "/proposals/{id}/review",
+            aw::post().to(review_pages::save_review),
+        )
+        .route(
+            "/proposals/{id}/conflict",
+            aw::post().to(review_pages::declare_conflict),
+        )
+        .route(
+            "/proposals/{id}/assignments",
+            aw::post().to(review_pages::set_assignments),
+        )
+        .route(
+            "/proposals/{id}/conflicts",
+            aw::post().to(review_pages::set_conflict),
         )
         .route("/proposals", aw::get().to(proposal_pages::my_proposals))
         .route("/proposals/{id}", aw::get().to(proposal_pages::show))

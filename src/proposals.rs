@@ -738,7 +738,12 @@ pub async fn views(
             event: event.slug.clone(),
             title: p.title.clone(),
             abstract_text: p.abstract_text.clone(),
-            notes: p.notes.clone(),
+            // the form promises speakers that only the chairs read these
+            notes: if is_reviewer {
+                String::new()
+            } else {
+                p.notes.clone()
+            },
             format: p.format.clone(),
             state: p.state.clone(),
             speakers: speakers

@@ -30,6 +30,27 @@ pub struct DashboardQuery {
     state: Option<String>,
     needs_check: Option<String>,
     cursor: Option<String>,
+    /// `true`: only proposals whose reviews disagree.
+    disagreements: Option<String>,
+    /// `true`: only proposals with reviews missing (fewer than assigned, or none assigned).
+    missing: Option<String>,
+    /// `submitted` (default), `calibrated` or `mean`.
+    sort: Option<String>,
+}
+
+/// One dashboard row: the proposal and, unless it is withdrawn, its review figures.
+struct DashboardRow {
+    p: ProposalView,
+    stats: Option<crate::reviews::RankingItem>,
+    chart: String,
+}
+
+impl DashboardRow {
+    fn missing_reviews(&self) -> bool {
+        self.stats
+            .as_ref()
+            .is_some_and(|s| s.assigned == 0 || s.n < s.assigned)
+    }
 }
 
 #[derive(Template)]
@@ -38,13 +59,20 @@ struct DashboardPage {
     page: PageContext,
     event: Event,
     tracks: Vec<TrackWithSubtopics>,
-    proposals: Vec<ProposalView>,
+    rows: Vec<DashboardRow>,
     track: String,
     state: String,
     needs_check: bool,
+    only_disagreements: bool,
+    only_missing: bool,
+    sort: &'static str,
     states: &'static [&'static str],
     next_cursor: Option<String>,
     threshold_percent: u32,
+    review_open: bool,
+    phase: String,
+    progress: Vec<crate::reviews::ReviewerProgress>,
+    pending_reviewers: usize,
 }
 
 impl DashboardPage {
@@ -63,6 +91,14 @@ impl DashboardPage {
     }
     fn unsure(confidence: &Option<f32>) -> bool {
         confidence.is_some_and(|c| c < NEEDS_CHECK_BELOW)
+    }
+    fn number(value: &Option<f64>) -> String {
+        super::review_pages::one_decimal(value)
+    }
+    fn tracks_text(tracks: &Option<Vec<String>>) -> String {
+        tracks
+            .as_ref()
+            .map_or_else(|| "all tracks".to_owned(), |t| t.join(", "))
     }
     fn next_link(&self, cursor: &str) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -93,6 +129,20 @@ pub async fn dashboard(
         .filter(|s| STATES.contains(&s.as_str()))
         .unwrap_or_default();
     let needs_check = query.needs_check.as_deref() == Some("true");
+    let only_disagreements = query.disagreements.as_deref() == Some("true");
+    let only_missing = query.missing.as_deref() == Some("true");
+    let sort = match query.sort.as_deref() {
+        Some("calibrated") => "calibrated",
+        Some("mean") => "mean",
+        _ => "submitted",
+    };
+    // review filters and orders need every proposal at once: no pages then
+    let whole_list = sort != "submitted" || only_disagreements || only_missing;
+    let (fetch, after) = if whole_list {
+        (i64::MAX, None)
+    } else {
+        (limit + 1, after)
+    };
     let mut conn = state.pool.get().await?;
     let mut rows = db::list(
         &mut conn,
@@ -103,11 +153,11 @@ pub async fn dashboard(
             state: Some(state_filter.as_str()).filter(|s| !s.is_empty()),
             needs_check,
             after,
-            limit: limit + 1,
+            limit: fetch,
         },
     )
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
+    let next_cursor = if !whole_list && rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(crate::api::proposals::encode_cursor)
     } else {
@@ -115,19 +165,67 @@ pub async fn dashboard(
     };
     let proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
+    // the whole event's ranking (calibration sees every review), joined by proposal id
+    let mut ranked: std::collections::HashMap<uuid::Uuid, (usize, crate::reviews::RankingItem)> =
+        crate::reviews::ranking(&mut conn, &event, None)
+            .await?
+            .into_iter()
+            .enumerate()
+            .map(|(position, item)| (item.proposal_id, (position, item)))
+            .collect();
+    let mut rows: Vec<(usize, DashboardRow)> = proposals
+        .into_iter()
+        .map(|p| {
+            let (position, stats) = match ranked.remove(&p.id) {
+                Some((position, item)) => (position, Some(item)),
+                None => (usize::MAX, None),
+            };
+            let chart = stats.as_ref().map_or_else(String::new, |s| {
+                super::review_pages::distribution_svg(&event, &s.distribution)
+            });
+            (position, DashboardRow { p, stats, chart })
+        })
+        .filter(|(_, row)| {
+            (!only_disagreements || row.stats.as_ref().is_some_and(|s| s.disagreement))
+                && (!only_missing || row.missing_reviews())
+        })
+        .collect();
+    match sort {
+        "calibrated" => rows.sort_by_key(|(position, _)| *position),
+        "mean" => rows.sort_by(|(pa, a), (pb, b)| {
+            let mean = |r: &DashboardRow| r.stats.as_ref().and_then(|s| s.mean);
+            match (mean(a), mean(b)) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+            .then(pa.cmp(pb))
+        }),
+        _ => {}
+    }
+    let progress = crate::reviews::reviewer_progress(&mut conn, &event).await?;
+    let now = chrono::Utc::now();
     render(
         StatusCode::OK,
         &DashboardPage {
             page,
-            event,
             tracks,
-            proposals,
+            rows: rows.into_iter().map(|(_, row)| row).collect(),
             track,
             state: state_filter,
             needs_check,
+            only_disagreements,
+            only_missing,
+            sort,
             states: &STATES,
             next_cursor,
             threshold_percent: (NEEDS_CHECK_BELOW * 100.0).round() as u32,
+            review_open: event.review_open_at(now),
+            phase: super::review_pages::phase_text(&event, now),
+            pending_reviewers: progress.iter().filter(|p| p.done < p.assigned).count(),
+            progress,
+            event,
         },
     )
 }

@@ -6,6 +6,7 @@ pub mod event_pages;
 pub mod markdown;
 pub mod pages;
 pub mod proposal_pages;
+pub mod review_pages;
 
 pub use csrf::{CSRF_FIELD, CsrfForm, rotate as rotate_csrf};
 

@@ -228,9 +228,17 @@ struct ProposalPage {
     proposal: ProposalView,
     abstract_html: String,
     is_chair: bool,
+    /// The viewer is one of its speakers (withdraw, edit, "my proposals").
+    is_speaker: bool,
+    /// Blind review hides who the speakers are from this viewer.
+    blind: bool,
     revisions: Vec<Revision>,
     track_names: Vec<(String, String)>,
     submitted_on: String,
+    /// The review form and the reviews the viewer may read (chairs and reviewers).
+    review: Option<super::review_pages::ReviewSection>,
+    /// Assignments and conflicts (chairs).
+    chair_review: Option<super::review_pages::ChairReviewSection>,
 }
 
 impl ProposalPage {
@@ -264,8 +272,20 @@ pub async fn show(
     user: SignedIn,
     id: web::Path<uuid::Uuid>,
 ) -> PageResult {
+    proposal_page(page, &state, &user.0, *id, None).await
+}
+
+/// The proposal page as `user` may see it; `typed_review` is a rejected review form to show
+/// again with its messages (then the answer is a 422).
+pub(super) async fn proposal_page(
+    page: PageContext,
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    id: uuid::Uuid,
+    typed_review: Option<(super::review_pages::ReviewForm, FieldErrors)>,
+) -> PageResult {
     let mut conn = state.pool.get().await?;
-    let (proposal, event, access) = visible_proposal(&mut conn, &user.0, *id).await?;
+    let (proposal, event, access) = visible_proposal(&mut conn, user, id).await?;
     let is_chair = access == ProposalAccess::Chair;
     let viewer = Viewer::of(access, &event);
     let view = proposals::view(&mut conn, &event, &proposal, viewer).await?;
@@ -279,8 +299,27 @@ pub async fn show(
         .into_iter()
         .map(|t| (t.key, t.name))
         .collect();
+    let status = if typed_review.as_ref().is_some_and(|t| !t.1.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let review = super::review_pages::review_section(
+        &mut conn,
+        user,
+        &event,
+        &proposal,
+        access,
+        typed_review,
+    )
+    .await?;
+    let chair_review = if is_chair {
+        Some(super::review_pages::chair_review_section(&mut conn, &event, &proposal).await?)
+    } else {
+        None
+    };
     render(
-        StatusCode::OK,
+        status,
         &ProposalPage {
             page,
             abstract_html: super::markdown::render(&view.abstract_text),
@@ -288,8 +327,12 @@ pub async fn show(
             event,
             proposal: view,
             is_chair,
+            is_speaker: access == ProposalAccess::Speaker,
+            blind: viewer.hides_identities(),
             revisions,
             track_names,
+            review,
+            chair_review,
         },
     )
 }

@@ -239,7 +239,9 @@ async fn the_demo_has_proposals_reviews_and_a_ranking_and_seeds_once() {
     let app = TestApp::spawn().await;
     let printed = mcfp::demo::seed(&app.state).await.expect("seed");
     assert!(printed.contains("chair@demo.mcfp.test"), "{printed}");
-    mcfp::demo::seed(&app.state).await.expect("a second seed reuses the first");
+    mcfp::demo::seed(&app.state)
+        .await
+        .expect("a second seed reuses the first");
 
     let login = |email: &'static str| {
         let app = &app;

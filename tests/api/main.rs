@@ -12,5 +12,6 @@ mod pages;
 mod proposal_pages;
 mod proposals;
 mod review;
+mod review_pages;
 mod roles;
 mod tokens;

@@ -2089,7 +2089,7 @@ async fn automatic_assignment_replaces_assignments_that_became_conflicted() {
     let outsider = person(&app, "otto@elsewhere.example", "Otto Outsider").await;
     add_member(&app, &admin, &colleague.email, "reviewer", Value::Null).await;
     let p = submit(&app, &speaker.token, "A driver in Rust, upstreamed", &[]).await;
-    assign(&app, &admin, &p, &[colleague.id.clone()]).await;
+    assign(&app, &admin, &p, &[&colleague.id]).await;
 
     patch_event(&app, &admin, json!({"conflict_same_domain": true})).await;
     add_member(&app, &admin, &outsider.email, "reviewer", Value::Null).await;
@@ -2125,4 +2125,38 @@ async fn automatic_assignment_replaces_assignments_that_became_conflicted() {
     )
     .await;
     assert_eq!(status, 404, "the colleague no longer sees it");
+}
+
+/// The submission form promises "Only the chairs see these": reviewers never get the notes.
+#[tokio::test]
+async fn notes_to_the_chairs_never_reach_reviewers() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_with_event(SLUG).await;
+    let speaker = person(&app, "ada@acme.example", "Ada Speaker").await;
+    let reviewer = person(&app, "rex@review.example", "Rex Reviewer").await;
+    add_member(&app, &admin, &reviewer.email, "reviewer", Value::Null).await;
+    let body = json!({"title": "A driver in Rust, upstreamed", "abstract": ABSTRACT,
+        "notes": "Secret note: I am Ada from ACME", "format": "talk", "track": null,
+        "co_speakers": [], "links": []});
+    let p = submit_body(&app, &speaker.token, &body).await;
+    assign(&app, &admin, &p, &[&reviewer.id]).await;
+
+    let path = format!("/api/v1/proposals/{p}");
+    let as_reviewer = expect(&app, Method::GET, &path, &reviewer.token, None, 200).await;
+    assert_eq!(as_reviewer["notes"], "", "{as_reviewer}");
+    let (_, list) = send(
+        &app,
+        Method::GET,
+        &format!("{EVENT}/proposals"),
+        Some(&reviewer.token),
+        None,
+    )
+    .await;
+    assert!(!list.contains("Secret note"), "{list}");
+    let (browser, _) = app.browser_signed_in(&reviewer.email).await;
+    let (status, page) = app.page(&browser, &format!("/proposals/{p}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Secret note"), "the page shows no notes");
+    let as_chair = expect(&app, Method::GET, &path, &admin, None, 200).await;
+    assert_eq!(as_chair["notes"], "Secret note: I am Ada from ACME");
 }
