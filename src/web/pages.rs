@@ -78,6 +78,9 @@ struct EventPage {
     closes: String,
     closes_rfc3339: String,
     can_manage: bool,
+    /// A chair or reviewer: has a review queue.
+    is_member: bool,
+    review_open: bool,
 }
 
 pub async fn event(
@@ -90,16 +93,19 @@ pub async fn event(
         .await?
         .ok_or(AppError::NotFound)?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
-    let can_manage = match &page.user {
-        Some(user) => crate::auth::policy::event_access(&mut conn, &event, user)
-            .await?
-            .can_manage(),
-        None => false,
+    let (can_manage, is_member) = match &page.user {
+        Some(user) => {
+            let access = crate::auth::policy::event_access(&mut conn, &event, user).await?;
+            (access.can_manage(), access.role.is_some())
+        }
+        None => (false, false),
     };
     render(
         StatusCode::OK,
         &EventPage {
             can_manage,
+            is_member,
+            review_open: event.review_open_at(Utc::now()),
             page,
             description_html: super::markdown::render(&event.description),
             tracks,

@@ -328,6 +328,13 @@ async fn the_queue_lists_pending_reviews_first_and_says_when_reviewing_closes() 
     patch_event(app, &c.admin, json!({"review_closes_at": closes})).await;
 
     let (rita, _) = app.browser_signed_in(&c.rita.email).await;
+    // the event page leads a reviewer to the queue
+    let (_, event_page) = app.page(&rita, "/events/rust-mc").await;
+    assert!(event_page.contains("href=\"/events/rust-mc/review\""));
+    assert!(
+        !event_page.contains("/dashboard"),
+        "no chair links for a reviewer"
+    );
     let (status, html) = app.page(&rita, "/events/rust-mc/review").await;
     assert_eq!(status, 200);
     assert!(html.contains("Reviewing is open"));
