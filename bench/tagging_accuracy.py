@@ -30,6 +30,8 @@ def main():
         binary = sys.argv[sys.argv.index("--bin") + 1]
         args = [a for a in args if a != binary]
     path = args[0] if args else os.path.join(ROOT, "..", "shared", "tagging", "dev.csv")
+    if not args and not os.path.exists(path):
+        path = "/work/shared/tagging/dev.csv"  # the workplace's copy, for a clone elsewhere
     if not os.path.exists(binary):
         subprocess.run(["cargo", "build", "-q", "--bin", "mcfp"], cwd=ROOT, check=True)
     with open(path, newline="", encoding="utf-8") as f:
