@@ -26,7 +26,7 @@ pub struct CreateEventRequest {
     pub score_max: Option<i16>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 pub struct EventPatch {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -55,6 +55,12 @@ pub struct EventPatch {
     pub reviewers_see_all: Option<bool>,
     /// A reviewer sharing a speaker's email domain (public mail providers excepted) is conflicted.
     pub conflict_same_domain: Option<bool>,
+    /// Accepted speakers confirm by then; null: no deadline.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub confirm_by: Option<Option<DateTime<Utc>>>,
+    /// Decision emails carry the reviewers' comments for the speakers.
+    pub share_review_comments: Option<bool>,
 }
 
 /// A field that is present, even as null, is `Some(..)`; an absent one is None (via `default`).
@@ -299,6 +305,8 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         review_closes_at: (review_closes != event.review_closes_at).then_some(review_closes),
         reviewers_see_all: patch.reviewers_see_all,
         conflict_same_domain: patch.conflict_same_domain,
+        confirm_by: patch.confirm_by,
+        share_review_comments: patch.share_review_comments,
         updated_at: Some(now),
     };
     let tracks = patch.tracks.clone();

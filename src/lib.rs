@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod decisions;
 pub mod demo;
 pub mod domain;
 pub mod email;
@@ -15,6 +16,7 @@ pub mod event_admin;
 pub mod health;
 pub mod metrics;
 pub mod proposals;
+pub mod publishing;
 pub mod rate_limit;
 pub mod review;
 pub mod reviews;
@@ -28,7 +30,7 @@ use actix_web::{HttpRequest, web as aw};
 
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
-    use crate::api::{auth, classify, events, openapi, proposals, review};
+    use crate::api::{auth, classify, decisions, events, openapi, proposals, review};
     use crate::web::{chair_pages, event_pages, pages, proposal_pages, review_pages};
 
     cfg.route("/healthz", aw::get().to(health::healthz))
@@ -109,6 +111,66 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
                     aw::post().to(review::remind),
                 )
                 .route("/events/{slug}/review-queue", aw::get().to(review::queue))
+                .route(
+                    "/proposals/{id}/decision",
+                    aw::put().to(decisions::put_decision),
+                )
+                .route(
+                    "/proposals/{id}/decision-history",
+                    aw::get().to(decisions::decision_history),
+                )
+                .route(
+                    "/events/{slug}/decisions",
+                    aw::post().to(decisions::bulk_decide),
+                )
+                .route(
+                    "/events/{slug}/decisions/release",
+                    aw::post().to(decisions::release),
+                )
+                .route(
+                    "/events/{slug}/decisions/release",
+                    aw::get().to(decisions::release_summary),
+                )
+                .route(
+                    "/events/{slug}/outbox",
+                    aw::get().to(decisions::list_outbox),
+                )
+                .route(
+                    "/events/{slug}/outbox/{id}/retry",
+                    aw::post().to(decisions::retry_outbox),
+                )
+                .route("/proposals/{id}/confirm", aw::post().to(decisions::confirm))
+                .route("/proposals/{id}/decline", aw::post().to(decisions::decline))
+                .route(
+                    "/events/{slug}/confirmations/remind",
+                    aw::post().to(decisions::remind_unconfirmed),
+                )
+                .route(
+                    "/events/{slug}/email-templates",
+                    aw::get().to(decisions::list_templates),
+                )
+                .route(
+                    "/events/{slug}/email-templates/{kind}",
+                    aw::put().to(decisions::put_template),
+                )
+                .route(
+                    "/events/{slug}/email-templates/{kind}",
+                    aw::delete().to(decisions::reset_template),
+                )
+                .route(
+                    "/events/{slug}/email-templates/{kind}/preview",
+                    aw::post().to(decisions::preview_template),
+                )
+                .route("/events/{slug}/publish", aw::post().to(decisions::publish))
+                .route(
+                    "/events/{slug}/publish",
+                    aw::delete().to(decisions::unpublish),
+                )
+                .route("/events/{slug}/accepted", aw::get().to(decisions::accepted))
+                .route(
+                    "/events/{slug}/accepted.csv",
+                    aw::get().to(decisions::accepted_csv),
+                )
                 .route("/classify", aw::post().to(classify::classify))
                 .default_service(aw::to(api_not_found)),
         )

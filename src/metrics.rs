@@ -28,9 +28,30 @@ struct RouteStats {
 #[derive(Default)]
 pub struct Metrics {
     routes: Mutex<BTreeMap<(String, String, u16), RouteStats>>,
+    accepted_cache_hits: std::sync::atomic::AtomicU64,
+    accepted_cache_misses: std::sync::atomic::AtomicU64,
 }
 
 impl Metrics {
+    /// A read of a published accepted list, served from memory (`hit`) or rebuilt.
+    pub fn record_cache(&self, hit: bool) {
+        let counter = if hit {
+            &self.accepted_cache_hits
+        } else {
+            &self.accepted_cache_misses
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// (hits, misses) of the accepted-list cache so far.
+    pub fn cache_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.accepted_cache_hits.load(Relaxed),
+            self.accepted_cache_misses.load(Relaxed),
+        )
+    }
+
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         let stats = routes
@@ -97,6 +118,11 @@ impl Metrics {
                 stats.count
             );
         }
+        let (hits, misses) = self.cache_counts();
+        out.push_str("# HELP mcfp_accepted_cache_total Reads of published accepted lists, from memory or rebuilt.\n");
+        out.push_str("# TYPE mcfp_accepted_cache_total counter\n");
+        let _ = writeln!(out, "mcfp_accepted_cache_total{{result=\"hit\"}} {hits}");
+        let _ = writeln!(out, "mcfp_accepted_cache_total{{result=\"miss\"}} {misses}");
         out.push_str("# HELP mcfp_outbox_emails Emails in the outbox by state.\n");
         out.push_str("# TYPE mcfp_outbox_emails gauge\n");
         for state in ["queued", "sent", "failed"] {

@@ -678,6 +678,9 @@ pub struct ProposalView {
     pub invited: Vec<String>,
     pub links: Vec<String>,
     pub tags: TagsView,
+    /// The chairs' decision and whether it is released; chairs only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::decisions::DecisionView>,
     pub editable: bool,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
@@ -761,6 +764,11 @@ pub async fn views(
                 .collect(),
             links: if blind { Vec::new() } else { p.links.clone() },
             tags: tags(p),
+            decision: if viewer == Viewer::Chair {
+                crate::decisions::decision_view(p)
+            } else {
+                None
+            },
             editable: viewer == Viewer::Speaker && open && p.state == "submitted",
             created_at: p.created_at,
             updated_at: p.updated_at,

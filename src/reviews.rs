@@ -727,7 +727,7 @@ pub async fn ranking(
         .collect())
 }
 
-fn csv_field(text: &str) -> String {
+pub fn csv_field(text: &str) -> String {
     // a leading =, +, - or @ would be a formula in a spreadsheet
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")

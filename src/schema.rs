@@ -93,6 +93,9 @@ diesel::table! {
         review_closes_at -> Nullable<Timestamptz>,
         reviewers_see_all -> Bool,
         conflict_same_domain -> Bool,
+        confirm_by -> Nullable<Timestamptz>,
+        share_review_comments -> Bool,
+        published_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -120,6 +123,14 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        decision -> Nullable<Text>,
+        decision_note -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        released_decision -> Nullable<Text>,
+        released_at -> Nullable<Timestamptz>,
+        responded_at -> Nullable<Timestamptz>,
+        public_touched_at -> Timestamptz,
     }
 }
 
@@ -269,6 +280,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    decision_audit (id) {
+        id -> Uuid,
+        proposal_id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        before -> Nullable<Text>,
+        after -> Text,
+        note -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_templates (event_id, kind) {
+        event_id -> Uuid,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -284,6 +319,8 @@ diesel::joinable!(review_conflicts -> proposals (proposal_id));
 diesel::joinable!(reviews -> proposals (proposal_id));
 diesel::joinable!(reviews -> users (reviewer_id));
 diesel::joinable!(review_history -> reviews (review_id));
+diesel::joinable!(decision_audit -> proposals (proposal_id));
+diesel::joinable!(email_templates -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -305,4 +342,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_conflicts,
     reviews,
     review_history,
+    decision_audit,
+    email_templates,
 );

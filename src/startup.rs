@@ -26,6 +26,8 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     pub submit_limiter: RateLimiter,
     pub worker: OutboxWorker,
+    /// The published accepted lists, checked against the database on every read.
+    pub accepted_cache: crate::publishing::AcceptedCache,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             base_url,
             metrics: Metrics::default(),
             worker,
+            accepted_cache: Default::default(),
         })
     }
 

@@ -50,6 +50,10 @@ pub struct EventResponse {
     pub review_closes_at: Option<DateTime<Utc>>,
     pub reviewers_see_all: bool,
     pub conflict_same_domain: bool,
+    pub confirm_by: Option<DateTime<Utc>>,
+    pub share_review_comments: bool,
+    /// The accepted list is public since then; null: not published.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 pub async fn event_response(
@@ -64,6 +68,9 @@ pub async fn event_response(
         review_closes_at: event.review_closes_at,
         reviewers_see_all: event.reviewers_see_all,
         conflict_same_domain: event.conflict_same_domain,
+        confirm_by: event.confirm_by,
+        share_review_comments: event.share_review_comments,
+        published_at: event.published_at,
         formats: event.formats(),
         max_co_speakers: event.max_co_speakers,
         max_proposals_per_speaker: event.max_proposals_per_speaker,

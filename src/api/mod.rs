@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod classify;
+pub mod decisions;
 pub mod events;
 pub mod openapi;
 pub mod proposals;

@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, classify, events, proposals, review};
+use super::{auth, classify, decisions, events, proposals, review};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,8 +17,13 @@ use super::{auth, classify, events, proposals, review};
         review::auto_assign, review::put_assignments, review::get_assignments, review::put_conflict,
         review::put_review, review::get_reviews, review::ranking, review::ranking_csv,
         review::reviewers, review::remind, review::queue,
+        decisions::put_decision, decisions::bulk_decide, decisions::decision_history, decisions::release,
+        decisions::release_summary, decisions::list_outbox, decisions::retry_outbox, decisions::confirm,
+        decisions::decline, decisions::remind_unconfirmed, decisions::list_templates, decisions::put_template,
+        decisions::reset_template, decisions::preview_template, decisions::publish, decisions::unpublish,
+        decisions::accepted, decisions::accepted_csv,
     ),
-    tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"))
+    tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"))
 )]
 pub struct ApiDoc;
 

@@ -28,6 +28,9 @@ pub struct Event {
     pub review_closes_at: Option<DateTime<Utc>>,
     pub reviewers_see_all: bool,
     pub conflict_same_domain: bool,
+    pub confirm_by: Option<DateTime<Utc>>,
+    pub share_review_comments: bool,
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// A talk format the event accepts, e.g. `talk` for 30 minutes.
@@ -284,6 +287,8 @@ pub struct EventChanges<'a> {
     pub review_closes_at: Option<Option<DateTime<Utc>>>,
     pub reviewers_see_all: Option<bool>,
     pub conflict_same_domain: Option<bool>,
+    pub confirm_by: Option<Option<DateTime<Utc>>>,
+    pub share_review_comments: Option<bool>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -537,6 +542,9 @@ mod tests {
             review_closes_at: None,
             reviewers_see_all: false,
             conflict_same_domain: false,
+            confirm_by: None,
+            share_review_comments: false,
+            published_at: None,
         }
     }
 

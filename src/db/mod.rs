@@ -1,6 +1,7 @@
 //! Connection pool, database creation, embedded migrations, and query functions by aggregate.
 //! Every query function takes `&mut AsyncPgConnection` so that it composes inside a transaction.
 
+pub mod decisions;
 pub mod events;
 pub mod outbox;
 pub mod private_pg;

@@ -138,3 +138,51 @@ pub async fn find(conn: &mut AsyncPgConnection, id: OutboxId) -> QueryResult<Opt
         .await
         .optional()
 }
+
+/// The event's emails, newest first, strictly before the cursor (created_at, id).
+pub async fn list_for_event(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    state: Option<&str>,
+    before: Option<(DateTime<Utc>, OutboxId)>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table
+        .filter(outbox::event_id.eq(event_id))
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(outbox::state.eq(state));
+    }
+    if let Some((at, id)) = before {
+        query = query.filter(
+            outbox::created_at
+                .lt(at)
+                .or(outbox::created_at.eq(at).and(outbox::id.lt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+/// Queues a failed email again, due now; false when it is not (or no longer) failed.
+pub async fn retry_failed(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    id: OutboxId,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::event_id.eq(event_id))
+            .filter(outbox::state.eq("failed")),
+    )
+    .set((
+        outbox::state.eq("queued"),
+        outbox::next_attempt_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}

@@ -33,6 +33,13 @@ pub struct Proposal {
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub decision: Option<String>,
+    pub decision_note: String,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub released_decision: Option<String>,
+    pub released_at: Option<DateTime<Utc>>,
+    pub responded_at: Option<DateTime<Utc>>,
 }
 
 impl Proposal {

@@ -123,6 +123,56 @@ email_views!(
     ReviewReminderHtml = "email/review_reminder.html"
 );
 
+pub struct ConfirmationReminder {
+    pub name: String,
+    pub title: String,
+    pub event_title: String,
+    pub link: String,
+    /// The confirmation deadline in the event's time zone.
+    pub deadline: Option<String>,
+}
+
+email_views!(
+    ConfirmationReminder,
+    ConfirmationReminderSubject = "email/confirmation_reminder.subject.txt",
+    ConfirmationReminderText = "email/confirmation_reminder.txt",
+    ConfirmationReminderHtml = "email/confirmation_reminder.html"
+);
+
+/// A decision email whose words come from the event's (chair-edited) template: its rendered
+/// subject and text, laid out over the base layouts.
+pub struct DecisionEmail {
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/decision.txt")]
+struct DecisionText<'a> {
+    d: &'a DecisionEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/decision.html")]
+struct DecisionHtml<'a> {
+    d: &'a DecisionEmail,
+}
+
+impl DecisionEmail {
+    pub fn render(&self) -> Result<RenderedEmail, askama::Error> {
+        Ok(RenderedEmail {
+            subject: self
+                .subject
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            text: DecisionText { d: self }.render()?,
+            html: DecisionHtml { d: self }.render()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,9 @@ pub struct EventForm {
     review_closes_at: String,
     reviewers_see_all: Option<String>,
     conflict_same_domain: Option<String>,
+    #[serde(default)]
+    confirm_by: String,
+    share_review_comments: Option<String>,
 }
 
 #[derive(Template)]
@@ -121,6 +124,14 @@ impl EventFormPage {
                 self.form.review_closes_at.clone(),
             ),
         ]
+    }
+    fn decision_fields(&self) -> Vec<FieldRow> {
+        vec![(
+            "confirm_by",
+            "Accepted speakers confirm by (YYYY-MM-DD HH:MM; empty: no deadline)",
+            "text",
+            self.form.confirm_by.clone(),
+        )]
     }
     fn limit_fields(&self) -> Vec<FieldRow> {
         vec![
@@ -202,6 +213,11 @@ fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventForm {
             .unwrap_or_default(),
         reviewers_see_all: event.reviewers_see_all.then(|| "on".to_owned()),
         conflict_same_domain: event.conflict_same_domain.then(|| "on".to_owned()),
+        confirm_by: event
+            .confirm_by
+            .map(|at| local_text(at, &event.time_zone))
+            .unwrap_or_default(),
+        share_review_comments: event.share_review_comments.then(|| "on".to_owned()),
     }
 }
 
@@ -450,6 +466,8 @@ pub async fn save_settings(
         review_open: None,
         reviewers_see_all: Some(form.reviewers_see_all.is_some()),
         conflict_same_domain: Some(form.conflict_same_domain.is_some()),
+        confirm_by: parse_optional_local(&mut errors, "confirm_by", &form.confirm_by, &zone),
+        share_review_comments: Some(form.share_review_comments.is_some()),
     };
     if !errors.is_empty() {
         return show_form(page, Some(event), form, errors).await;

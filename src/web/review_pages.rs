@@ -716,23 +716,8 @@ pub async fn review_phase(
     };
     let slug = event.slug.clone();
     let patch = EventPatch {
-        title: None,
-        description: None,
-        time_zone: None,
-        cfp_opens_at: None,
-        cfp_closes_at: None,
-        blind_review: None,
-        score_min: None,
-        score_max: None,
-        formats: None,
-        max_co_speakers: None,
-        max_proposals_per_speaker: None,
-        tracks: None,
-        review_opens_at: None,
-        review_closes_at: None,
         review_open: Some(open),
-        reviewers_see_all: None,
-        conflict_same_domain: None,
+        ..Default::default()
     };
     match crate::event_admin::apply_patch(&state, event, patch).await {
         Ok(event) => {

@@ -1,0 +1,556 @@
+//! Decisions, their release and emails, the outbox, confirmation, and the published list.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::proposals::visible_proposal;
+use super::{ApiJson, Page};
+use crate::auth::CurrentUser;
+use crate::auth::policy::managed_event;
+use crate::db::decisions::AuditRow;
+use crate::db::outbox::{self, OutboxRow};
+use crate::decisions::{
+    self, BulkDecision, PreviewEmail, ReleaseSummary, TemplateView, parse_kind,
+};
+use crate::domain::{OutboxId, ProposalId};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::proposals::ProposalView;
+use crate::publishing::{self, AcceptedList};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// `accept`, `reject` or `waitlist`
+    pub decision: String,
+    /// For the chairs only.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/{id}/decision", tag = "decisions", request_body = DecisionRequest,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView, description = "the speakers see it only once released"),
+        (status = 401), (status = 403), (status = 404), (status = 409, description = "withdrawn"), (status = 422)))]
+pub async fn put_decision(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<DecisionRequest>,
+) -> AppResult<web::Json<ProposalView>> {
+    let body = body.0;
+    Ok(web::Json(
+        decisions::decide(&state, &user, ProposalId(*id), &body.decision, &body.note).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkOutcome {
+    pub decided: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/decisions", tag = "decisions", request_body = BulkDecision,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = BulkOutcome), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn bulk_decide(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    body: ApiJson<BulkDecision>,
+) -> AppResult<web::Json<BulkOutcome>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let decided = decisions::decide_many(&state, &user, &event, body.0).await?;
+    Ok(web::Json(BulkOutcome { decided }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryResponse {
+    pub items: Vec<AuditRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/decision-history", tag = "decisions", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = HistoryResponse, description = "who decided, released, confirmed or declined, and when"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn decision_history(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<HistoryResponse>> {
+    let mut conn = state.pool.get().await?;
+    let (proposal, event, _) = visible_proposal(&mut conn, &user, *id).await?;
+    Ok(web::Json(HistoryResponse {
+        items: decisions::history(&mut conn, &user, &proposal, &event).await?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReleaseOutcome {
+    /// Emails queued by this release (0 when everything was released already).
+    pub queued: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/decisions/release", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = ReleaseOutcome, description = "decisions become visible; one email per speaker per proposal is queued"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn release(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<ReleaseOutcome>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let queued = decisions::release(&state, &user, &event).await?;
+    Ok(web::Json(ReleaseOutcome { queued }))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/decisions/release", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = ReleaseSummary, description = "what a release would send now"), (status = 401), (status = 403), (status = 404)))]
+pub async fn release_summary(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<ReleaseSummary>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    Ok(web::Json(
+        decisions::release_summary(&mut conn, &event).await?,
+    ))
+}
+
+// ---- the outbox ----
+
+#[derive(Serialize, ToSchema)]
+pub struct OutboxItem {
+    pub id: uuid::Uuid,
+    pub to: String,
+    pub subject: String,
+    pub kind: String,
+    pub proposal_id: Option<uuid::Uuid>,
+    /// `queued`, `sent` or `failed`
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+impl From<OutboxRow> for OutboxItem {
+    fn from(row: OutboxRow) -> Self {
+        OutboxItem {
+            id: row.id.0,
+            to: row.recipient,
+            subject: row.subject,
+            kind: row.kind,
+            proposal_id: row.proposal_id,
+            state: row.state,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            sent_at: row.sent_at,
+            created_at: row.created_at,
+            next_attempt_at: row.next_attempt_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    pub state: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+fn outbox_cursor(row: &OutboxRow) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", row.created_at.timestamp_micros(), row.id))
+}
+
+fn parse_outbox_cursor(text: &str) -> Option<(DateTime<Utc>, OutboxId)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+    let (micros, id) = text.split_once('|')?;
+    Some((
+        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        OutboxId(id.parse().ok()?),
+    ))
+}
+
+/// The event's outbox page by page, newest first, with `?state=` and `?limit=&cursor=`.
+pub async fn outbox_page(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event_id: crate::domain::EventId,
+    query: &OutboxQuery,
+) -> AppResult<Page<OutboxItem>> {
+    let mut errors = FieldErrors::new();
+    let limit = match query.limit.as_deref() {
+        None => 50,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=500).contains(&n) => n,
+            _ => {
+                errors.add("limit", "must be a whole number from 1 to 500");
+                50
+            }
+        },
+    };
+    let before = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(text) => {
+            let cursor = parse_outbox_cursor(text);
+            if cursor.is_none() {
+                errors.add("cursor", "is not a cursor this API returned");
+            }
+            cursor
+        }
+    };
+    let state = query.state.as_deref().filter(|s| !s.is_empty());
+    if state.is_some_and(|s| !["queued", "sent", "failed"].contains(&s)) {
+        errors.add("state", "must be queued, sent or failed");
+    }
+    errors.into_result()?;
+    let mut rows = outbox::list_for_event(conn, event_id, state, before, limit + 1).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(outbox_cursor)
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows.into_iter().map(OutboxItem::from).collect(),
+        next_cursor,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/outbox", tag = "decisions",
+    params(("slug" = String, Path), ("state" = Option<String>, Query), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<OutboxItem>, description = "newest first"), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<OutboxQuery>,
+) -> AppResult<web::Json<Page<OutboxItem>>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    Ok(web::Json(outbox_page(&mut conn, event.id, &query).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/outbox/{id}/retry", tag = "decisions",
+    params(("slug" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = OutboxItem, description = "queued again, due now"), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "the email has not failed")))]
+pub async fn retry_outbox(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, uuid::Uuid)>,
+) -> AppResult<web::Json<OutboxItem>> {
+    let (slug, id) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    let row = outbox::find(&mut conn, OutboxId(id))
+        .await?
+        .filter(|row| row.event_id == Some(event.id))
+        .ok_or(AppError::NotFound)?;
+    if !outbox::retry_failed(&mut conn, event.id, row.id).await? {
+        return Err(AppError::conflict(
+            "id",
+            "only a failed email can be retried",
+        ));
+    }
+    let row = outbox::find(&mut conn, row.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tracing::info!(outbox.id = %row.id, "email queued again by a chair");
+    Ok(web::Json(row.into()))
+}
+
+// ---- the speakers' answer ----
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/confirm", tag = "decisions", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView, description = "state `confirmed`"), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "not accepted, or the deadline has passed")))]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<ProposalView>> {
+    Ok(web::Json(
+        decisions::respond(&state, &user, ProposalId(*id), true).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/decline", tag = "decisions", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView, description = "state `declined`"), (status = 401), (status = 403), (status = 404), (status = 409)))]
+pub async fn decline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<ProposalView>> {
+    Ok(web::Json(
+        decisions::respond(&state, &user, ProposalId(*id), false).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/confirmations/remind", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = ReleaseOutcome, description = "one email per speaker of an accepted, unanswered proposal"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn remind_unconfirmed(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<ReleaseOutcome>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let queued = decisions::remind_unconfirmed(&state, &event).await?;
+    Ok(web::Json(ReleaseOutcome { queued }))
+}
+
+// ---- email templates ----
+
+#[derive(Serialize, ToSchema)]
+pub struct TemplatesResponse {
+    pub items: Vec<TemplateView>,
+    /// Every placeholder a template may use: (name, meaning).
+    pub placeholders: Vec<(String, String)>,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/email-templates", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = TemplatesResponse), (status = 401), (status = 403), (status = 404)))]
+pub async fn list_templates(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<TemplatesResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    Ok(web::Json(TemplatesResponse {
+        items: decisions::templates_of(&mut conn, &event).await?,
+        placeholders: crate::email::placeholders::PLACEHOLDERS
+            .iter()
+            .map(|(n, m)| ((*n).to_owned(), (*m).to_owned()))
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TemplateRequest {
+    pub subject: String,
+    pub body: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/events/{slug}/email-templates/{kind}", tag = "decisions", request_body = TemplateRequest,
+    params(("slug" = String, Path), ("kind" = String, Path, description = "acceptance, rejection or waitlist")),
+    responses((status = 200, body = TemplateView), (status = 401), (status = 403), (status = 404), (status = 422, description = "a template error, caught now rather than when sending")))]
+pub async fn put_template(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: ApiJson<TemplateRequest>,
+) -> AppResult<web::Json<TemplateView>> {
+    let (slug, kind) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let kind = parse_kind(&kind)?;
+    Ok(web::Json(
+        decisions::save_template(&state, &user, &event, kind, &body.0.subject, &body.0.body)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/events/{slug}/email-templates/{kind}", tag = "decisions",
+    params(("slug" = String, Path), ("kind" = String, Path)),
+    responses((status = 200, body = TemplateView, description = "back to the shipped wording"), (status = 401), (status = 403), (status = 404)))]
+pub async fn reset_template(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<TemplateView>> {
+    let (slug, kind) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let kind = parse_kind(&kind)?;
+    Ok(web::Json(
+        decisions::reset_template(&state, &event, kind).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PreviewRequest {
+    pub proposal_id: uuid::Uuid,
+    /// Unsaved wording to try; the saved one when absent.
+    pub subject: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PreviewResponse {
+    /// One email per speaker, exactly as the release would queue it.
+    pub items: Vec<PreviewEmail>,
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/email-templates/{kind}/preview", tag = "decisions", request_body = PreviewRequest,
+    params(("slug" = String, Path), ("kind" = String, Path)),
+    responses((status = 200, body = PreviewResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn preview_template(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: ApiJson<PreviewRequest>,
+) -> AppResult<web::Json<PreviewResponse>> {
+    let (slug, kind) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    drop(conn);
+    let kind = parse_kind(&kind)?;
+    let body = body.0;
+    let wording = match (&body.subject, &body.body) {
+        (Some(subject), Some(text)) => Some((subject.as_str(), text.as_str())),
+        (None, None) => None,
+        _ => {
+            return Err(AppError::Validation(FieldErrors::single(
+                "body",
+                "send both subject and body, or neither",
+            )));
+        }
+    };
+    Ok(web::Json(PreviewResponse {
+        items: decisions::preview(&state, &event, kind, wording, ProposalId(body.proposal_id))
+            .await?,
+    }))
+}
+
+// ---- publishing ----
+
+#[derive(Serialize, ToSchema)]
+pub struct PublishResponse {
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{slug}/publish", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = PublishResponse, description = "the accepted list is public"), (status = 401), (status = 403), (status = 404)))]
+pub async fn publish(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<PublishResponse>> {
+    set_published(&state, &user, &slug, true).await
+}
+
+#[utoipa::path(delete, path = "/api/v1/events/{slug}/publish", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = PublishResponse, description = "the accepted list is no longer public"), (status = 401), (status = 403), (status = 404)))]
+pub async fn unpublish(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<PublishResponse>> {
+    set_published(&state, &user, &slug, false).await
+}
+
+async fn set_published(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+    published: bool,
+) -> AppResult<web::Json<PublishResponse>> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, slug, user).await?;
+    let published_at = crate::db::decisions::set_published(&mut conn, event.id, published).await?;
+    tracing::info!(event.slug = %event.slug, published, "accepted list publication changed");
+    Ok(web::Json(PublishResponse { published_at }))
+}
+
+/// Answers with the list's representation, or a 304 when the client's `If-None-Match` already
+/// names this version.
+pub fn conditional(
+    req: &HttpRequest,
+    list: &AcceptedList,
+    representation: &str,
+    content_type: &str,
+    body: impl FnOnce() -> AppResult<String>,
+) -> AppResult<HttpResponse> {
+    let etag = list.etag(representation);
+    let cache_control = (header::CACHE_CONTROL, "public, no-cache");
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header(cache_control)
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header(cache_control)
+        .content_type(content_type)
+        .body(body()?))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/accepted", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, body = AcceptedList, description = "public once published; ETag and If-None-Match supported"),
+        (status = 304), (status = 404, description = "no such event, or not published")))]
+pub async fn accepted(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let list = publishing::accepted(&state, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    conditional(&req, &list, "json", "application/json", || {
+        serde_json::to_string(&*list).map_err(AppError::internal)
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/accepted.csv", tag = "decisions", params(("slug" = String, Path)),
+    responses((status = 200, content_type = "text/csv", description = "accepted and confirmed proposals with their speakers, for chairs (published or not)"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn accepted_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let event = managed_event(&mut conn, &slug, &user).await?;
+    let rows = crate::db::decisions::accepted_of(&mut conn, event.id).await?;
+    let ids: Vec<_> = rows.iter().map(|p| p.id).collect();
+    let speakers = crate::db::proposals::speakers_of(&mut conn, &ids).await?;
+    let mut out = String::from("proposal_id,title,track,format,state,speakers,emails\n");
+    for p in &rows {
+        let (names, emails): (Vec<_>, Vec<_>) = speakers
+            .iter()
+            .filter(|s| s.proposal_id == p.id)
+            .map(|s| (s.name.as_str(), s.email.as_str()))
+            .unzip();
+        let row = [
+            p.id.to_string(),
+            crate::reviews::csv_field(&p.title),
+            crate::reviews::csv_field(p.track().unwrap_or("")),
+            crate::reviews::csv_field(&p.format),
+            p.state.clone(),
+            crate::reviews::csv_field(&names.join("; ")),
+            crate::reviews::csv_field(&emails.join("; ")),
+        ];
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}-accepted.csv\"", event.slug),
+        ))
+        .body(out))
+}

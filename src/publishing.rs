@@ -1,0 +1,251 @@
+//! The published list of accepted talks: JSON, HTML, Atom and CSV.
+//!
+//! It is the hottest read path, so every process keeps the built list in memory and asks the
+//! database one cheap question per request: the event's fingerprint (`db::decisions::fingerprint`,
+//! a hash over what the list shows, moved by triggers). A change made through any process, or
+//! straight in the database, changes the fingerprint, so every process rebuilds at its next
+//! request; nothing needs to be told. Responses carry an `ETag` derived from the fingerprint, so
+//! a client that already has the current version gets a 304.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::db::decisions::{self as db, Fingerprint};
+use crate::db::events::{self, TrackWithSubtopics};
+use crate::db::proposals as proposals_db;
+use crate::error::AppResult;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicSpeaker {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AcceptedItem {
+    pub id: uuid::Uuid,
+    pub title: String,
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+    pub track: Option<String>,
+    pub subtopics: Vec<String>,
+    /// Names only: speakers' emails never appear publicly.
+    pub speakers: Vec<PublicSpeaker>,
+    pub format: String,
+    /// The format's length, for the track balance.
+    pub minutes: i32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AcceptedList {
+    /// The event's slug.
+    pub event: String,
+    pub title: String,
+    pub published_at: DateTime<Utc>,
+    pub items: Vec<AcceptedItem>,
+    #[serde(skip)]
+    pub tracks: Vec<TrackWithSubtopics>,
+    #[serde(skip)]
+    pub time_zone: String,
+    /// Names the version: quoted into ETags.
+    #[serde(skip)]
+    pub version_tag: String,
+}
+
+impl AcceptedList {
+    /// A strong ETag for one representation (`json`, `html`, …) of this version.
+    pub fn etag(&self, representation: &str) -> String {
+        format!("\"{representation}-{}\"", self.version_tag)
+    }
+
+    pub fn track_name(&self, key: &Option<String>) -> String {
+        match key {
+            Some(key) => self
+                .tracks
+                .iter()
+                .find(|t| &t.key == key)
+                .map_or_else(|| key.clone(), |t| t.name.clone()),
+            None => "Other".into(),
+        }
+    }
+
+    pub fn subtopic_name(&self, track: &Option<String>, key: &str) -> String {
+        self.tracks
+            .iter()
+            .find(|t| Some(&t.key) == track.as_ref())
+            .and_then(|t| t.subtopics.iter().find(|(k, _)| k == key))
+            .map_or_else(|| key.to_owned(), |(_, name)| name.clone())
+    }
+
+    /// The items grouped by track, in the event's track order (unknown tracks last).
+    pub fn by_track(&self) -> Vec<(String, Vec<&AcceptedItem>)> {
+        let mut groups: Vec<(Option<String>, Vec<&AcceptedItem>)> = self
+            .tracks
+            .iter()
+            .map(|t| (Some(t.key.clone()), Vec::new()))
+            .collect();
+        for item in &self.items {
+            match groups.iter_mut().find(|(key, _)| *key == item.track) {
+                Some((_, items)) => items.push(item),
+                None => groups.push((item.track.clone(), vec![item])),
+            }
+        }
+        groups
+            .into_iter()
+            .filter(|(_, items)| !items.is_empty())
+            .map(|(key, items)| (self.track_name(&key), items))
+            .collect()
+    }
+}
+
+/// Built lists by event slug, each with the fingerprint it was built from.
+#[derive(Default)]
+pub struct AcceptedCache {
+    entries: Mutex<HashMap<String, (Fingerprint, Arc<AcceptedList>)>>,
+}
+
+impl AcceptedCache {
+    fn get(&self, slug: &str, fingerprint: &Fingerprint) -> Option<Arc<AcceptedList>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(slug)
+            .filter(|(cached, _)| cached == fingerprint)
+            .map(|(_, list)| list.clone())
+    }
+
+    fn put(&self, slug: &str, fingerprint: Fingerprint, list: Arc<AcceptedList>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.insert(slug.to_owned(), (fingerprint, list));
+    }
+}
+
+/// The published list of the event, or None when there is no such event or it is not published.
+pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<AcceptedList>>> {
+    let mut conn = state.pool.get().await?;
+    let Some(fingerprint) = db::fingerprint(&mut conn, slug).await? else {
+        return Ok(None);
+    };
+    let Some(published_at) = fingerprint.published_at else {
+        return Ok(None);
+    };
+    if let Some(list) = state.accepted_cache.get(slug, &fingerprint) {
+        state.metrics.record_cache(true);
+        return Ok(Some(list));
+    }
+    state.metrics.record_cache(false);
+    let Some(event) = events::find_by_id(&mut conn, fingerprint.event_id).await? else {
+        return Ok(None);
+    };
+    let proposals = db::accepted_of(&mut conn, event.id).await?;
+    let ids: Vec<_> = proposals.iter().map(|p| p.id).collect();
+    let speakers = proposals_db::speakers_of(&mut conn, &ids).await?;
+    let tracks = events::tracks_of(&mut conn, event.id).await?;
+    let formats = event.formats();
+    let items = proposals
+        .iter()
+        .map(|p| {
+            let tags = crate::proposals::tags(p);
+            AcceptedItem {
+                id: p.id.0,
+                title: p.title.clone(),
+                abstract_text: p.abstract_text.clone(),
+                track: tags.track,
+                subtopics: tags.subtopics,
+                speakers: speakers
+                    .iter()
+                    .filter(|s| s.proposal_id == p.id)
+                    .map(|s| PublicSpeaker {
+                        name: s.name.clone(),
+                    })
+                    .collect(),
+                minutes: formats
+                    .iter()
+                    .find(|f| f.key == p.format)
+                    .map_or(0, |f| f.minutes),
+                format: p.format.clone(),
+            }
+        })
+        .collect();
+    let version_tag = {
+        let digest = Sha256::digest(
+            format!(
+                "{}|{}",
+                fingerprint.version,
+                published_at.timestamp_micros()
+            )
+            .as_bytes(),
+        );
+        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let list = Arc::new(AcceptedList {
+        event: event.slug.clone(),
+        title: event.title.clone(),
+        published_at,
+        items,
+        tracks,
+        time_zone: event.time_zone.clone(),
+        version_tag,
+    });
+    state.accepted_cache.put(slug, fingerprint, list.clone());
+    Ok(Some(list))
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// An Atom feed of the accepted talks (RFC 4287).
+pub fn atom(list: &AcceptedList, page_url: &str, feed_url: &str) -> String {
+    let updated = list.published_at.to_rfc3339();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str(&format!(
+        "  <title>{} — accepted talks</title>\n  <id>{}</id>\n  <updated>{updated}</updated>\n",
+        xml_escape(&list.title),
+        xml_escape(feed_url)
+    ));
+    out.push_str(&format!(
+        "  <link rel=\"self\" href=\"{}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+        xml_escape(feed_url),
+        xml_escape(page_url)
+    ));
+    for item in &list.items {
+        out.push_str("  <entry>\n");
+        out.push_str(&format!(
+            "    <id>urn:uuid:{}</id>\n    <title>{}</title>\n    <updated>{updated}</updated>\n",
+            item.id,
+            xml_escape(&item.title)
+        ));
+        out.push_str(&format!(
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}#talk-{}\"/>\n",
+            xml_escape(page_url),
+            item.id
+        ));
+        for speaker in &item.speakers {
+            out.push_str(&format!(
+                "    <author><name>{}</name></author>\n",
+                xml_escape(&speaker.name)
+            ));
+        }
+        out.push_str(&format!(
+            "    <category term=\"{}\" label=\"{}\"/>\n",
+            xml_escape(item.track.as_deref().unwrap_or("")),
+            xml_escape(&list.track_name(&item.track))
+        ));
+        out.push_str(&format!(
+            "    <summary type=\"text\">{}</summary>\n  </entry>\n",
+            xml_escape(&item.abstract_text)
+        ));
+    }
+    out.push_str("</feed>\n");
+    out
+}
