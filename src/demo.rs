@@ -306,6 +306,60 @@ const REVIEWS: &[(&str, &str, i16, i16, &str)] = &[
     ),
 ];
 
+/// Decisions the chair has taken but not released, so a newcomer can preview and release them.
+const DECISIONS: &[(&str, &str, &str)] = &[
+    (
+        "Rust for Linux: where we are and what comes next",
+        "accept",
+        "The yearly status update.",
+    ),
+    (
+        "Writing a PCI network driver in Rust",
+        "accept",
+        "Strong reviews.",
+    ),
+    (
+        "rustc_codegen_gcc: one year closer to every GCC target",
+        "waitlist",
+        "If a slot frees up.",
+    ),
+    (
+        "Teaching Rust to C programmers in one afternoon",
+        "reject",
+        "Out of scope.",
+    ),
+];
+
+async fn seed_decisions(
+    state: &AppState,
+    event: &crate::db::events::Event,
+) -> Result<(), AppError> {
+    let mut conn = state.pool.get().await?;
+    let summary = crate::decisions::release_summary(&mut conn, event).await?;
+    let chair = users::find_by_email(&mut conn, "chair@demo.mcfp.test")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let proposals = crate::reviews::ranking(&mut conn, event, None).await?;
+    drop(conn);
+    if summary.unreleased > 0 || proposals.iter().any(|p| p.state != "submitted") {
+        return Ok(());
+    }
+    let chair = crate::auth::CurrentUser::internal(chair);
+    for (title, decision, note) in DECISIONS {
+        if let Some(p) = proposals.iter().find(|p| p.title == *title) {
+            crate::decisions::decide(
+                state,
+                &chair,
+                crate::domain::ProposalId(p.proposal_id),
+                decision,
+                note,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens reviewing, assigns two reviewers per proposal and writes the demo reviews, once.
 async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Result<(), AppError> {
     let mut conn = state.pool.get().await?;
@@ -407,6 +461,7 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
     }
     seed_proposals(state, &event).await?;
     seed_reviews(state, &event).await?;
+    seed_decisions(state, &event).await?;
     let mut text = format!(
         "\nmcfp demo: the \"{}\" call for proposals is at {}events/{}\nSign in at {}login with any of these (password: {DEMO_PASSWORD}):\n",
         event.title, state.base_url, event.slug, state.base_url
