@@ -410,7 +410,11 @@ fn parse_template(subject: &str, body: &str) -> AppResult<(Template, Template)> 
 /// Makes every released-pending decision of the event visible and queues one email per speaker
 /// per proposal, all in one transaction. A second release (or a concurrent one: they serialize
 /// on the event row) finds nothing left to release, and the outbox's unique key per (event,
-/// proposal, recipient, kind) stops any second copy anyway. Returns how many emails were queued.
+/// proposal, recipient, kind, release round) stops any second copy anyway. The round (when the
+/// proposal's previous decision was released) is part of the key so that a decision changed back
+/// after a release (accept → waitlist → accept) tells the speakers again: without it the second
+/// acceptance collided with the first one's key and nobody was told. Returns how many emails
+/// were queued.
 pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> AppResult<usize> {
     let mut conn = state.pool.get().await?;
     let (chair, event_id) = (chair.clone(), event.id);
@@ -431,6 +435,11 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
             };
             let kind = decision.email_kind();
             let (subject, body) = &templates[kind.as_str()];
+            // the first release keeps the original key; later ones name the release they follow
+            let round = proposal
+                .released_at
+                .map(|at| format!(":after:{}", at.timestamp_micros()))
+                .unwrap_or_default();
             for (to, address, content) in
                 decision_emails(conn, state, &event, &proposal, subject, body).await?
             {
@@ -439,7 +448,7 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
                     &state.settings.secret_key,
                     crate::email::OutgoingEmail {
                         dedupe_key: format!(
-                            "decision:{}:{}:{}:{}",
+                            "decision:{}:{}:{}:{}{round}",
                             event.id,
                             proposal.id,
                             address,

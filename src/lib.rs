@@ -31,7 +31,9 @@ use actix_web::{HttpRequest, web as aw};
 /// Every route of the service, in one table.
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     use crate::api::{auth, classify, decisions, events, openapi, proposals, review};
-    use crate::web::{chair_pages, event_pages, pages, proposal_pages, review_pages};
+    use crate::web::{
+        chair_pages, decision_pages, event_pages, pages, proposal_pages, review_pages,
+    };
 
     cfg.route("/healthz", aw::get().to(health::healthz))
         .route("/readyz", aw::get().to(health::readyz))
@@ -251,6 +253,70 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route(
             "/proposals/{id}/conflicts",
             aw::post().to(review_pages::set_conflict),
+        )
+        .route(
+            "/events/{slug}/decisions",
+            aw::post().to(decision_pages::bulk_decide),
+        )
+        .route(
+            "/events/{slug}/decisions/release",
+            aw::post().to(decision_pages::release),
+        )
+        .route(
+            "/events/{slug}/publish",
+            aw::post().to(decision_pages::publish),
+        )
+        .route(
+            "/events/{slug}/unpublish",
+            aw::post().to(decision_pages::unpublish),
+        )
+        .route(
+            "/events/{slug}/emails",
+            aw::get().to(decision_pages::email_templates),
+        )
+        .route(
+            "/events/{slug}/emails/{kind}",
+            aw::post().to(decision_pages::save_template),
+        )
+        .route(
+            "/events/{slug}/emails/{kind}/reset",
+            aw::post().to(decision_pages::reset_template),
+        )
+        .route(
+            "/events/{slug}/emails/{kind}/preview",
+            aw::post().to(decision_pages::preview_template),
+        )
+        .route(
+            "/events/{slug}/outbox",
+            aw::get().to(decision_pages::outbox),
+        )
+        .route(
+            "/events/{slug}/outbox/{id}/retry",
+            aw::post().to(decision_pages::retry_outbox),
+        )
+        .route(
+            "/events/{slug}/accepted",
+            aw::get().to(decision_pages::accepted),
+        )
+        .route(
+            "/events/{slug}/accepted.atom",
+            aw::get().to(decision_pages::accepted_atom),
+        )
+        .route(
+            "/proposals/{id}/decision",
+            aw::post().to(decision_pages::decide),
+        )
+        .route(
+            "/proposals/{id}/confirm",
+            aw::get().to(decision_pages::confirm_page),
+        )
+        .route(
+            "/proposals/{id}/confirm",
+            aw::post().to(decision_pages::confirm),
+        )
+        .route(
+            "/proposals/{id}/decline",
+            aw::post().to(decision_pages::decline),
         )
         .route("/proposals", aw::get().to(proposal_pages::my_proposals))
         .route("/proposals/{id}", aw::get().to(proposal_pages::show))

@@ -467,7 +467,8 @@ async fn set_published(
 }
 
 /// Answers with the list's representation, or a 304 when the client's `If-None-Match` already
-/// names this version.
+/// names this version. The comparison is the weak one (RFC 9110 §13.1.2): `W/"…"` matches too,
+/// since proxies that compress a response weaken its ETag.
 pub fn conditional(
     req: &HttpRequest,
     list: &AcceptedList,
@@ -483,7 +484,8 @@ pub fn conditional(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
         });
     if matches {
         return Ok(HttpResponse::NotModified()

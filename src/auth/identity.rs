@@ -103,6 +103,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
             .and_then(|c| token_from_cookie(&state.settings, c.value()))
         {
             Some(token) => {
+                refuse_cross_site_api_write(req)?;
                 let mut conn = state.pool.get().await?;
                 users::find_live_session(&mut conn, &hash_token(&token), now)
                     .await?
@@ -121,6 +122,32 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
     }
     req.extensions_mut().insert(Resolved(resolved.clone()));
     Ok(resolved)
+}
+
+/// The session cookie rides along with any request the browser makes, so a write to the JSON API
+/// authenticated by it must prove it comes from our own pages: it must be JSON, which a form on
+/// another site cannot send and a script on another origin cannot send without a CORS preflight
+/// (never granted). Forms, the other cookie-authenticated writes, carry a CSRF token instead.
+fn refuse_cross_site_api_write(req: &HttpRequest) -> Result<(), AppError> {
+    let safe = matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    if safe || !req.path().starts_with("/api/") {
+        return Ok(());
+    }
+    let is_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let mime = v.split(';').next().unwrap_or("").trim();
+            mime.eq_ignore_ascii_case("application/json")
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "with the session cookie, API writes must send Content-Type: application/json (or use a bearer token)".into(),
+        ))
+    }
 }
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;

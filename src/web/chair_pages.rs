@@ -73,6 +73,8 @@ struct DashboardPage {
     phase: String,
     progress: Vec<crate::reviews::ReviewerProgress>,
     pending_reviewers: usize,
+    /// The release summary, publication, undecided proposals per track.
+    decisions: super::decision_pages::DashboardDecisions,
 }
 
 impl DashboardPage {
@@ -99,6 +101,28 @@ impl DashboardPage {
         tracks
             .as_ref()
             .map_or_else(|| "all tracks".to_owned(), |t| t.join(", "))
+    }
+    /// This dashboard as filtered and sorted (not paged): where its forms come back to.
+    fn here(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value, set) in [
+            ("track", self.track.as_str(), !self.track.is_empty()),
+            ("state", self.state.as_str(), !self.state.is_empty()),
+            ("needs_check", "true", self.needs_check),
+            ("disagreements", "true", self.only_disagreements),
+            ("missing", "true", self.only_missing),
+            ("sort", self.sort, self.sort != "submitted"),
+        ] {
+            if set {
+                query.append_pair(key, value);
+            }
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            format!("/events/{}/dashboard", self.event.slug)
+        } else {
+            format!("/events/{}/dashboard?{query}", self.event.slug)
+        }
     }
     fn next_link(&self, cursor: &str) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -205,6 +229,7 @@ pub async fn dashboard(
         _ => {}
     }
     let progress = crate::reviews::reviewer_progress(&mut conn, &event).await?;
+    let decisions = super::decision_pages::dashboard_decisions(&mut conn, &event, &tracks).await?;
     let now = chrono::Utc::now();
     render(
         StatusCode::OK,
@@ -225,6 +250,7 @@ pub async fn dashboard(
             phase: super::review_pages::phase_text(&event, now),
             pending_reviewers: progress.iter().filter(|p| p.done < p.assigned).count(),
             progress,
+            decisions,
             event,
         },
     )

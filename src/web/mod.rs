@@ -2,6 +2,7 @@
 
 pub mod chair_pages;
 mod csrf;
+pub mod decision_pages;
 pub mod event_pages;
 pub mod markdown;
 pub mod pages;

@@ -239,6 +239,10 @@ struct ProposalPage {
     review: Option<super::review_pages::ReviewSection>,
     /// Assignments and conflicts (chairs).
     chair_review: Option<super::review_pages::ChairReviewSection>,
+    /// The decision box and the decision history (chairs).
+    decision: Option<super::decision_pages::DecisionSection>,
+    /// Confirm or decline (the speakers, once accepted).
+    answer: Option<super::decision_pages::AnswerSection>,
 }
 
 impl ProposalPage {
@@ -318,6 +322,12 @@ pub(super) async fn proposal_page(
     } else {
         None
     };
+    let decision = if is_chair {
+        Some(super::decision_pages::decision_section(&mut conn, user, &event, &proposal).await?)
+    } else {
+        None
+    };
+    let answer = super::decision_pages::answer_section(&mut conn, user, &event, &proposal).await?;
     render(
         status,
         &ProposalPage {
@@ -333,6 +343,8 @@ pub(super) async fn proposal_page(
             track_names,
             review,
             chair_review,
+            decision,
+            answer,
         },
     )
 }

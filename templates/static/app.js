@@ -47,16 +47,147 @@
     abstractField.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 600); });
   }
 
-  // Confirm destructive actions: <form data-confirm="…">.
+  // Confirm destructive actions: <form data-confirm="…">, or <button data-confirm="…"> for one
+  // of a form's buttons.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute && form.getAttribute("data-confirm");
+    var button = event.submitter;
+    var question = (button && button.getAttribute && button.getAttribute("data-confirm")) ||
+      (form.getAttribute && form.getAttribute("data-confirm"));
     if (question && !window.confirm(question)) event.preventDefault();
   });
+
+  // "Select all" for a table of checkboxes: <input type="checkbox" data-select-all="prefix" hidden>
+  // ticks every checkbox of its table whose name starts with the prefix.
+  function attachSelectAll(box) {
+    var table = box.closest("table");
+    if (!table) return;
+    var prefix = box.getAttribute("data-select-all");
+    var boxes = function () {
+      return Array.prototype.filter.call(table.querySelectorAll("input[type=checkbox]"), function (b) {
+        return b !== box && (b.getAttribute("name") || "").indexOf(prefix) === 0;
+      });
+    };
+    if (boxes().length === 0) return;
+    box.hidden = false;
+    box.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = box.checked; });
+    });
+  }
+
+  // Live preview of a decision email while the chair types: <form data-live-preview="API url"
+  // data-preview-box="id">. The API takes the session cookie; as every JSON route it only
+  // accepts Content-Type: application/json, which a cross-site form cannot send.
+  function renderPreview(box, items) {
+    var list = box.querySelector(".preview-emails");
+    list.textContent = "";
+    items.forEach(function (item) {
+      var article = document.createElement("article");
+      article.className = "email-preview";
+      article.setAttribute("aria-label", "Email to " + item.to);
+      var facts = document.createElement("dl");
+      facts.className = "facts";
+      [["To", item.to, ""], ["Subject", item.subject, "preview-subject"]].forEach(function (row) {
+        var dt = document.createElement("dt");
+        dt.textContent = row[0];
+        var dd = document.createElement("dd");
+        dd.textContent = row[1];
+        if (row[2]) dd.className = row[2];
+        facts.appendChild(dt);
+        facts.appendChild(dd);
+      });
+      article.appendChild(facts);
+      var heading = function (text) {
+        var h = document.createElement("h3");
+        h.className = "small-heading";
+        h.textContent = text;
+        return h;
+      };
+      article.appendChild(heading("Text"));
+      var pre = document.createElement("pre");
+      pre.className = "preview-text";
+      pre.textContent = item.text;
+      article.appendChild(pre);
+      article.appendChild(heading("HTML"));
+      var frame = document.createElement("iframe");
+      frame.className = "preview-html";
+      frame.setAttribute("sandbox", "");
+      frame.title = "The HTML version of the email to " + item.to;
+      frame.srcdoc = item.html;
+      article.appendChild(frame);
+      list.appendChild(article);
+    });
+  }
+  function attachLivePreview(form) {
+    var box = document.getElementById(form.getAttribute("data-preview-box"));
+    var url = form.getAttribute("data-live-preview");
+    var subject = form.querySelector("[name=subject]");
+    var body = form.querySelector("[name=body]");
+    var proposal = form.querySelector("[name=proposal_id]");
+    if (!box || !url || !subject || !body || !proposal || !window.fetch) return;
+    var status = box.querySelector(".preview-status");
+    var timer = null;
+    var asked = 0;
+    var ask = function () {
+      var mine = ++asked;
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ proposal_id: proposal.value, subject: subject.value, body: body.value })
+      }).then(function (r) {
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      }).then(function (answer) {
+        if (mine !== asked) return; // a newer preview is on its way
+        if (answer.ok) {
+          renderPreview(box, answer.data.items || []);
+          status.textContent = "Live preview of the wording above (not saved yet).";
+        } else {
+          var errors = answer.data && answer.data.errors;
+          var messages = [];
+          if (errors) Object.keys(errors).forEach(function (k) { messages = messages.concat(errors[k]); });
+          status.textContent = "Cannot preview: " + (messages.length ? messages.join("; ") : (answer.data.detail || "error"));
+        }
+      }).catch(function () { status.textContent = "The live preview is unavailable; use the Preview button."; });
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(ask, 500); };
+    subject.addEventListener("input", later);
+    body.addEventListener("input", later);
+    proposal.addEventListener("change", later);
+    // show the saved wording at once, unless the server just rendered a preview
+    if (!box.querySelector(".email-preview")) ask();
+  }
+
+  // Live updates of the public list of accepted talks: <div data-live-fragment="url"
+  // data-etag="…">. Every 15 s a conditional request; a 304 costs nearly nothing.
+  function attachLiveList(box) {
+    var url = box.getAttribute("data-live-fragment");
+    var etag = box.getAttribute("data-etag");
+    var status = document.getElementById("accepted-status");
+    if (!url || !window.fetch) return;
+    setInterval(function () {
+      if (document.hidden) return;
+      var headers = etag ? { "If-None-Match": etag } : {};
+      fetch(url, { headers: headers, cache: "no-store", credentials: "same-origin" }).then(function (r) {
+        if (r.status === 200) {
+          var tag = r.headers.get("ETag");
+          return r.text().then(function (html) {
+            box.innerHTML = html;
+            if (tag) etag = tag;
+            if (status) status.textContent = "The list was updated at " + new Date().toLocaleTimeString() + ".";
+          });
+        }
+        if (r.status === 404 && status) status.textContent = "The list is no longer published.";
+      }).catch(function () {});
+    }, 15000);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 30000);
     document.querySelectorAll("[data-counter][maxlength]").forEach(attachCounter);
     document.querySelectorAll("textarea[data-classify]").forEach(attachClassifyHint);
+    document.querySelectorAll("input[data-select-all]").forEach(attachSelectAll);
+    document.querySelectorAll("form[data-live-preview]").forEach(attachLivePreview);
+    document.querySelectorAll("[data-live-fragment]").forEach(attachLiveList);
   });
 })();

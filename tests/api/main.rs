@@ -3,6 +3,7 @@
 mod accounts;
 mod chairs;
 mod cli;
+mod decision_pages;
 mod decisions;
 mod email;
 mod errors;
