@@ -189,7 +189,16 @@ impl ReceivedEmail {
         let start = self.raw.find(&format!("Content-Type: {content_type}"))?;
         let part = &self.raw[start..];
         let (head, body) = part.split_once("\r\n\r\n")?;
-        let body = body.split("\r\n--").next().unwrap_or(body);
+        // the part ends at the next MIME boundary line (not at any "--", which a signature has)
+        let boundary = self
+            .raw
+            .split_once("boundary=\"")
+            .and_then(|(_, rest)| rest.split('"').next())
+            .map(|b| format!("\r\n--{b}"));
+        let body = match boundary {
+            Some(boundary) => body.split(boundary.as_str()).next().unwrap_or(body),
+            None => body,
+        };
         let encoding = head
             .lines()
             .find_map(|l| l.strip_prefix("Content-Transfer-Encoding: "))
