@@ -37,6 +37,8 @@ pub struct AcceptedItem {
     /// Names only: speakers' emails never appear publicly.
     pub speakers: Vec<PublicSpeaker>,
     pub format: String,
+    /// The format's display name, e.g. "Lightning talk".
+    pub format_name: String,
     /// The format's length, for the track balance.
     pub minutes: i32,
 }
@@ -167,6 +169,10 @@ pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<Acce
                     .iter()
                     .find(|f| f.key == p.format)
                     .map_or(0, |f| f.minutes),
+                format_name: formats
+                    .iter()
+                    .find(|f| f.key == p.format)
+                    .map_or_else(|| p.format.clone(), |f| f.name.clone()),
                 format: p.format.clone(),
             }
         })

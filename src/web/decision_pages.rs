@@ -1055,7 +1055,7 @@ fn talk_view(list: &AcceptedList, item: &AcceptedItem) -> TalkView {
             .iter()
             .map(|key| list.subtopic_name(&item.track, key))
             .collect(),
-        format: item.format.clone(),
+        format: item.format_name.clone(),
         minutes: item.minutes,
         abstract_html: super::markdown::render(&item.abstract_text),
     }
