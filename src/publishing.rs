@@ -43,7 +43,7 @@ pub struct AcceptedItem {
     pub minutes: i32,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptedList {
     /// The event's slug.
     pub event: String,
@@ -57,6 +57,10 @@ pub struct AcceptedList {
     /// Names the version: quoted into ETags.
     #[serde(skip)]
     pub version_tag: String,
+    /// Each representation (JSON, HTML, …) rendered once per version.
+    #[serde(skip)]
+    #[schema(ignore)]
+    rendered: Mutex<HashMap<String, actix_web::web::Bytes>>,
 }
 
 impl AcceptedList {
@@ -82,6 +86,28 @@ impl AcceptedList {
             .find(|t| Some(&t.key) == track.as_ref())
             .and_then(|t| t.subtopics.iter().find(|(k, _)| k == key))
             .map_or_else(|| key.to_owned(), |(_, name)| name.clone())
+    }
+
+    /// The representation, rendered by `render` the first time it is asked for in this version.
+    pub fn rendered(
+        &self,
+        representation: &str,
+        render: impl FnOnce() -> AppResult<String>,
+    ) -> AppResult<actix_web::web::Bytes> {
+        if let Some(body) = self
+            .rendered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(representation)
+        {
+            return Ok(body.clone());
+        }
+        let body = actix_web::web::Bytes::from(render()?);
+        self.rendered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(representation.to_owned(), body.clone());
+        Ok(body)
     }
 
     /// The items grouped by track, in the event's track order (unknown tracks last).
@@ -196,6 +222,7 @@ pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<Acce
         tracks,
         time_zone: event.time_zone.clone(),
         version_tag,
+        rendered: Mutex::default(),
     });
     state.accepted_cache.put(slug, fingerprint, list.clone());
     Ok(Some(list))

@@ -497,7 +497,7 @@ pub fn conditional(
         .insert_header((header::ETAG, etag))
         .insert_header(cache_control)
         .content_type(content_type)
-        .body(body()?))
+        .body(list.rendered(representation, body)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/accepted", tag = "decisions", params(("slug" = String, Path)),
