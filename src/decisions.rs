@@ -282,7 +282,9 @@ pub async fn decide_many(
             let locked = proposals_db::find_for_update(conn, proposal.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if locked.state == "withdrawn" {
+            // judged on the locked row: a decision taken meanwhile is not overwritten
+            if locked.state == "withdrawn" || (request.undecided_only && locked.decision.is_some())
+            {
                 continue;
             }
             decide_locked(conn, &chair, &locked, decision, &note).await?;

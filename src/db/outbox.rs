@@ -178,8 +178,10 @@ pub async fn retry_failed(
             .filter(outbox::event_id.eq(event_id))
             .filter(outbox::state.eq("failed")),
     )
+    // a fresh round of attempts: one transient failure must not fail it again at once
     .set((
         outbox::state.eq("queued"),
+        outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(Utc::now()),
     ))
     .execute(conn)

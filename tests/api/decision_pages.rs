@@ -1492,7 +1492,12 @@ async fn cookie_authenticated_api_writes_must_be_json() {
     let (status, _) = app.page(&browser, &format!("{EVENT}/outbox")).await;
     assert_eq!(status, 200);
     let with_token = app
-        .call(Method::POST, &format!("{EVENT}/publish"), &e.chair.token, None)
+        .call(
+            Method::POST,
+            &format!("{EVENT}/publish"),
+            &e.chair.token,
+            None,
+        )
         .await;
     assert_eq!(with_token.status(), 200);
 }
