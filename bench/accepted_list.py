@@ -132,8 +132,10 @@ def main():
         c = Client(port)
         chair = expect(c, 200, "POST", "/api/v1/auth/login",
                        {"email": "chair@demo.mcfp.test", "password": PASSWORD})["token"]
-        speaker = expect(c, 200, "POST", "/api/v1/auth/login",
-                         {"email": "speaker@demo.mcfp.test", "password": PASSWORD})["token"]
+        # at most 100 proposals per speaker: the demo's four speakers take turns
+        speakers = [expect(c, 200, "POST", "/api/v1/auth/login",
+                           {"email": f"{who}@demo.mcfp.test", "password": PASSWORD})["token"]
+                    for who in ("speaker", "miguel", "alice", "arthur")]
         expect(c, 200, "PATCH", "/api/v1/events/rust-mc", {"max_proposals_per_speaker": 100}, chair)
         existing = len(expect(c, 200, "GET", "/api/v1/events/rust-mc/proposals?limit=500", token=chair)["items"])
         kernel = "A Rust driver for the Linux kernel: safe abstractions over DMA, interrupts and the device model"
@@ -142,7 +144,8 @@ def main():
             topic = kernel if i % 2 else general
             expect(c, 201, "POST", "/api/v1/events/rust-mc/proposals", {
                 "title": f"Bench talk {i}: {topic[:40]}", "abstract": topic + f". Part {i} of the series, with lessons learnt.",
-                "notes": "", "format": "talk", "track": None, "co_speakers": [], "links": []}, speaker)
+                "notes": "", "format": "talk", "track": None, "co_speakers": [], "links": []},
+                speakers[i % len(speakers)])
         for track in ("rust-for-linux", "rust"):
             expect(c, 200, "POST", "/api/v1/events/rust-mc/decisions",
                    {"track": track, "decision": "accept", "note": "bench"}, chair)
