@@ -260,6 +260,52 @@ pub async fn member_role(
     Ok(row.and_then(|(role, tracks)| EventRoleKind::parse(&role).map(|r| (r, tracks))))
 }
 
+/// One event of the page header's navigation: see [`nav_events`].
+#[derive(Debug, Clone, Queryable)]
+pub struct NavEventRow {
+    pub slug: String,
+    pub title: String,
+    pub cfp_opens_at: DateTime<Utc>,
+    pub cfp_closes_at: DateTime<Utc>,
+    /// The user's role there ("chair", "reviewer"), if any.
+    pub role: Option<String>,
+}
+
+/// The events a signed-in user's header links to, in one query: those the user is a member of
+/// (with the role), those whose call for proposals is open at `now`, and `also` (the event a
+/// site admin is looking at), by title.
+pub async fn nav_events(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    now: DateTime<Utc>,
+    also: Option<&str>,
+) -> QueryResult<Vec<NavEventRow>> {
+    events::table
+        .left_join(
+            event_members::table.on(event_members::event_id
+                .eq(events::id)
+                .and(event_members::user_id.eq(user_id))),
+        )
+        .filter(
+            event_members::user_id
+                .is_not_null()
+                .or(events::cfp_opens_at
+                    .le(now)
+                    .and(events::cfp_closes_at.gt(now)))
+                .or(events::slug.eq(also.unwrap_or_default())),
+        )
+        .order((events::title.asc(), events::slug.asc()))
+        .select((
+            events::slug,
+            events::title,
+            events::cfp_opens_at,
+            events::cfp_closes_at,
+            event_members::role.nullable(),
+        ))
+        .load(conn)
+        .await
+}
+
 pub async fn find_by_id(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<Event>> {
     events::table
         .find(id)

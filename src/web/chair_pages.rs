@@ -68,6 +68,8 @@ struct DashboardPage {
     sort: &'static str,
     states: &'static [&'static str],
     next_cursor: Option<String>,
+    /// A page after the first one.
+    paged: bool,
     threshold_percent: u32,
     review_open: bool,
     phase: String,
@@ -123,6 +125,22 @@ impl DashboardPage {
         } else {
             format!("/events/{}/dashboard?{query}", self.event.slug)
         }
+    }
+    /// Any filter narrows the list (for the empty state).
+    fn filtered(&self) -> bool {
+        !self.track.is_empty()
+            || !self.state.is_empty()
+            || self.needs_check
+            || self.only_disagreements
+            || self.only_missing
+            || self.paged
+    }
+    fn cfp_open(&self) -> bool {
+        self.event.cfp_open_at(chrono::Utc::now())
+    }
+    /// The first page, filtered the same way.
+    fn first_link(&self) -> String {
+        self.here()
     }
     fn next_link(&self, cursor: &str) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -245,6 +263,7 @@ pub async fn dashboard(
             sort,
             states: &STATES,
             next_cursor,
+            paged: query.cursor.is_some(),
             threshold_percent: (NEEDS_CHECK_BELOW * 100.0).round() as u32,
             review_open: event.review_open_at(now),
             phase: super::review_pages::phase_text(&event, now),
@@ -313,7 +332,8 @@ struct MembersPage {
     members: Vec<events::MemberRow>,
     invitations: Vec<(String, String, Option<Vec<String>>)>,
     tracks: Vec<TrackWithSubtopics>,
-    email: String,
+    /// The add form as typed (kept when it comes back with errors).
+    typed: MemberForm,
     errors: crate::error::FieldErrors,
 }
 
@@ -329,7 +349,7 @@ async fn members_page(
     page: PageContext,
     state: &AppState,
     event: Event,
-    email: String,
+    typed: MemberForm,
     errors: crate::error::FieldErrors,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
@@ -349,7 +369,7 @@ async fn members_page(
             members,
             invitations,
             tracks,
-            email,
+            typed,
             errors,
         },
     )
@@ -366,13 +386,13 @@ pub async fn members(
         page,
         &state,
         event,
-        String::new(),
+        MemberForm::default(),
         crate::error::FieldErrors::new(),
     )
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct MemberForm {
     #[serde(default)]
     email: String,
@@ -418,7 +438,7 @@ pub async fn add_member(
         errors.add("tracks", format!("`{key}` is not a track of this event"));
     }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
-        return members_page(page, &state, event, form.email, errors).await;
+        return members_page(page, &state, event, form, errors).await;
     };
     let tracks = (role == events::EventRoleKind::Reviewer && !keys.is_empty()).then_some(keys);
     let member =

@@ -150,11 +150,28 @@ fn dashboard_return(event: &Event, return_to: Option<&String>) -> String {
     }
 }
 
+/// The second step of a destructive form, for browsers without JavaScript (with it, the
+/// button's `data-confirm` question sets `confirmed=yes` and this page is skipped).
+#[derive(Template)]
+#[template(path = "confirm_action.html")]
+struct ConfirmActionPage {
+    page: PageContext,
+    heading: String,
+    message: String,
+    items: Vec<String>,
+    action: String,
+    /// The form's fields, sent again as they came (but the CSRF token, which the page adds).
+    fields: Vec<(String, String)>,
+    confirm_label: String,
+    cancel: String,
+}
+
 /// `POST /events/{slug}/decisions`: the dashboard's bulk decisions. Either the ticked rows
 /// (checkboxes named `p_<id>`) or, with `track`, every active proposal of that track
 /// (`undecided_only=true` keeps the decided ones).
 pub async fn bulk_decide(
     req: HttpRequest,
+    page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
     slug: web::Path<String>,
@@ -185,6 +202,41 @@ pub async fn bulk_decide(
         return Ok(redirect(&back));
     }
     let decision = form.get("decision").cloned().unwrap_or_default();
+    // rejecting ticked rows asks once more (the track form has its own second step)
+    if decision == "reject"
+        && track.is_none()
+        && form.get("confirmed").map(String::as_str) != Some("yes")
+    {
+        let mut conn = state.pool.get().await?;
+        let titles: Vec<String> = all_proposals(&mut conn, &event)
+            .await?
+            .into_iter()
+            .filter(|p| ids.contains(&p.id.0))
+            .map(|p| p.title)
+            .collect();
+        let mut fields: Vec<(String, String)> = form
+            .iter()
+            .filter(|(key, _)| !["csrf_token", "confirmed"].contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        fields.sort();
+        return render(
+            StatusCode::OK,
+            &ConfirmActionPage {
+                page,
+                heading: format!("Reject {}?", plural(titles.len(), "proposal", "proposals")),
+                message: "These proposals will be marked rejected. Nothing is sent to the \
+                    speakers until the decisions are released, and a decision can be changed \
+                    until then."
+                    .into(),
+                items: titles,
+                action: format!("/events/{}/decisions", event.slug),
+                fields,
+                confirm_label: "Yes, reject the selected proposals".into(),
+                cancel: back,
+            },
+        );
+    }
     let request = BulkDecision {
         proposal_ids: if track.is_some() { Vec::new() } else { ids },
         track,
@@ -909,9 +961,21 @@ struct OutboxPage {
     rows: Vec<OutboxRowView>,
     state: String,
     next_cursor: Option<String>,
+    /// A page after the first one.
+    paged: bool,
 }
 
 impl OutboxPage {
+    fn first_link(&self) -> String {
+        if self.state.is_empty() {
+            format!("/events/{}/outbox", self.event.slug)
+        } else {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("state", &self.state)
+                .finish();
+            format!("/events/{}/outbox?{query}", self.event.slug)
+        }
+    }
     fn next_link(&self, cursor: &str) -> String {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("state", &self.state)
@@ -950,6 +1014,7 @@ pub async fn outbox(
         &OutboxPage {
             page,
             rows,
+            paged: query.cursor.is_some(),
             state: query.state.unwrap_or_default(),
             next_cursor: listed.next_cursor,
             event,
@@ -1146,11 +1211,7 @@ pub async fn accepted(
     }
     Ok(conditional(&req, &list, "html", html, || {
         AcceptedPage {
-            page: PageContext {
-                user: None,
-                csrf_token: String::new(),
-                flash: None,
-            },
+            page: PageContext::anonymous(),
             slug: list.event.clone(),
             title: list.title.clone(),
             published_on: super::pages::in_zone(list.published_at, &list.time_zone),

@@ -421,7 +421,9 @@ struct AccountPage {
     roles: Vec<users::EventRole>,
     tokens: Vec<ApiToken>,
     new_token: Option<String>,
+    /// The new-token form as typed: (name, expiry in days).
     token_name: String,
+    token_days: String,
     errors: FieldErrors,
 }
 
@@ -436,7 +438,7 @@ async fn account_page(
     state: &AppState,
     user: CurrentUser,
     new_token: Option<String>,
-    token_name: String,
+    (token_name, token_days): (String, String),
     errors: FieldErrors,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
@@ -456,6 +458,7 @@ async fn account_page(
             tokens,
             new_token,
             token_name,
+            token_days,
             errors,
         },
     )
@@ -467,7 +470,7 @@ pub async fn account(page: PageContext, state: web::Data<AppState>, user: Signed
         &state,
         user.0,
         None,
-        String::new(),
+        (String::new(), String::new()),
         FieldErrors::new(),
     )
     .await
@@ -507,13 +510,14 @@ pub async fn create_token(
                 &state,
                 user.0,
                 Some(token),
-                String::new(),
+                (String::new(), String::new()),
                 FieldErrors::new(),
             )
             .await
         }
         Err(AppError::Validation(errors)) => {
-            account_page(page, &state, user.0, None, form.name, errors).await
+            let typed = (form.name, form.expires_in_days);
+            account_page(page, &state, user.0, None, typed, errors).await
         }
         Err(other) => Err(other.into()),
     }

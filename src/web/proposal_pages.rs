@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
@@ -220,6 +221,113 @@ pub async fn my_proposals(
     render(StatusCode::OK, &MyProposalsPage { page, rows })
 }
 
+/// One step of a proposal's status timeline.
+pub struct TimelineStep {
+    pub name: String,
+    /// `done`, `current` (the last step reached) or `todo`.
+    pub status: &'static str,
+    /// When the step was reached, in the event's time zone.
+    pub when: Option<String>,
+    pub when_rfc3339: String,
+    /// A word on a step to come (when reviewing opens, the confirmation deadline).
+    pub note: String,
+}
+
+impl TimelineStep {
+    fn new(event: &Event, name: &str, reached: bool, at: Option<DateTime<Utc>>) -> TimelineStep {
+        TimelineStep {
+            name: name.to_owned(),
+            status: if reached { "done" } else { "todo" },
+            when: at.map(|t| super::pages::in_zone(t, &event.time_zone)),
+            when_rfc3339: at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            note: String::new(),
+        }
+    }
+}
+
+/// Submitted → in review → decided → confirmed (or declined), with dates; or submitted →
+/// withdrawn. Only what the speakers may know: the decision as released (the proposal's state
+/// changes at the release, never at the chairs' decision), never a pending one.
+pub fn timeline(event: &Event, proposal: &db::Proposal, now: DateTime<Utc>) -> Vec<TimelineStep> {
+    let state = proposal.state.as_str();
+    let mut steps = vec![TimelineStep::new(
+        event,
+        "Submitted",
+        true,
+        Some(proposal.created_at),
+    )];
+    if state == "withdrawn" {
+        steps.push(TimelineStep::new(
+            event,
+            "Withdrawn",
+            true,
+            proposal.withdrawn_at,
+        ));
+    } else {
+        let released = match state {
+            "accepted" | "confirmed" | "declined" => Some("accepted"),
+            "rejected" => Some("rejected"),
+            "waitlisted" => Some("waitlisted"),
+            _ => None,
+        };
+        let review_opened = event.review_opens_at.filter(|opens| *opens <= now);
+        let mut in_review = TimelineStep::new(
+            event,
+            "In review",
+            review_opened.is_some() || released.is_some(),
+            // a proposal submitted during the review phase is in review from its submission
+            review_opened.map(|opens| opens.max(proposal.created_at)),
+        );
+        if let Some(opens) = event.review_opens_at.filter(|opens| *opens > now) {
+            in_review.note = format!(
+                "Reviewing opens {}",
+                super::pages::in_zone(opens, &event.time_zone)
+            );
+        }
+        steps.push(in_review);
+        let decided = match released {
+            Some(word) => format!("Decided: {word}"),
+            None => "Decided".to_owned(),
+        };
+        steps.push(TimelineStep::new(
+            event,
+            &decided,
+            released.is_some(),
+            released.and(proposal.released_at),
+        ));
+        match state {
+            "confirmed" => steps.push(TimelineStep::new(
+                event,
+                "Confirmed",
+                true,
+                proposal.responded_at,
+            )),
+            "declined" => steps.push(TimelineStep::new(
+                event,
+                "Declined",
+                true,
+                proposal.responded_at,
+            )),
+            // a rejection is the end of the road
+            "rejected" => {}
+            _ => {
+                let mut confirmed = TimelineStep::new(event, "Confirmed", false, None);
+                if let (Some(by), "accepted") = (event.confirm_by, state) {
+                    confirmed.note = format!(
+                        "Please answer by {}",
+                        super::pages::in_zone(by, &event.time_zone)
+                    );
+                }
+                steps.push(confirmed);
+            }
+        }
+    }
+    if let Some(last) = steps.iter_mut().rev().find(|s| s.status == "done") {
+        last.status = "current";
+    }
+    steps
+}
+
 #[derive(Template)]
 #[template(path = "proposal.html")]
 struct ProposalPage {
@@ -234,7 +342,8 @@ struct ProposalPage {
     blind: bool,
     revisions: Vec<Revision>,
     track_names: Vec<(String, String)>,
-    submitted_on: String,
+    /// Where the proposal stands, step by step, with dates.
+    timeline: Vec<TimelineStep>,
     /// The review form and the reviews the viewer may read (chairs and reviewers).
     review: Option<super::review_pages::ReviewSection>,
     /// Assignments and conflicts (chairs).
@@ -333,7 +442,7 @@ pub(super) async fn proposal_page(
         &ProposalPage {
             page,
             abstract_html: super::markdown::render(&view.abstract_text),
-            submitted_on: super::pages::in_zone(view.created_at, &event.time_zone),
+            timeline: timeline(&event, &proposal, chrono::Utc::now()),
             event,
             proposal: view,
             is_chair,

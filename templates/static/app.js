@@ -48,13 +48,18 @@
   }
 
   // Confirm destructive actions: <form data-confirm="…">, or <button data-confirm="…"> for one
-  // of a form's buttons.
+  // of a form's buttons. A form's <input type="hidden" data-confirmed> becomes "yes" once the
+  // question is answered, so the server skips its own confirmation page (the one browsers
+  // without JavaScript get).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var button = event.submitter;
     var question = (button && button.getAttribute && button.getAttribute("data-confirm")) ||
       (form.getAttribute && form.getAttribute("data-confirm"));
-    if (question && !window.confirm(question)) event.preventDefault();
+    if (!question) return;
+    if (!window.confirm(question)) { event.preventDefault(); return; }
+    var confirmed = form.querySelector && form.querySelector("input[data-confirmed]");
+    if (confirmed) confirmed.value = "yes";
   });
 
   // "Select all" for a table of checkboxes: <input type="checkbox" data-select-all="prefix" hidden>

@@ -18,3 +18,4 @@ mod review;
 mod review_pages;
 mod roles;
 mod tokens;
+mod ui;
