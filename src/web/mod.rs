@@ -380,7 +380,13 @@ impl ResponseError for PageError {
             PageError::App(e) => {
                 e.log();
                 let status = e.status_code();
-                let detail = e.public_detail();
+                let detail = match e {
+                    // the API's terse "not found" reads badly on a page
+                    AppError::NotFound => "There is nothing at this address, or nothing you \
+                                           may see here."
+                        .to_owned(),
+                    other => other.public_detail(),
+                };
                 let page = ErrorPage {
                     status: status.as_u16(),
                     title: e.title(),
