@@ -61,6 +61,10 @@ pub struct EventPatch {
     pub confirm_by: Option<Option<DateTime<Utc>>>,
     /// Decision emails carry the reviewers' comments for the speakers.
     pub share_review_comments: Option<bool>,
+    /// The programme's length in minutes (the budget accepted talks fill); null: none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub slot_minutes: Option<Option<i32>>,
 }
 
 /// A field that is present, even as null, is `Some(..)`; an absent one is None (via `default`).
@@ -237,6 +241,13 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         }
     }
     if patch
+        .slot_minutes
+        .flatten()
+        .is_some_and(|n| !(1..=100_000).contains(&n))
+    {
+        errors.add("slot_minutes", "must be from 1 to 100000 minutes");
+    }
+    if patch
         .max_co_speakers
         .is_some_and(|n| !(0..=20).contains(&n))
     {
@@ -307,6 +318,7 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         conflict_same_domain: patch.conflict_same_domain,
         confirm_by: patch.confirm_by,
         share_review_comments: patch.share_review_comments,
+        slot_minutes: patch.slot_minutes,
         updated_at: Some(now),
     };
     let tracks = patch.tracks.clone();

@@ -50,6 +50,8 @@ pub struct AcceptedList {
     pub title: String,
     pub published_at: DateTime<Utc>,
     pub items: Vec<AcceptedItem>,
+    /// The programme's length in minutes, when the chairs set one.
+    pub slot_minutes: Option<i32>,
     #[serde(skip)]
     pub tracks: Vec<TrackWithSubtopics>,
     #[serde(skip)]
@@ -219,6 +221,7 @@ pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<Acce
         title: event.title.clone(),
         published_at,
         items,
+        slot_minutes: event.slot_minutes,
         tracks,
         time_zone: event.time_zone.clone(),
         version_tag,

@@ -96,6 +96,7 @@ diesel::table! {
         confirm_by -> Nullable<Timestamptz>,
         share_review_comments -> Bool,
         published_at -> Nullable<Timestamptz>,
+        slot_minutes -> Nullable<Int4>,
     }
 }
 

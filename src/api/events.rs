@@ -54,6 +54,8 @@ pub struct EventResponse {
     pub share_review_comments: bool,
     /// The accepted list is public since then; null: not published.
     pub published_at: Option<DateTime<Utc>>,
+    /// The programme's length in minutes, which accepted talks fill.
+    pub slot_minutes: Option<i32>,
 }
 
 pub async fn event_response(
@@ -71,6 +73,7 @@ pub async fn event_response(
         confirm_by: event.confirm_by,
         share_review_comments: event.share_review_comments,
         published_at: event.published_at,
+        slot_minutes: event.slot_minutes,
         formats: event.formats(),
         max_co_speakers: event.max_co_speakers,
         max_proposals_per_speaker: event.max_proposals_per_speaker,

@@ -31,6 +31,8 @@ pub struct Event {
     pub confirm_by: Option<DateTime<Utc>>,
     pub share_review_comments: bool,
     pub published_at: Option<DateTime<Utc>>,
+    /// The programme's length in minutes, which accepted talks fill.
+    pub slot_minutes: Option<i32>,
 }
 
 /// A talk format the event accepts, e.g. `talk` for 30 minutes.
@@ -335,6 +337,7 @@ pub struct EventChanges<'a> {
     pub conflict_same_domain: Option<bool>,
     pub confirm_by: Option<Option<DateTime<Utc>>>,
     pub share_review_comments: Option<bool>,
+    pub slot_minutes: Option<Option<i32>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -591,6 +594,7 @@ mod tests {
             confirm_by: None,
             share_review_comments: false,
             published_at: None,
+            slot_minutes: None,
         }
     }
 

@@ -77,6 +77,8 @@ struct DashboardPage {
     pending_reviewers: usize,
     /// The release summary, publication, undecided proposals per track.
     decisions: super::decision_pages::DashboardDecisions,
+    /// Minutes of the proposals decided "accept" (released or not) per track, against the budget.
+    balance: super::balance::TrackBalance,
 }
 
 impl DashboardPage {
@@ -248,10 +250,12 @@ pub async fn dashboard(
     }
     let progress = crate::reviews::reviewer_progress(&mut conn, &event).await?;
     let decisions = super::decision_pages::dashboard_decisions(&mut conn, &event, &tracks).await?;
+    let balance = accepted_balance(&mut conn, &event, &tracks).await?;
     let now = chrono::Utc::now();
     render(
         StatusCode::OK,
         &DashboardPage {
+            balance,
             page,
             tracks,
             rows: rows.into_iter().map(|(_, row)| row).collect(),
@@ -273,6 +277,51 @@ pub async fn dashboard(
             event,
         },
     )
+}
+
+/// The track balance of what the chairs have accepted so far (released or not; declined and
+/// withdrawn talks left out), against the programme's minutes.
+async fn accepted_balance(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event: &Event,
+    tracks: &[TrackWithSubtopics],
+) -> Result<super::balance::TrackBalance, AppError> {
+    let all = db::list(
+        conn,
+        event.id,
+        ListScope::All,
+        ListFilter {
+            track: None,
+            state: None,
+            needs_check: false,
+            after: None,
+            limit: i64::MAX,
+        },
+    )
+    .await?;
+    let formats = event.formats();
+    let name_of = |key: Option<&str>| {
+        key.and_then(|k| tracks.iter().find(|t| t.key == k))
+            .map_or_else(|| key.unwrap_or("Other").to_owned(), |t| t.name.clone())
+    };
+    let talks: Vec<(String, i32)> = all
+        .iter()
+        .filter(|p| p.decision.as_deref() == Some("accept"))
+        .filter(|p| !["withdrawn", "declined"].contains(&p.state.as_str()))
+        .map(|p| {
+            let minutes = formats
+                .iter()
+                .find(|f| f.key == p.format)
+                .map_or(0, |f| f.minutes);
+            (name_of(p.track()), minutes)
+        })
+        .collect();
+    let names: Vec<String> = tracks.iter().map(|t| t.name.clone()).collect();
+    Ok(super::balance::track_balance(
+        &names,
+        &talks,
+        event.slot_minutes,
+    ))
 }
 
 #[derive(Deserialize)]

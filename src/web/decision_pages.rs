@@ -1069,25 +1069,13 @@ struct TrackGroup {
     talks: Vec<TalkView>,
 }
 
-/// One bar of the track balance chart (SVG user units).
-struct BalanceBar {
-    name: String,
-    minutes: i32,
-    talks: usize,
-    y: u32,
-    width: u32,
-}
-
 /// The list proper: the page's live part, and the `?fragment=1` representation.
 #[derive(Template)]
 #[template(path = "accepted_list.html")]
 struct AcceptedFragment {
     groups: Vec<TrackGroup>,
-    bars: Vec<BalanceBar>,
-    balance_label: String,
-    chart_height: u32,
+    balance: super::balance::TrackBalance,
     total_talks: usize,
-    total_minutes: i32,
 }
 
 #[derive(Template)]
@@ -1101,9 +1089,6 @@ struct AcceptedPage {
     /// The rendered `AcceptedFragment`.
     list_html: String,
 }
-
-const BAR_MAX: u32 = 420;
-const ROW_HEIGHT: u32 = 44;
 
 fn talk_view(list: &AcceptedList, item: &AcceptedItem) -> TalkView {
     TalkView {
@@ -1137,49 +1122,17 @@ impl AcceptedFragment {
                 talks: items.iter().map(|i| talk_view(list, i)).collect(),
             })
             .collect();
-        // every track of the event has a bar, even an empty one: the balance is the point
-        let mut totals: Vec<(String, i32, usize)> =
-            list.tracks.iter().map(|t| (t.name.clone(), 0, 0)).collect();
-        for item in &list.items {
-            let name = list.track_name(&item.track);
-            match totals.iter_mut().find(|(n, _, _)| *n == name) {
-                Some(total) => {
-                    total.1 += item.minutes;
-                    total.2 += 1;
-                }
-                None => totals.push((name, item.minutes, 1)),
-            }
-        }
-        let most = totals.iter().map(|t| t.1).max().unwrap_or(0).max(1);
-        let bars: Vec<BalanceBar> = totals
+        let tracks: Vec<String> = list.tracks.iter().map(|t| t.name.clone()).collect();
+        let talks: Vec<(String, i32)> = list
+            .items
             .iter()
-            .enumerate()
-            .map(|(i, (name, minutes, talks))| BalanceBar {
-                name: name.clone(),
-                minutes: *minutes,
-                talks: *talks,
-                y: i as u32 * ROW_HEIGHT,
-                width: ((*minutes).max(0) as u32 * BAR_MAX).div_ceil(most as u32),
-            })
+            .map(|i| (list.track_name(&i.track), i.minutes))
             .collect();
-        let balance_label = format!(
-            "Accepted minutes per track: {}",
-            totals
-                .iter()
-                .map(|(name, minutes, talks)| format!(
-                    "{name} {minutes} minutes ({})",
-                    plural(*talks, "talk", "talks")
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+        let balance = super::balance::track_balance(&tracks, &talks, list.slot_minutes);
         AcceptedFragment {
             total_talks: list.items.len(),
-            total_minutes: list.items.iter().map(|i| i.minutes).sum(),
-            chart_height: (bars.len() as u32).max(1) * ROW_HEIGHT,
             groups,
-            bars,
-            balance_label,
+            balance,
         }
     }
 }

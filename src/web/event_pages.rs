@@ -54,6 +54,9 @@ pub struct EventForm {
     conflict_same_domain: Option<String>,
     #[serde(default)]
     confirm_by: String,
+    /// Empty: no budget.
+    #[serde(default)]
+    slot_minutes: String,
     share_review_comments: Option<String>,
 }
 
@@ -126,12 +129,20 @@ impl EventFormPage {
         ]
     }
     fn decision_fields(&self) -> Vec<FieldRow> {
-        vec![(
-            "confirm_by",
-            "Accepted speakers confirm by (YYYY-MM-DD HH:MM; empty: no deadline)",
-            "text",
-            self.form.confirm_by.clone(),
-        )]
+        vec![
+            (
+                "confirm_by",
+                "Accepted speakers confirm by (YYYY-MM-DD HH:MM; empty: no deadline)",
+                "text",
+                self.form.confirm_by.clone(),
+            ),
+            (
+                "slot_minutes",
+                "Minutes in the programme, for the track balance (empty: no budget)",
+                "number",
+                self.form.slot_minutes.clone(),
+            ),
+        ]
     }
     fn limit_fields(&self) -> Vec<FieldRow> {
         vec![
@@ -218,6 +229,10 @@ fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventForm {
             .map(|at| local_text(at, &event.time_zone))
             .unwrap_or_default(),
         share_review_comments: event.share_review_comments.then(|| "on".to_owned()),
+        slot_minutes: event
+            .slot_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -468,6 +483,11 @@ pub async fn save_settings(
         conflict_same_domain: Some(form.conflict_same_domain.is_some()),
         confirm_by: parse_optional_local(&mut errors, "confirm_by", &form.confirm_by, &zone),
         share_review_comments: Some(form.share_review_comments.is_some()),
+        slot_minutes: if form.slot_minutes.trim().is_empty() {
+            Some(None)
+        } else {
+            parse_number(&mut errors, "slot_minutes", &form.slot_minutes).map(Some)
+        },
     };
     if !errors.is_empty() {
         return show_form(page, Some(event), form, errors).await;

@@ -1,5 +1,6 @@
 //! The HTML side: page context (user, CSRF token, flash), CSRF-checked forms, page errors.
 
+pub mod balance;
 pub mod chair_pages;
 mod csrf;
 pub mod decision_pages;

@@ -1501,3 +1501,103 @@ async fn cookie_authenticated_api_writes_must_be_json() {
         .await;
     assert_eq!(with_token.status(), 200);
 }
+
+/// The chairs set the programme's minutes; the dashboard weighs what they accepted (released or
+/// not) against it, per track, and the public list shows the same once published.
+#[tokio::test]
+async fn the_track_balance_weighs_accepted_minutes_against_the_programme() {
+    let e = event().await;
+    let app = &e.app;
+    let chair = &e.chair.token;
+    let (status, _) = {
+        let r = app
+            .call(
+                Method::PATCH,
+                EVENT,
+                chair,
+                Some(&json!({"slot_minutes": 0})),
+            )
+            .await;
+        (r.status().as_u16(), r.text().await.expect("body"))
+    };
+    assert_eq!(status, 422, "a programme has at least a minute");
+    api(
+        app,
+        Method::PATCH,
+        EVENT,
+        chair,
+        Some(&json!({"slot_minutes": 60})),
+        200,
+    )
+    .await;
+    let kernel = submit(
+        app,
+        &e.speaker.token,
+        "Rust in the kernel, one year on",
+        "rust-for-linux",
+    )
+    .await;
+    let compiler = submit(app, &e.speaker.token, "A faster borrow checker", "rust").await;
+    let third = submit(
+        app,
+        &e.speaker.token,
+        "Pinned init everywhere",
+        "rust-for-linux",
+    )
+    .await;
+    decide(app, chair, &kernel, "accept").await;
+    decide(app, chair, &compiler, "reject").await;
+
+    let (browser, _) = app.browser_signed_in(&e.chair.email).await;
+    let (_, html) = app.page(&browser, "/events/rust-mc/dashboard").await;
+    assert!(html.contains("Track balance of the accepted talks"));
+    assert!(
+        html.contains("30 of 60 minutes: 30 left"),
+        "unreleased acceptances count"
+    );
+    assert!(
+        html.contains("Rust for Linux 30 minutes (1 talk)"),
+        "the chart's text alternative"
+    );
+
+    decide(app, chair, &compiler, "accept").await;
+    decide(app, chair, &third, "accept").await;
+    let (_, html) = app.page(&browser, "/events/rust-mc/dashboard").await;
+    assert!(html.contains("90 of 60 minutes: 30 over"));
+    assert!(html.contains("class=\"over-budget\""));
+
+    api(
+        app,
+        Method::POST,
+        &format!("{EVENT}/decisions/release"),
+        chair,
+        None,
+        200,
+    )
+    .await;
+    api(
+        app,
+        Method::POST,
+        &format!("{EVENT}/publish"),
+        chair,
+        None,
+        200,
+    )
+    .await;
+    let public = app.new_client();
+    let (status, html) = app.page(&public, "/events/rust-mc/accepted").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("90 of 60 minutes: 30 over"), "{html}");
+    // changing the budget changes the public list at once
+    api(
+        app,
+        Method::PATCH,
+        EVENT,
+        chair,
+        Some(&json!({"slot_minutes": 120})),
+        200,
+    )
+    .await;
+    let (_, html) = app.page(&public, "/events/rust-mc/accepted").await;
+    assert!(html.contains("90 of 120 minutes: 30 left"));
+}
