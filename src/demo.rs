@@ -334,6 +334,14 @@ async fn seed_decisions(
     state: &AppState,
     event: &crate::db::events::Event,
 ) -> Result<(), AppError> {
+    if event.slot_minutes.is_none() {
+        // a three-and-a-half-hour microconference, for the track balance
+        let patch = crate::event_admin::EventPatch {
+            slot_minutes: Some(Some(210)),
+            ..Default::default()
+        };
+        crate::event_admin::apply_patch(state, event.clone(), patch).await?;
+    }
     let mut conn = state.pool.get().await?;
     let summary = crate::decisions::release_summary(&mut conn, event).await?;
     let chair = users::find_by_email(&mut conn, "chair@demo.mcfp.test")

@@ -279,6 +279,7 @@ async fn the_demo_has_proposals_reviews_and_a_ranking_and_seeds_once() {
         .await
         .expect("event");
     assert_eq!(event["review_open"], true);
+    assert_eq!(event["slot_minutes"], 210);
     // decisions taken but not released: the chair can preview and release them
     let summary: serde_json::Value = app
         .get_with_token("/api/v1/events/rust-mc/decisions/release", &chair)
