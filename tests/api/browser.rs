@@ -262,6 +262,7 @@ impl Browser {
             .unwrap_or(1000)
             .clamp(600, 4000) as u32;
         let _ = self.client.set_window_size(1280, height).await;
+        let _ = self.client.execute("window.scrollTo(0, 0);", vec![]).await;
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = screenshots_dir();
         std::fs::create_dir_all(&dir).expect("screenshots dir");
