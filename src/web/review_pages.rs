@@ -175,6 +175,18 @@ struct QueuePage {
     review_open: bool,
     phase: String,
     done: usize,
+    /// All of the reviewer's proposals, of which `items` is one page.
+    total: usize,
+    page_number: usize,
+    pages: usize,
+}
+
+/// Proposals per page of the review queue.
+const QUEUE_PAGE: usize = 50;
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    page: Option<String>,
 }
 
 impl QueuePage {
@@ -199,17 +211,36 @@ pub async fn queue(
     state: web::Data<AppState>,
     user: SignedIn,
     slug: web::Path<String>,
+    query: web::Query<QueueQuery>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
-    let items = reviews::queue(&mut conn, &event, &user.0).await?;
+    let all = reviews::queue(&mut conn, &event, &user.0).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let now = Utc::now();
+    let pages = all.len().div_ceil(QUEUE_PAGE).max(1);
+    // an out-of-range or unreadable page number shows the nearest page
+    let page_number = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let done = all.iter().filter(|i| i.my_score.is_some()).count();
+    let total = all.len();
+    let items: Vec<QueueItem> = all
+        .into_iter()
+        .skip((page_number - 1) * QUEUE_PAGE)
+        .take(QUEUE_PAGE)
+        .collect();
     render(
         StatusCode::OK,
         &QueuePage {
             page,
-            done: items.iter().filter(|i| i.my_score.is_some()).count(),
+            done,
+            total,
+            page_number,
+            pages,
             items,
             tracks,
             review_open: event.review_open_at(now),

@@ -1121,3 +1121,39 @@ async fn only_chairs_reach_the_dashboard_the_ranking_and_the_chair_actions() {
     let event = api(app, Method::GET, EVENT, &c.admin, None, 200).await;
     assert_eq!(event["review_open"], true);
 }
+
+/// A long queue (here: every proposal, as reviewers may review anything) comes in pages of 50.
+#[tokio::test]
+async fn a_long_review_queue_comes_in_pages() {
+    let c = committee().await;
+    let app = &c.app;
+    patch_event(
+        app,
+        &c.admin,
+        json!({"reviewers_see_all": true, "max_proposals_per_speaker": 100}),
+    )
+    .await;
+    for i in 0..60 {
+        submit(
+            app,
+            &c.speaker.token,
+            &format!("Queue paging talk number {i:02}"),
+        )
+        .await;
+    }
+    let (rita, _) = app.browser_signed_in(&c.rita.email).await;
+    let (status, first) = app.page(&rita, "/events/rust-mc/review").await;
+    assert_eq!(status, 200);
+    assert_eq!(first.matches("Queue paging talk number").count(), 50);
+    assert!(first.contains("of 60 reviewed") && first.contains("Page 1 of 2"));
+    assert!(first.contains("href=\"/events/rust-mc/review?page=2\""));
+    let (_, second) = app.page(&rita, "/events/rust-mc/review?page=2").await;
+    assert_eq!(second.matches("Queue paging talk number").count(), 10);
+    assert!(second.contains("Page 2 of 2") && second.contains("?page=1"));
+    let (status, odd) = app.page(&rita, "/events/rust-mc/review?page=zz").await;
+    assert_eq!(
+        status, 200,
+        "an unreadable page number shows the first page"
+    );
+    assert!(odd.contains("Page 1 of 2"));
+}
