@@ -185,12 +185,7 @@ pub async fn decide(
     let mut conn = state.pool.get().await?;
     let chair = chair.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let proposal = proposals_db::find_for_update(conn, proposal_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let event = events::find_by_id(conn, proposal.event_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         if proposal_access(conn, &event, &proposal, &chair)
             .await?
             .is_none()
@@ -331,16 +326,16 @@ async fn decision_emails(
     state: &AppState,
     event: &Event,
     proposal: &Proposal,
+    tracks: &[events::TrackWithSubtopics],
     subject: &Template,
     body: &Template,
 ) -> AppResult<Vec<(String, String, RenderedEmail)>> {
     let speakers = proposals_db::speakers_of(conn, &[proposal.id]).await?;
     let track = match proposal.track() {
-        Some(key) => events::tracks_of(conn, event.id)
-            .await?
-            .into_iter()
+        Some(key) => tracks
+            .iter()
             .find(|t| t.key == key)
-            .map_or_else(|| key.to_owned(), |t| t.name),
+            .map_or_else(|| key.to_owned(), |t| t.name.clone()),
         None => String::new(),
     };
     let comments = if event.share_review_comments {
@@ -430,6 +425,8 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
             let (subject, body, _) = template_text(conn, &event, kind).await?;
             templates.insert(kind.as_str(), parse_template(&subject, &body)?);
         }
+        // loaded once for every email of the release
+        let tracks = events::tracks_of(conn, event.id).await?;
         let mut queued = 0;
         for proposal in db::unreleased_for_update(conn, event.id).await? {
             let Some(decision) = proposal.decision.as_deref().and_then(Decision::parse) else {
@@ -443,7 +440,7 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
                 .map(|at| format!(":after:{}", at.timestamp_micros()))
                 .unwrap_or_default();
             for (to, address, content) in
-                decision_emails(conn, state, &event, &proposal, subject, body).await?
+                decision_emails(conn, state, &event, &proposal, &tracks, subject, body).await?
             {
                 let fresh = crate::email::enqueue(
                     conn,
@@ -618,6 +615,7 @@ pub async fn preview(
         }
     };
     let (subject, body) = parse_template(&subject, &body)?;
+    let tracks = events::tracks_of(&mut conn, event.id).await?;
     let proposal = proposals_db::find(&mut conn, proposal_id)
         .await?
         .filter(|p| p.event_id == event.id)
@@ -628,7 +626,7 @@ pub async fn preview(
             ))
         })?;
     Ok(
-        decision_emails(&mut conn, state, event, &proposal, &subject, &body)
+        decision_emails(&mut conn, state, event, &proposal, &tracks, &subject, &body)
             .await?
             .into_iter()
             .map(|(to, _, content)| PreviewEmail {
@@ -653,12 +651,7 @@ pub async fn respond(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let proposal = proposals_db::find_for_update(conn, proposal_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let event = events::find_by_id(conn, proposal.event_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         match proposal_access(conn, &event, &proposal, &user).await? {
             None => return Err(AppError::NotFound),
             Some(_) if !proposals_db::is_speaker(conn, &proposal, user.id).await? => {

@@ -557,20 +557,29 @@ pub async fn withdraw(
 }
 
 /// The proposal, locked, if the user is one of its speakers; 404 otherwise (no existence leak).
-async fn speaker_proposal_for_update(
+/// The proposal, locked for the rest of the transaction, and its event; 404 when there is none.
+pub async fn lock_with_event(
     conn: &mut AsyncPgConnection,
-    user: &CurrentUser,
     id: ProposalId,
 ) -> Result<(Proposal, Event), AppError> {
     let proposal = db::find_for_update(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !db::is_speaker(conn, &proposal, user.id).await? {
-        return Err(AppError::NotFound);
-    }
     let event = events::find_by_id(conn, proposal.event_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    Ok((proposal, event))
+}
+
+async fn speaker_proposal_for_update(
+    conn: &mut AsyncPgConnection,
+    user: &CurrentUser,
+    id: ProposalId,
+) -> Result<(Proposal, Event), AppError> {
+    let (proposal, event) = lock_with_event(conn, id).await?;
+    if !db::is_speaker(conn, &proposal, user.id).await? {
+        return Err(AppError::NotFound);
+    }
     Ok((proposal, event))
 }
 
@@ -800,12 +809,7 @@ pub async fn override_track(
     let mut conn = state.pool.get().await?;
     let chair = chair.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let proposal = db::find_for_update(conn, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let event = events::find_by_id(conn, proposal.event_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (proposal, event) = lock_with_event(conn, id).await?;
         match crate::auth::policy::proposal_access(conn, &event, &proposal, &chair).await? {
             Some(crate::auth::policy::ProposalAccess::Chair) => {}
             Some(_) => {

@@ -130,12 +130,7 @@ pub async fn set_conflict(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let proposal = proposals_db::find_for_update(conn, proposal_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let event = events::find_by_id(conn, proposal.event_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         let chair = event_access(conn, &event, &user).await?.can_manage();
         let stored = db::stored_conflicts(conn, &[proposal.id])
             .await?
@@ -264,12 +259,7 @@ pub async fn set_assignments(
             .event_id;
         // the event first, then the proposal: the order automatic assignment takes them in
         db::lock_event(conn, event_id).await?;
-        let proposal = proposals_db::find_for_update(conn, proposal_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let event = events::find_by_id(conn, proposal.event_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         if proposal_access(conn, &event, &proposal, &chair)
             .await?
             .is_none()
@@ -502,12 +492,7 @@ pub async fn save_review(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let proposal = proposals_db::find_for_update(conn, proposal_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let event = events::find_by_id(conn, proposal.event_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         let access = proposal_access(conn, &event, &proposal, &user).await?;
         let standing = review_standing(conn, &event, &proposal, &user).await?;
         if !standing.may_review(&event, &proposal) {

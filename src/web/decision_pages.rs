@@ -34,31 +34,6 @@ fn at(event: &Event, time: chrono::DateTime<chrono::Utc>) -> String {
     super::pages::in_zone(time, &event.time_zone)
 }
 
-/// Validation and conflict messages as one line for a flash.
-fn messages_of(errors: &FieldErrors) -> String {
-    errors
-        .0
-        .values()
-        .flat_map(|m| m.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// A chair's or speaker's action went wrong in a way they can fix: say it on the next page.
-fn flash_or_fail(req: &HttpRequest, error: AppError) -> Result<(), PageError> {
-    match error {
-        AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
-            set_flash(req, "error", &messages_of(&errors));
-            Ok(())
-        }
-        AppError::Conflict { message, .. } => {
-            set_flash(req, "error", &message);
-            Ok(())
-        }
-        other => Err(other.into()),
-    }
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -255,7 +230,7 @@ pub async fn bulk_decide(
                 decided_word(&decision)
             ),
         ),
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&back))
 }
@@ -284,7 +259,7 @@ pub async fn release(
                 plural(n, "email", "emails")
             ),
         ),
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     // the top of the dashboard, where the flash is (the decisions card is just below)
     Ok(redirect(&format!("/events/{}/dashboard", event.slug)))
@@ -497,7 +472,7 @@ pub async fn decide(
                 decided_word(form.decision.trim())
             ),
         ),
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&back))
 }
@@ -539,7 +514,7 @@ async fn answer(
                 view.title
             ),
         ),
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&back))
 }

@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::startup::AppState;
 
 /// The accept page of an emailed invitation (co-speaker or event member): an accept button for
@@ -438,6 +438,32 @@ pub fn safe_next(next: Option<&str>) -> String {
             path.to_owned()
         }
         _ => "/".to_owned(),
+    }
+}
+
+/// Validation and conflict messages as one line for a flash.
+pub fn messages_of(errors: &FieldErrors) -> String {
+    errors
+        .0
+        .values()
+        .flat_map(|m| m.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// An action went wrong in a way the person can fix (a validation or conflict error): say it in
+/// a flash on the next page; any other error becomes the error page.
+pub fn flash_or_fail(req: &HttpRequest, error: AppError) -> Result<(), PageError> {
+    match error {
+        AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
+            set_flash(req, "error", &messages_of(&errors));
+            Ok(())
+        }
+        AppError::Conflict { message, .. } => {
+            set_flash(req, "error", &message);
+            Ok(())
+        }
+        other => Err(other.into()),
     }
 }
 

@@ -122,31 +122,6 @@ pub fn distribution_svg(event: &Event, distribution: &[usize]) -> String {
     svg
 }
 
-/// Validation and conflict messages as one line for a flash.
-fn messages_of(errors: &FieldErrors) -> String {
-    errors
-        .0
-        .values()
-        .flat_map(|m| m.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// A chair's action went wrong in a way the chair can fix: say it on the next page.
-fn flash_or_fail(req: &HttpRequest, error: AppError) -> Result<(), PageError> {
-    match error {
-        AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
-            set_flash(req, "error", &messages_of(&errors));
-            Ok(())
-        }
-        AppError::Conflict { message, .. } => {
-            set_flash(req, "error", &message);
-            Ok(())
-        }
-        other => Err(other.into()),
-    }
-}
-
 async fn event_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> Result<Event, PageError> {
     Ok(events::find_by_slug(conn, slug)
         .await?
@@ -567,7 +542,7 @@ pub async fn set_assignments(
             };
             set_flash(&req, "success", &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&format!("/proposals/{}#assignments", *id)))
 }
@@ -615,7 +590,7 @@ pub async fn set_conflict(
             };
             set_flash(&req, "success", &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     // a reviewer clearing their own declaration may not see the proposal after all: the service
     // decided; the proposal page answers for itself
@@ -678,7 +653,7 @@ pub async fn auto_assign(
             };
             set_flash(&req, kind, &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&back))
 }
@@ -714,7 +689,7 @@ pub async fn remind(
             };
             set_flash(&req, "success", &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&format!(
         "/events/{}/dashboard#reviewers",
@@ -760,7 +735,7 @@ pub async fn review_phase(
             };
             set_flash(&req, kind, &phase_text(&event, now));
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => super::flash_or_fail(&req, e)?,
     }
     Ok(redirect(&format!("/events/{slug}/dashboard#phase")))
 }

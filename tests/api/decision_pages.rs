@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, api, at, post};
 
 const SLUG: &str = "rust-mc";
 const EVENT: &str = "/api/v1/events/rust-mc";
@@ -35,22 +35,6 @@ async fn person(app: &TestApp, email: &str, name: &str) -> Person {
         token,
         email: email.to_owned(),
     }
-}
-
-/// Sends a JSON request, asserts its status and returns the body (Null when not JSON).
-async fn api(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-    status: u16,
-) -> Value {
-    let response = app.call(method.clone(), path, token, body).await;
-    let got = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    assert_eq!(got, status, "{method} {path}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 async fn submit(app: &TestApp, token: &str, title: &str, track: &str) -> String {
@@ -88,36 +72,6 @@ async fn proposal_json(app: &TestApp, token: &str, id: &str) -> Value {
         200,
     )
     .await
-}
-
-/// Posts a form with this browser; returns (status, Location header, body).
-async fn post(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let response = browser
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, response.text().await.expect("body"))
-}
-
-/// Where `needle` first appears in `haystack`, failing loudly when it does not.
-fn at(haystack: &str, needle: &str) -> usize {
-    haystack
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in the page"))
 }
 
 /// The text between `start` (excluded) and the next `end`.

@@ -668,3 +668,68 @@ impl Drop for TestApp {
         }
     }
 }
+
+// ---- shared by the API and page tests ----
+
+#[derive(Clone)]
+pub struct Person {
+    pub id: String,
+    pub token: String,
+    pub email: String,
+}
+
+pub async fn person(app: &TestApp, email: &str, name: &str) -> Person {
+    let id = app.register(email, name).await;
+    let token = app.login(email).await;
+    Person {
+        id,
+        token,
+        email: email.to_owned(),
+    }
+}
+
+/// Sends a JSON request, asserts its status and returns the body (Null when not JSON).
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+    status: u16,
+) -> Value {
+    let response = app.call(method.clone(), path, token, body).await;
+    let got = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    assert_eq!(got, status, "{method} {path}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Posts a form with this browser; returns (status, Location header, body).
+pub async fn post(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let response = browser
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, location, response.text().await.expect("body"))
+}
+
+/// Where `needle` first appears in `haystack`, failing loudly when it does not.
+pub fn at(haystack: &str, needle: &str) -> usize {
+    haystack
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the page"))
+}

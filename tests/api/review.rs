@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Person, TestApp, person};
 
 const SLUG: &str = "rust-mc";
 const EVENT: &str = "/api/v1/events/rust-mc";
@@ -50,23 +50,6 @@ async fn expect(
     let (got, text) = send(app, method.clone(), path, Some(token), body).await;
     assert_eq!(got, status, "{method} {path}: {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-#[derive(Clone)]
-struct Person {
-    id: String,
-    token: String,
-    email: String,
-}
-
-async fn person(app: &TestApp, email: &str, name: &str) -> Person {
-    let id = app.register(email, name).await;
-    let token = app.login(email).await;
-    Person {
-        id,
-        token,
-        email: email.to_owned(),
-    }
 }
 
 async fn add_member(app: &TestApp, chair: &str, email: &str, role: &str, tracks: Value) {

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Person, TestApp, api, person, post};
 
 const SLUG: &str = "rust-mc";
 const EVENT: &str = "/api/v1/events/rust-mc";
@@ -24,38 +24,6 @@ const CHAIR_PAGES: [&str; 6] = [
 const QUEUE: &str = "/events/rust-mc/review";
 
 // ---------------------------------------------------------------- helpers
-
-struct Person {
-    id: String,
-    token: String,
-    email: String,
-}
-
-async fn person(app: &TestApp, email: &str, name: &str) -> Person {
-    let id = app.register(email, name).await;
-    let token = app.login(email).await;
-    Person {
-        id,
-        token,
-        email: email.to_owned(),
-    }
-}
-
-/// Sends a JSON request, asserts its status and returns the body (Null when not JSON).
-async fn api(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-    status: u16,
-) -> Value {
-    let response = app.call(method.clone(), path, token, body).await;
-    let got = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    assert_eq!(got, status, "{method} {path}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 async fn add_member(app: &TestApp, admin: &str, email: &str, role: &str) {
     let body = json!({"email": email, "role": role, "tracks": null});
@@ -102,29 +70,6 @@ async fn release(app: &TestApp, chair: &str) {
 async fn proposal_json(app: &TestApp, token: &str, id: &str) -> Value {
     let path = format!("/api/v1/proposals/{id}");
     api(app, Method::GET, &path, token, None, 200).await
-}
-
-/// Posts a form with this browser; returns (status, Location header, body).
-async fn post(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let response = browser
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, response.text().await.expect("body"))
 }
 
 /// The page's header (both navigations), where the role links are.
