@@ -68,7 +68,7 @@ pub async fn run() -> anyhow::Result<()> {
             let mut settings = Settings::from_env()?;
             let _private = startup::prepare_database(&mut settings).await?;
             let state = state_without_server(settings)?;
-            let worker = state.worker.clone();
+            let worker = startup::outbox_worker(&state)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));
             shutdown_signal().await;
@@ -125,10 +125,10 @@ fn describe(e: &crate::error::AppError) -> String {
     }
 }
 
-fn state_without_server(settings: Settings) -> anyhow::Result<crate::startup::AppState> {
+fn state_without_server(settings: Settings) -> anyhow::Result<crate::state::AppState> {
     let pool = crate::db::build_pool(settings.database_url.expose(), 4)?;
-    let base_url = crate::startup::AppState::default_base_url(&settings)?;
-    crate::startup::AppState::new(settings, pool, base_url)
+    let base_url = crate::state::AppState::default_base_url(&settings)?;
+    Ok(crate::state::AppState::new(settings, pool, base_url))
 }
 
 /// The server with its outbox worker and signal handling.
@@ -191,25 +191,6 @@ struct ClassifyInput {
     notes: String,
 }
 
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ClassifyOutput {
-    pub track: &'static str,
-    pub confidence: f64,
-    pub subtopics: Vec<&'static str>,
-    pub evidence: Vec<String>,
-}
-
-impl From<crate::tagging::Classification> for ClassifyOutput {
-    fn from(c: crate::tagging::Classification) -> Self {
-        ClassifyOutput {
-            track: c.track.key(),
-            confidence: c.confidence,
-            subtopics: c.subtopics,
-            evidence: c.evidence,
-        }
-    }
-}
-
 /// JSON lines in, JSON lines out; a bad line gets an `{"error", "line"}` object and a failing exit.
 pub fn classify(input: impl BufRead, mut output: impl Write) -> anyhow::Result<()> {
     let mut bad_lines = 0usize;
@@ -219,11 +200,9 @@ pub fn classify(input: impl BufRead, mut output: impl Write) -> anyhow::Result<(
             continue;
         }
         let answer = match serde_json::from_str::<ClassifyInput>(&line) {
-            Ok(p) => serde_json::to_string(&ClassifyOutput::from(crate::tagging::classify(
-                &p.title,
-                &p.abstract_text,
-                &p.notes,
-            )))?,
+            Ok(p) => serde_json::to_string(&crate::tagging::ClassifyOutput::from(
+                crate::tagging::classify(&p.title, &p.abstract_text, &p.notes),
+            ))?,
             Err(e) => {
                 bad_lines += 1;
                 serde_json::json!({"error": e.to_string(), "line": index + 1}).to_string()

@@ -106,7 +106,7 @@ impl Settings {
                 "must start with postgres:// or postgresql://",
             ));
         }
-        if crate::db::database_name(&database_url).is_none() {
+        if database_name(&database_url).is_none() {
             return Err(bad(
                 "DATABASE_URL",
                 "must name a database made of letters, digits, '_' or '-' (e.g. /mcfp)",
@@ -255,6 +255,18 @@ fn parse_number(
             )),
         },
     }
+}
+
+/// The database named by the URL's path, if it is a plain identifier we can safely quote.
+pub fn database_name(database_url: &str) -> Option<String> {
+    let url = url::Url::parse(database_url).ok()?;
+    let name = url.path().trim_start_matches('/');
+    let plain = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    plain.then(|| name.to_owned())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::db::events::{self, EventRoleKind, NewEvent};
 use crate::db::users;
 use crate::domain::EventId;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 pub const DEMO_EVENT_SLUG: &str = "rust-mc";
@@ -224,7 +224,7 @@ async fn seed_proposals(
         };
         crate::proposals::create(
             state,
-            &crate::auth::CurrentUser::internal(user),
+            &crate::accounts::CurrentUser::internal(user),
             event,
             fields,
             None,
@@ -336,23 +336,23 @@ async fn seed_decisions(
 ) -> Result<(), AppError> {
     if event.slot_minutes.is_none() {
         // a three-and-a-half-hour microconference, for the track balance
-        let patch = crate::event_admin::EventPatch {
+        let patch = crate::events::EventPatch {
             slot_minutes: Some(Some(210)),
             ..Default::default()
         };
-        crate::event_admin::apply_patch(state, event.clone(), patch).await?;
+        crate::events::apply_patch(state, event.clone(), patch).await?;
     }
     let mut conn = state.pool.get().await?;
     let summary = crate::decisions::release_summary(&mut conn, event).await?;
     let chair = users::find_by_email(&mut conn, "chair@demo.mcfp.test")
         .await?
         .ok_or(AppError::NotFound)?;
-    let proposals = crate::reviews::ranking(&mut conn, event, None).await?;
+    let proposals = crate::review::ranking(&mut conn, event, None).await?;
     drop(conn);
     if summary.unreleased > 0 || proposals.iter().any(|p| p.state != "submitted") {
         return Ok(());
     }
-    let chair = crate::auth::CurrentUser::internal(chair);
+    let chair = crate::accounts::CurrentUser::internal(chair);
     for (title, decision, note) in DECISIONS {
         if let Some(p) = proposals.iter().find(|p| p.title == *title) {
             crate::decisions::decide(
@@ -377,19 +377,19 @@ async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Res
     let chair = users::find_by_email(&mut conn, "chair@demo.mcfp.test")
         .await?
         .ok_or(AppError::NotFound)?;
-    let chair = crate::auth::CurrentUser::internal(chair);
+    let chair = crate::accounts::CurrentUser::internal(chair);
     drop(conn);
     let event = if event.review_open_at(Utc::now()) {
         event.clone()
     } else {
-        let patch: crate::event_admin::EventPatch =
+        let patch: crate::events::EventPatch =
             serde_json::from_value(serde_json::json!({ "review_open": true }))
                 .map_err(AppError::internal)?;
-        crate::event_admin::apply_patch(state, event.clone(), patch).await?
+        crate::events::apply_patch(state, event.clone(), patch).await?
     };
-    crate::reviews::auto_assign(state, &chair, &event, 2).await?;
+    crate::review::auto_assign(state, &chair, &event, 2).await?;
     let mut conn = state.pool.get().await?;
-    let proposals = crate::reviews::ranking(&mut conn, &event, None).await?;
+    let proposals = crate::review::ranking(&mut conn, &event, None).await?;
     for (email, title, score, confidence, comment) in REVIEWS {
         let Some(proposal) = proposals.iter().find(|p| p.title == *title) else {
             continue;
@@ -397,11 +397,11 @@ async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Res
         let reviewer = users::find_by_email(&mut conn, email)
             .await?
             .ok_or(AppError::NotFound)?;
-        let reviewer = crate::auth::CurrentUser::internal(reviewer);
+        let reviewer = crate::accounts::CurrentUser::internal(reviewer);
         let proposal_id = crate::domain::ProposalId(proposal.proposal_id);
         // a demo review of a proposal the balancer gave someone else is assigned by hand first
         let mut assigned: Vec<crate::domain::UserId> =
-            crate::reviews::assignments_view(&mut conn, proposal_id)
+            crate::review::assignments_view(&mut conn, proposal_id)
                 .await?
                 .reviewers
                 .iter()
@@ -409,15 +409,15 @@ async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Res
                 .collect();
         if !assigned.contains(&reviewer.id) {
             assigned.push(reviewer.id);
-            crate::reviews::set_assignments(state, &chair, proposal_id, assigned).await?;
+            crate::review::set_assignments(state, &chair, proposal_id, assigned).await?;
         }
-        let request = crate::reviews::ReviewRequest {
+        let request = crate::review::ReviewRequest {
             score: *score,
             confidence: *confidence,
             comment_for_chairs: (*comment).to_owned(),
             comment_for_speakers: String::new(),
         };
-        crate::reviews::save_review(state, &reviewer, proposal_id, request).await?;
+        crate::review::save_review(state, &reviewer, proposal_id, request).await?;
     }
     Ok(())
 }

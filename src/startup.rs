@@ -11,55 +11,25 @@ use url::Url;
 
 use crate::config::Settings;
 use crate::db::{self, DbPool, private_pg::PrivatePostgres};
-use crate::email::{Mailer, OutboxWorker};
-use crate::metrics::Metrics;
-use crate::rate_limit::RateLimiter;
-use crate::{api, web as pages};
+use crate::decisions::publishing::AcceptedCache;
+use crate::mail::{Mailer, OutboxWorker};
+use crate::state::AppState;
+use crate::{api, pages};
 
-/// What every handler shares.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Settings,
-    /// Where links in emails point: MCFP_BASE_URL, or the bound address.
-    pub base_url: Url,
-    pub metrics: Metrics,
-    pub rate_limiter: RateLimiter,
-    pub submit_limiter: RateLimiter,
-    pub worker: OutboxWorker,
-    /// The published accepted lists, checked against the database on every read.
-    pub accepted_cache: crate::publishing::AcceptedCache,
-}
-
-impl AppState {
-    /// The shared state, without a server: what `mcfp worker` and `mcfp user create` need.
-    pub fn new(settings: Settings, pool: DbPool, base_url: Url) -> anyhow::Result<AppState> {
-        let mailer = Mailer::from_settings(&settings.mail)?;
-        let worker = OutboxWorker::new(
-            pool.clone(),
-            mailer,
-            settings.secret_key.clone(),
-            settings.mail_from.clone(),
-            base_url.host_str().unwrap_or("mcfp.localhost").to_owned(),
-        );
-        Ok(AppState {
-            pool,
-            rate_limiter: RateLimiter::new(settings.auth_rate_per_minute),
-            submit_limiter: RateLimiter::new(settings.submit_rate_per_minute),
-            settings,
-            base_url,
-            metrics: Metrics::default(),
-            worker,
-            accepted_cache: Default::default(),
-        })
-    }
-
-    /// MCFP_BASE_URL, or http:// and the listen address.
-    pub fn default_base_url(settings: &Settings) -> anyhow::Result<Url> {
-        match &settings.base_url {
-            Some(url) => Ok(url.clone()),
-            None => Ok(Url::parse(&format!("http://{}/", settings.listen))?),
-        }
-    }
+/// The outbox worker for the state's database and mail settings.
+pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
+    let mailer = Mailer::from_settings(&state.settings.mail)?;
+    Ok(OutboxWorker::new(
+        state.pool.clone(),
+        mailer,
+        state.settings.secret_key.clone(),
+        state.settings.mail_from.clone(),
+        state
+            .base_url
+            .host_str()
+            .unwrap_or("mcfp.localhost")
+            .to_owned(),
+    ))
 }
 
 /// Makes sure a database is there: the configured server, or a private one started from the
@@ -117,6 +87,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    worker: OutboxWorker,
     run_worker: bool,
 }
 
@@ -144,14 +115,17 @@ impl Application {
             ),
             _ => {}
         }
-        let state = web::Data::new(AppState::new(settings, pool, base_url)?);
+        let state = web::Data::new(AppState::new(settings, pool, base_url));
+        let worker = outbox_worker(&state)?;
         let app_state = state.clone();
+        let accepted_cache = web::Data::new(AcceptedCache::default());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(accepted_cache.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
-                .wrap(from_fn(crate::metrics::middleware))
+                .wrap(from_fn(crate::http::metrics::middleware))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
@@ -174,6 +148,7 @@ impl Application {
             port: address.port(),
             server: server.run(),
             state,
+            worker,
             run_worker: options.run_worker,
         })
     }
@@ -186,6 +161,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// The outbox worker this server runs (tests drive it by hand).
+    pub fn worker(&self) -> OutboxWorker {
+        self.worker.clone()
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
@@ -195,7 +175,7 @@ impl Application {
         let (stop_worker, stop_signal) = watch::channel(false);
         let worker = self
             .run_worker
-            .then(|| tokio::spawn(self.state.worker.clone().run(stop_signal)));
+            .then(|| tokio::spawn(self.worker.clone().run(stop_signal)));
         let served = self.server.await;
         let _ = stop_worker.send(true);
         if let Some(worker) = worker {

@@ -6,19 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
+use crate::accounts::session::clear_session_cookie;
 use crate::accounts::{self, Registration};
-use crate::auth::session::clear_session_cookie;
-use crate::auth::{Credential, CurrentUser};
+use crate::accounts::{Credential, CurrentUser};
 use crate::db::users;
 use crate::domain::ApiTokenId;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
-
-pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
-    req.peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
-}
+use crate::http::client_ip;
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {

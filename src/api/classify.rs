@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, web};
 use serde::Deserialize;
 
 use super::ApiJson;
-use super::auth::client_ip;
-use crate::cli::ClassifyOutput;
 use crate::domain::clean_text;
 use crate::error::{AppResult, FieldErrors};
-use crate::startup::AppState;
+use crate::http::client_ip;
+use crate::state::AppState;
+use crate::tagging::ClassifyOutput;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClassifyRequest {

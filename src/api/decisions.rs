@@ -1,27 +1,26 @@
 //! Decisions, their release and emails, the outbox, confirmation, and the published list.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::proposals::visible_proposal;
 use super::{ApiJson, Page};
-use crate::auth::CurrentUser;
-use crate::auth::policy::managed_event;
+use crate::accounts::CurrentUser;
+use crate::accounts::policy::managed_event;
 use crate::db::decisions::AuditRow;
-use crate::db::outbox::{self, OutboxRow};
+use crate::db::outbox;
+use crate::decisions::publishing::{self, AcceptedCache, AcceptedList};
 use crate::decisions::{
     self, BulkDecision, PreviewEmail, ReleaseSummary, TemplateView, parse_kind,
 };
 use crate::domain::{OutboxId, ProposalId};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::http::conditional;
+use crate::mail::outbox_view::{OutboxItem, OutboxQuery, outbox_page};
 use crate::proposals::ProposalView;
-use crate::publishing::{self, AcceptedList};
-use crate::startup::AppState;
+use crate::proposals::visible_proposal;
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionRequest {
@@ -125,105 +124,6 @@ pub async fn release_summary(
 }
 
 // ---- the outbox ----
-
-#[derive(Serialize, ToSchema)]
-pub struct OutboxItem {
-    pub id: uuid::Uuid,
-    pub to: String,
-    pub subject: String,
-    pub kind: String,
-    pub proposal_id: Option<uuid::Uuid>,
-    /// `queued`, `sent` or `failed`
-    pub state: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub next_attempt_at: DateTime<Utc>,
-}
-
-impl From<OutboxRow> for OutboxItem {
-    fn from(row: OutboxRow) -> Self {
-        OutboxItem {
-            id: row.id.0,
-            to: row.recipient,
-            subject: row.subject,
-            kind: row.kind,
-            proposal_id: row.proposal_id,
-            state: row.state,
-            attempts: row.attempts,
-            last_error: row.last_error,
-            sent_at: row.sent_at,
-            created_at: row.created_at,
-            next_attempt_at: row.next_attempt_at,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct OutboxQuery {
-    pub state: Option<String>,
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
-}
-
-fn outbox_cursor(row: &OutboxRow) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{}", row.created_at.timestamp_micros(), row.id))
-}
-
-fn parse_outbox_cursor(text: &str) -> Option<(DateTime<Utc>, OutboxId)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
-    let (micros, id) = text.split_once('|')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        OutboxId(id.parse().ok()?),
-    ))
-}
-
-/// The event's outbox page by page, newest first, with `?state=` and `?limit=&cursor=`.
-pub async fn outbox_page(
-    conn: &mut diesel_async::AsyncPgConnection,
-    event_id: crate::domain::EventId,
-    query: &OutboxQuery,
-) -> AppResult<Page<OutboxItem>> {
-    let mut errors = FieldErrors::new();
-    let limit = match query.limit.as_deref() {
-        None => 50,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=500).contains(&n) => n,
-            _ => {
-                errors.add("limit", "must be a whole number from 1 to 500");
-                50
-            }
-        },
-    };
-    let before = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(text) => {
-            let cursor = parse_outbox_cursor(text);
-            if cursor.is_none() {
-                errors.add("cursor", "is not a cursor this API returned");
-            }
-            cursor
-        }
-    };
-    let state = query.state.as_deref().filter(|s| !s.is_empty());
-    if state.is_some_and(|s| !["queued", "sent", "failed"].contains(&s)) {
-        errors.add("state", "must be queued, sent or failed");
-    }
-    errors.into_result()?;
-    let mut rows = outbox::list_for_event(conn, event_id, state, before, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(outbox_cursor)
-    } else {
-        None
-    };
-    Ok(Page {
-        items: rows.into_iter().map(OutboxItem::from).collect(),
-        next_cursor,
-    })
-}
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/outbox", tag = "decisions",
     params(("slug" = String, Path), ("state" = Option<String>, Query), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
@@ -330,7 +230,7 @@ pub async fn list_templates(
     let event = managed_event(&mut conn, &slug, &user).await?;
     Ok(web::Json(TemplatesResponse {
         items: decisions::templates_of(&mut conn, &event).await?,
-        placeholders: crate::email::placeholders::PLACEHOLDERS
+        placeholders: crate::mail::placeholders::PLACEHOLDERS
             .iter()
             .map(|(n, m)| ((*n).to_owned(), (*m).to_owned()))
             .collect(),
@@ -466,49 +366,16 @@ async fn set_published(
     Ok(web::Json(PublishResponse { published_at }))
 }
 
-/// Answers with the list's representation, or a 304 when the client's `If-None-Match` already
-/// names this version. The comparison is the weak one (RFC 9110 §13.1.2): `W/"…"` matches too,
-/// since proxies that compress a response weaken its ETag.
-pub fn conditional(
-    req: &HttpRequest,
-    list: &AcceptedList,
-    representation: &str,
-    content_type: &str,
-    body: impl FnOnce() -> AppResult<String>,
-) -> AppResult<HttpResponse> {
-    let etag = list.etag(representation);
-    let cache_control = (header::CACHE_CONTROL, "public, no-cache");
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-        });
-    if matches {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header(cache_control)
-            .finish());
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
-        .insert_header(cache_control)
-        .content_type(content_type)
-        .body(list.rendered(representation, body)?))
-}
-
 #[utoipa::path(get, path = "/api/v1/events/{slug}/accepted", tag = "decisions", params(("slug" = String, Path)),
     responses((status = 200, body = AcceptedList, description = "public once published; ETag and If-None-Match supported"),
         (status = 304), (status = 404, description = "no such event, or not published")))]
 pub async fn accepted(
     req: HttpRequest,
     state: web::Data<AppState>,
+    cache: web::Data<AcceptedCache>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let list = publishing::accepted(&state, &slug)
+    let list = publishing::accepted(&state, &cache, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     conditional(&req, &list, "json", "application/json", || {
@@ -538,12 +405,12 @@ pub async fn accepted_csv(
             .unzip();
         let row = [
             p.id.to_string(),
-            crate::reviews::csv_field(&p.title),
-            crate::reviews::csv_field(p.track().unwrap_or("")),
-            crate::reviews::csv_field(&p.format),
+            crate::review::csv_field(&p.title),
+            crate::review::csv_field(p.track().unwrap_or("")),
+            crate::review::csv_field(&p.format),
             p.state.clone(),
-            crate::reviews::csv_field(&names.join("; ")),
-            crate::reviews::csv_field(&emails.join("; ")),
+            crate::review::csv_field(&names.join("; ")),
+            crate::review::csv_field(&emails.join("; ")),
         ];
         out.push_str(&row.join(","));
         out.push('\n');

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use crate::auth::policy::managed_event;
-use crate::auth::{AdminUser, CurrentUser};
+use crate::accounts::policy::managed_event;
+use crate::accounts::{AdminUser, CurrentUser};
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult, FieldErrors};
-pub use crate::event_admin::{CreateEventRequest, EventPatch};
-use crate::startup::AppState;
+pub use crate::events::{CreateEventRequest, EventPatch};
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct SubtopicResponse {
@@ -109,7 +109,7 @@ pub async fn create_event(
     admin: AdminUser,
     body: ApiJson<CreateEventRequest>,
 ) -> AppResult<HttpResponse> {
-    let event = crate::event_admin::create(&state, &admin.0, body.0).await?;
+    let event = crate::events::create(&state, &admin.0, body.0).await?;
     let mut conn = state.pool.get().await?;
     let response = event_response(&mut conn, event).await?;
     Ok(HttpResponse::Created().json(response))
@@ -188,7 +188,7 @@ pub async fn put_member(
         None
     };
     let member =
-        crate::event_admin::set_member(&state, &user, &event, &email, role, tracks.clone()).await?;
+        crate::events::set_member(&state, &user, &event, &email, role, tracks.clone()).await?;
     Ok(web::Json(MemberResponse {
         invited: member.is_none(),
         user_id: member.as_ref().map(|m| m.id.0),
@@ -211,7 +211,7 @@ pub async fn patch_event(
 ) -> AppResult<web::Json<EventResponse>> {
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
-    let event = crate::event_admin::apply_patch(&state, event, body.0).await?;
+    let event = crate::events::apply_patch(&state, event, body.0).await?;
     Ok(web::Json(event_response(&mut conn, event).await?))
 }
 
@@ -227,7 +227,7 @@ pub async fn delete_member(
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
     drop(conn);
-    if crate::reviews::remove_member(&state, &event, crate::domain::UserId(member)).await? {
+    if crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
         tracing::info!(event.slug = %event.slug, member = %member, "member removed");
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -247,7 +247,7 @@ pub async fn accept_member_invitation(
     user: CurrentUser,
     body: ApiJson<MemberInvitationAccept>,
 ) -> AppResult<web::Json<EventResponse>> {
-    let event = crate::event_admin::accept_member_invitation(&state, &user, &body.0.token).await?;
+    let event = crate::events::accept_member_invitation(&state, &user, &body.0.token).await?;
     let mut conn = state.pool.get().await?;
     Ok(web::Json(event_response(&mut conn, event).await?))
 }

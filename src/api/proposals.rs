@@ -1,30 +1,19 @@
 //! Proposals: submit, list, read, edit, withdraw.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{ApiJson, Page};
-use crate::auth::CurrentUser;
-use crate::auth::policy::{ProposalAccess, event_access, managed_event, proposal_access};
+use super::ApiJson;
+use crate::accounts::CurrentUser;
+use crate::accounts::policy::{ProposalAccess, event_access, managed_event};
 use crate::db::events::{self, Event};
-use crate::db::proposals::{self as db, ListFilter, ListScope, Proposal};
+use crate::db::paging::{Page, encode_cursor, page_params};
+use crate::db::proposals::{self as db, ListFilter, ListScope};
+use crate::domain::PROPOSAL_STATES as STATES;
 use crate::domain::ProposalId;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::proposals::{self, ProposalFields, ProposalView, Viewer};
-use crate::startup::AppState;
-
-pub const STATES: [&str; 7] = [
-    "submitted",
-    "withdrawn",
-    "accepted",
-    "rejected",
-    "waitlisted",
-    "confirmed",
-    "declined",
-];
+use crate::proposals::{self, ProposalFields, ProposalView, Viewer, visible_proposal};
+use crate::state::AppState;
 
 async fn event_by_slug(conn: &mut diesel_async::AsyncPgConnection, slug: &str) -> AppResult<Event> {
     events::find_by_slug(conn, slug)
@@ -82,54 +71,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub fn encode_cursor(proposal: &Proposal) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}|{}",
-        proposal.created_at.timestamp_micros(),
-        proposal.id
-    ))
-}
-
-fn decode_cursor(text: &str) -> Option<Cursor> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (micros, id) = text.split_once('|')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        ProposalId(id.parse().ok()?),
-    ))
-}
-
-/// Where a page starts: strictly after this (created_at, id).
-pub type Cursor = (DateTime<Utc>, ProposalId);
-
-/// `?limit=&cursor=` parsed, 422 naming the parameter otherwise.
-pub fn page_params(limit: Option<&str>, cursor: Option<&str>) -> AppResult<(i64, Option<Cursor>)> {
-    let mut errors = FieldErrors::new();
-    let limit = match limit {
-        None => 50,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=500).contains(&n) => n,
-            _ => {
-                errors.add("limit", "must be a whole number from 1 to 500");
-                50
-            }
-        },
-    };
-    let after = match cursor {
-        None | Some("") => None,
-        Some(text) => {
-            let decoded = decode_cursor(text);
-            if decoded.is_none() {
-                errors.add("cursor", "is not a cursor this API returned");
-            }
-            decoded
-        }
-    };
-    errors.into_result()?;
-    Ok((limit, after))
-}
-
 #[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
     params(("slug" = String, Path), ("track" = Option<String>, Query), ("state" = Option<String>, Query),
         ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
@@ -141,6 +82,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<web::Json<Page<ProposalView>>> {
     let (limit, after) = page_params(query.limit.as_deref(), query.cursor.as_deref())?;
+    let after = after.map(|(at, id)| (at, ProposalId(id)));
     if let Some(state_filter) = &query.state
         && !STATES.contains(&state_filter.as_str())
     {
@@ -163,7 +105,7 @@ pub async fn list(
             .filter(|(p, _, _)| p.event_id == event.id)
             .map(|(p, _, _)| p.id)
             .collect();
-        let visible = crate::reviews::reviewable_by(&mut conn, &event, user.id).await?;
+        let visible = crate::review::reviewable_by(&mut conn, &event, user.id).await?;
         let ids = visible
             .into_iter()
             .map(|p| p.id)
@@ -192,7 +134,7 @@ pub async fn list(
     .await?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(encode_cursor)
+        rows.last().map(|p| encode_cursor(p.created_at, p.id.0))
     } else {
         None
     };
@@ -210,24 +152,6 @@ pub async fn list(
         items.push(proposals::view(&mut conn, &event, row, viewer).await?);
     }
     Ok(web::Json(Page { items, next_cursor }))
-}
-
-/// The proposal and its event if the caller may see it; 404 for everyone else.
-pub async fn visible_proposal(
-    conn: &mut diesel_async::AsyncPgConnection,
-    user: &CurrentUser,
-    id: uuid::Uuid,
-) -> AppResult<(Proposal, Event, ProposalAccess)> {
-    let proposal = db::find(conn, ProposalId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let event = events::find_by_id(conn, proposal.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let access = proposal_access(conn, &event, &proposal, user)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((proposal, event, access))
 }
 
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = uuid::Uuid, Path)),

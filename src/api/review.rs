@@ -5,17 +5,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use super::proposals::visible_proposal;
-use crate::auth::CurrentUser;
-use crate::auth::policy::managed_event;
+use crate::accounts::CurrentUser;
+use crate::accounts::policy::managed_event;
 use crate::db::events;
 use crate::domain::{ProposalId, UserId};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::reviews::{
+use crate::proposals::visible_proposal;
+use crate::review::{
     self, AssignmentsView, AutoAssignOutcome, ConflictView, QueueItem, RankingItem, ReviewRequest,
     ReviewView, ReviewerProgress, ReviewsView,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct AutoAssignRequest {
@@ -44,7 +44,7 @@ pub async fn auto_assign(
         )));
     }
     Ok(web::Json(
-        reviews::auto_assign(&state, &user, &event, k as usize).await?,
+        review::auto_assign(&state, &user, &event, k as usize).await?,
     ))
 }
 
@@ -72,7 +72,7 @@ pub async fn put_assignments(
     }
     let ids = body.0.reviewer_ids.into_iter().map(UserId).collect();
     Ok(web::Json(
-        reviews::set_assignments(&state, &user, ProposalId(*id), ids).await?,
+        review::set_assignments(&state, &user, ProposalId(*id), ids).await?,
     ))
 }
 
@@ -87,7 +87,7 @@ pub async fn get_assignments(
     let (proposal, event, _) = visible_proposal(&mut conn, &user, *id).await?;
     managed_event(&mut conn, &event.slug, &user).await?;
     Ok(web::Json(
-        reviews::assignments_view(&mut conn, proposal.id).await?,
+        review::assignments_view(&mut conn, proposal.id).await?,
     ))
 }
 
@@ -110,7 +110,7 @@ pub async fn put_conflict(
 ) -> AppResult<web::Json<ConflictView>> {
     let body = body.0;
     Ok(web::Json(
-        reviews::set_conflict(
+        review::set_conflict(
             &state,
             &user,
             ProposalId(*id),
@@ -132,7 +132,7 @@ pub async fn put_review(
     body: ApiJson<ReviewRequest>,
 ) -> AppResult<web::Json<ReviewView>> {
     Ok(web::Json(
-        reviews::save_review(&state, &user, ProposalId(*id), body.0).await?,
+        review::save_review(&state, &user, ProposalId(*id), body.0).await?,
     ))
 }
 
@@ -152,7 +152,7 @@ pub async fn get_reviews(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(web::Json(
-        reviews::reviews_for(&mut conn, &user, &proposal, &event).await?,
+        review::reviews_for(&mut conn, &user, &proposal, &event).await?,
     ))
 }
 
@@ -178,7 +178,7 @@ pub async fn ranking(
 ) -> AppResult<web::Json<RankingResponse>> {
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
-    let items = reviews::ranking(&mut conn, &event, query.track.as_deref()).await?;
+    let items = review::ranking(&mut conn, &event, query.track.as_deref()).await?;
     Ok(web::Json(RankingResponse { items }))
 }
 
@@ -194,14 +194,14 @@ pub async fn ranking_csv(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
-    let items = reviews::ranking(&mut conn, &event, query.track.as_deref()).await?;
+    let items = review::ranking(&mut conn, &event, query.track.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{}-ranking.csv\"", event.slug),
         ))
-        .body(reviews::ranking_csv(&items)))
+        .body(review::ranking_csv(&items)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -219,7 +219,7 @@ pub async fn reviewers(
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
     Ok(web::Json(ReviewersResponse {
-        items: reviews::reviewer_progress(&mut conn, &event).await?,
+        items: review::reviewer_progress(&mut conn, &event).await?,
     }))
 }
 
@@ -247,7 +247,7 @@ pub async fn remind(
     let mut conn = state.pool.get().await?;
     let event = managed_event(&mut conn, &slug, &user).await?;
     drop(conn);
-    let queued = reviews::remind(&state, &user, &event, body.0.reviewer_id.map(UserId)).await?;
+    let queued = review::remind(&state, &user, &event, body.0.reviewer_id.map(UserId)).await?;
     Ok(web::Json(RemindResponse { queued }))
 }
 
@@ -270,7 +270,7 @@ pub async fn queue(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(web::Json(QueueResponse {
-        items: reviews::queue(&mut conn, &event, &user).await?,
+        items: review::queue(&mut conn, &event, &user).await?,
         review_open: event.review_open_at(chrono::Utc::now()),
     }))
 }

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::domain::track::{SUBTOPICS, Track};
 use crate::domain::{EventId, TrackId, UserId};
 use crate::schema::{event_members, events, member_invitations, subtopics, tracks};
-use crate::tagging::{SUBTOPICS, Track};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]
@@ -59,8 +59,8 @@ impl Event {
             && self.review_closes_at.is_none_or(|closes| now < closes)
     }
 
-    pub fn score_scale(&self) -> crate::review::ranking::Scale {
-        crate::review::ranking::Scale {
+    pub fn score_scale(&self) -> crate::domain::Scale {
+        crate::domain::Scale {
             min: self.score_min,
             max: self.score_max,
         }

@@ -4,6 +4,7 @@
 pub mod decisions;
 pub mod events;
 pub mod outbox;
+pub mod paging;
 pub mod private_pg;
 pub mod proposals;
 pub mod reviews;
@@ -34,17 +35,7 @@ pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool>
         .map_err(|e| anyhow::anyhow!("building the database pool: {e}"))
 }
 
-/// The database named by the URL's path, if it is a plain identifier we can safely quote.
-pub fn database_name(database_url: &str) -> Option<String> {
-    let url = Url::parse(database_url).ok()?;
-    let name = url.path().trim_start_matches('/');
-    let plain = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    plain.then(|| name.to_owned())
-}
+pub use crate::config::database_name;
 
 /// The same server URL pointing at another database.
 pub fn with_database(database_url: &str, database: &str) -> anyhow::Result<String> {

@@ -379,7 +379,7 @@ pub enum ListScope {
     All,
     /// Submitted by the user or co-presented (accepted invitation).
     SpeakerOf(UserId),
-    /// Exactly these (what a reviewer may see, worked out by `crate::reviews`).
+    /// Exactly these (what a reviewer may see, worked out by `crate::review`).
     Only(Vec<ProposalId>),
 }
 

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::domain::conflicts::{ReviewerIdentity, SpeakerIdentity, StoredConflict};
 use crate::domain::{EventId, ProposalId, UserId};
-use crate::review::conflicts::{ReviewerIdentity, SpeakerIdentity, StoredConflict};
 use crate::schema::{
     co_speakers, event_members, events, proposals, review_assignments, review_conflicts,
     review_history, reviews, users,

@@ -1,17 +1,21 @@
 //! Domain values that parse their input once, at the edge: holding one means it is valid.
 
+pub mod conflicts;
 mod email;
 mod event_fields;
 mod password;
 mod person_name;
 mod proposal_fields;
+mod scale;
 mod text;
+pub mod track;
 
 pub use email::EmailAddress;
 pub use event_fields::{EventSlug, TimeZoneName};
 pub use password::NewPassword;
 pub use person_name::PersonName;
 pub use proposal_fields::{Abstract, ChairNotes, MaterialLink, ProposalTitle};
+pub use scale::Scale;
 pub use text::{TextError, clean_text};
 
 macro_rules! typed_id {
@@ -67,3 +71,14 @@ typed_id!(SessionId);
 typed_id!(ApiTokenId);
 typed_id!(OutboxId);
 typed_id!(ProposalId);
+
+/// Every state a proposal can be in.
+pub const PROPOSAL_STATES: [&str; 7] = [
+    "submitted",
+    "withdrawn",
+    "accepted",
+    "rejected",
+    "waitlisted",
+    "confirmed",
+    "declined",
+];

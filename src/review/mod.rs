@@ -1,9 +1,12 @@
-//! Review's pure parts: reviewer assignment, conflicts of interest, the calibrated ranking and
-//! the score scale's labels. `crate::reviews` puts them to work against the database.
+//! Review: the pure parts (reviewer assignment, conflicts of interest, the calibrated ranking,
+//! the score scale's labels) and the actions that put them to work against the database.
 
+mod actions;
 pub mod assignment;
-pub mod conflicts;
 pub mod ranking;
+
+pub use crate::domain::conflicts;
+pub use actions::*;
 
 /// The words shown beside a score: on the default 1–5 scale, 1 is a strong reject and 5 a
 /// strong accept; other scales label their ends and, if there is one, their exact middle.

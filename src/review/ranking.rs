@@ -80,6 +80,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::hash::Hash;
 
+pub use crate::domain::Scale;
+
 /// One reviewer's score of one proposal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Review<P, R> {
@@ -87,20 +89,6 @@ pub struct Review<P, R> {
     pub reviewer: R,
     pub score: i16,
     pub confidence: i16,
-}
-
-/// The event's score scale, inclusive (`min < max`, validated by the caller).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Scale {
-    pub min: i16,
-    pub max: i16,
-}
-
-impl Default for Scale {
-    /// The default 1–5 scale.
-    fn default() -> Self {
-        Scale { min: 1, max: 5 }
-    }
 }
 
 /// Statistics of one proposal's reviews; see the module docs for the method.

@@ -864,14 +864,14 @@ async fn app_user_id(app: &TestApp, email: &str) -> String {
 // ---------------------------------------------------------------- 2. SMTP refusing
 
 /// An outbox worker of its own, sending to `smtp_url` (e.g. a port where nothing listens).
-fn worker_to(app: &TestApp, smtp_url: &str, pool_size: usize) -> mcfp::email::OutboxWorker {
-    let mailer = mcfp::email::Mailer::from_settings(&mcfp::config::MailTransport::Smtp(
+fn worker_to(app: &TestApp, smtp_url: &str, pool_size: usize) -> mcfp::mail::OutboxWorker {
+    let mailer = mcfp::mail::Mailer::from_settings(&mcfp::config::MailTransport::Smtp(
         mcfp::config::Secret::new(smtp_url.to_owned()),
     ))
     .expect("mailer");
     let pool =
         mcfp::db::build_pool(app.state.settings.database_url.expose(), pool_size).expect("pool");
-    mcfp::email::OutboxWorker::new(
+    mcfp::mail::OutboxWorker::new(
         pool,
         mailer,
         app.state.settings.secret_key.clone(),

@@ -48,7 +48,7 @@ async fn password_reset_end_to_end_through_the_smtp_server() {
     let text = email.text();
     assert!(text.contains("Hello Reset Me"), "{text}");
     assert!(email.html().contains("Choose a new password"));
-    assert!(!text.contains(mcfp::email::SECRET_PLACEHOLDER));
+    assert!(!text.contains(mcfp::mail::SECRET_PLACEHOLDER));
     let token = token_from_link(&text);
     assert!(token.starts_with("mcfpr_"), "{token}");
     assert!(text.contains(&format!(
@@ -163,16 +163,16 @@ async fn an_expired_reset_link_is_refused() {
 
 async fn enqueue_test_email(app: &TestApp, key: &str) -> bool {
     let mut conn = app.state.pool.get().await.expect("conn");
-    mcfp::email::enqueue(
+    mcfp::mail::enqueue(
         &mut conn,
         &app.state.settings.secret_key,
-        mcfp::email::OutgoingEmail {
+        mcfp::mail::OutgoingEmail {
             dedupe_key: key.to_owned(),
             kind: "test",
             event_id: None,
             proposal_id: None,
             to: "Dana <dana@example.org>".to_owned(),
-            content: mcfp::email::templates::RenderedEmail {
+            content: mcfp::mail::templates::RenderedEmail {
                 subject: "Hello".into(),
                 text: "plain body".into(),
                 html: "<p>html body</p>".into(),
@@ -299,11 +299,11 @@ async fn permanent_smtp_failures_mark_the_email_failed() {
 async fn the_spool_transport_writes_eml_files() {
     let dir = std::env::temp_dir().join(format!("mcfp-spool-{}", uuid::Uuid::new_v4()));
     let mailer =
-        mcfp::email::Mailer::from_settings(&mcfp::config::MailTransport::Spool(dir.clone()))
+        mcfp::mail::Mailer::from_settings(&mcfp::config::MailTransport::Spool(dir.clone()))
             .expect("spool");
     let app = TestApp::spawn().await;
     enqueue_test_email(&app, "spool:1").await;
-    let worker = mcfp::email::OutboxWorker::new(
+    let worker = mcfp::mail::OutboxWorker::new(
         app.state.pool.clone(),
         mailer,
         app.state.settings.secret_key.clone(),

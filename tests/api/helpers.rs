@@ -15,8 +15,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use mcfp::config::{Secret, Settings};
 use mcfp::db::private_pg::{PrivatePostgres, port_answers};
-use mcfp::email::DeliveryReport;
-use mcfp::startup::{AppState, Application, BuildOptions};
+use mcfp::mail::DeliveryReport;
+use mcfp::mail::OutboxWorker;
+use mcfp::startup::{Application, BuildOptions};
+use mcfp::state::AppState;
 use serde_json::Value;
 
 // ---------------------------------------------------------------- PostgreSQL
@@ -327,6 +329,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
+    pub worker: OutboxWorker,
     pub mail: MailSink,
     pub database: String,
     smtp_url: String,
@@ -403,11 +406,13 @@ impl TestApp {
         .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
+        let worker = app.worker();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             client: client(),
             state,
+            worker,
             mail,
             database,
             smtp_url,
@@ -530,11 +535,7 @@ impl TestApp {
     }
 
     pub async fn deliver_emails_at(&self, now: chrono::DateTime<chrono::Utc>) -> DeliveryReport {
-        self.state
-            .worker
-            .deliver_due(now)
-            .await
-            .expect("delivery round")
+        self.worker.deliver_due(now).await.expect("delivery round")
     }
 
     /// A browser of its own, signed in through the login form; with its CSRF token.
@@ -613,12 +614,12 @@ impl Drop for TestApp {
                 let mut stuck = Ok(());
                 if check {
                     let pool = mcfp::db::build_pool(&database_url, 2).expect("pool");
-                    let mailer = mcfp::email::Mailer::from_settings(
+                    let mailer = mcfp::mail::Mailer::from_settings(
                         &mcfp::config::MailTransport::Smtp(Secret::new(smtp_url)),
                     )
                     .expect("mailer");
                     let from = "Rust MC CfP <cfp@mcfp.test>".parse().expect("mailbox");
-                    let worker = mcfp::email::OutboxWorker::new(
+                    let worker = mcfp::mail::OutboxWorker::new(
                         pool.clone(),
                         mailer,
                         key,

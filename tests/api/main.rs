@@ -9,6 +9,7 @@ mod decisions;
 mod email;
 mod errors;
 mod helpers;
+mod layers;
 mod members;
 mod operations;
 mod pages;

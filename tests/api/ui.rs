@@ -260,7 +260,7 @@ fn is_todo(step: &str) -> bool {
 /// The local part of a time as the event's pages write it ("2026-11-13 09:00").
 fn local(at: &str) -> String {
     let at: chrono::DateTime<chrono::Utc> = at.parse().expect("a time");
-    mcfp::web::pages::in_zone(at, "America/New_York")[..16].to_owned()
+    mcfp::time::in_zone(at, "America/New_York")[..16].to_owned()
 }
 
 /// The event with a chair, a reviewer and a speaker; reviewing not open yet.

@@ -7,15 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
-use crate::api::proposals::visible_proposal;
-use crate::auth::policy::ProposalAccess;
+use crate::accounts::policy::ProposalAccess;
 use crate::crypto::random_token;
 use crate::db::events::{self, Event, Format, TrackWithSubtopics};
 use crate::db::proposals::{self as db, Revision};
 use crate::domain::ProposalId;
 use crate::error::{AppError, FieldErrors};
+use crate::proposals::visible_proposal;
 use crate::proposals::{self, ProposalFields, ProposalView, Viewer};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The form as typed: lists are one item per line.
 #[derive(Deserialize, Default, Clone)]
@@ -238,7 +238,7 @@ impl TimelineStep {
         TimelineStep {
             name: name.to_owned(),
             status: if reached { "done" } else { "todo" },
-            when: at.map(|t| super::pages::in_zone(t, &event.time_zone)),
+            when: at.map(|t| crate::time::in_zone(t, &event.time_zone)),
             when_rfc3339: at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             note: String::new(),
         }
@@ -281,7 +281,7 @@ pub fn timeline(event: &Event, proposal: &db::Proposal, now: DateTime<Utc>) -> V
         if let Some(opens) = event.review_opens_at.filter(|opens| *opens > now) {
             in_review.note = format!(
                 "Reviewing opens {}",
-                super::pages::in_zone(opens, &event.time_zone)
+                crate::time::in_zone(opens, &event.time_zone)
             );
         }
         steps.push(in_review);
@@ -315,7 +315,7 @@ pub fn timeline(event: &Event, proposal: &db::Proposal, now: DateTime<Utc>) -> V
                 if let (Some(by), "accepted") = (event.confirm_by, state) {
                     confirmed.note = format!(
                         "Please answer by {}",
-                        super::pages::in_zone(by, &event.time_zone)
+                        crate::time::in_zone(by, &event.time_zone)
                     );
                 }
                 steps.push(confirmed);
@@ -393,7 +393,7 @@ pub async fn show(
 pub(super) async fn proposal_page(
     page: PageContext,
     state: &AppState,
-    user: &crate::auth::CurrentUser,
+    user: &crate::accounts::CurrentUser,
     id: uuid::Uuid,
     typed_review: Option<(super::review_pages::ReviewForm, FieldErrors)>,
 ) -> PageResult {

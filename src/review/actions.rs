@@ -8,52 +8,22 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::CurrentUser;
-use crate::auth::policy::{
+use crate::accounts::CurrentUser;
+use crate::accounts::policy::{
     ProposalAccess, event_access, proposal_access, review_standing, track_allows,
 };
+pub use crate::accounts::policy::{conflict_between, event_conflicts};
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::db::proposals::{self as proposals_db, Proposal};
 use crate::db::reviews::{self as db, ReviewInput};
+use crate::domain::conflicts::{ConflictReason, ReviewerIdentity};
 use crate::domain::{ProposalId, UserId, clean_text};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::review::assignment;
-use crate::review::conflicts::{self, ConflictReason, ReviewerIdentity};
 use crate::review::ranking::{self, Aggregate};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 // ---- conflicts ----
-
-/// Why the user may not review the proposal, if they may not.
-pub async fn conflict_between(
-    conn: &mut AsyncPgConnection,
-    event: &Event,
-    proposal_id: ProposalId,
-    user_id: UserId,
-) -> AppResult<Option<ConflictReason>> {
-    let Some(identity) = db::user_identity(conn, user_id).await? else {
-        return Ok(None);
-    };
-    let found = event_conflicts(conn, event, &[proposal_id], &[identity]).await?;
-    Ok(found.get(&(user_id, proposal_id)).copied())
-}
-
-/// Every conflict between these reviewers and these proposals of the event.
-pub async fn event_conflicts(
-    conn: &mut AsyncPgConnection,
-    event: &Event,
-    proposal_ids: &[ProposalId],
-    reviewers: &[ReviewerIdentity],
-) -> AppResult<HashMap<(UserId, ProposalId), ConflictReason>> {
-    let speakers = db::speaker_identities(conn, proposal_ids).await?;
-    let stored = db::stored_conflicts(conn, proposal_ids).await?;
-    Ok(conflicts::conflicts(
-        reviewers,
-        &speakers,
-        &stored,
-        event.conflict_same_domain,
-    ))
-}
 
 /// The proposals a member may review: for a reviewer the assigned ones, or every one when the
 /// event lets reviewers review anything; for a chair the ones assigned to them. Never withdrawn,
@@ -858,14 +828,14 @@ pub async fn remind(
         .to_string();
     let closes = event
         .review_closes_at
-        .map(|at| crate::web::pages::in_zone(at, &event.time_zone));
+        .map(|at| crate::time::in_zone(at, &event.time_zone));
     let minute = Utc::now().timestamp() / 60;
     let mut emails = Vec::new();
     for p in progress
         .into_iter()
         .filter(|p| !p.pending_titles.is_empty() && only.is_none_or(|id| id.0 == p.id))
     {
-        let content = crate::email::templates::ReviewReminder {
+        let content = crate::mail::templates::ReviewReminder {
             name: p.name.clone(),
             chair: chair.name.clone(),
             event_title: event.title.clone(),
@@ -882,15 +852,15 @@ pub async fn remind(
     conn.transaction::<_, AppError, _>(async move |conn| {
         let mut queued = 0;
         for (p, content) in emails {
-            let fresh = crate::email::enqueue(
+            let fresh = crate::mail::enqueue(
                 conn,
                 &key,
-                crate::email::OutgoingEmail {
+                crate::mail::OutgoingEmail {
                     dedupe_key: format!("review-reminder:{event_id}:{}:{minute}", p.id),
                     kind: "review_reminder",
                     event_id: Some(event_id),
                     proposal_id: None,
-                    to: crate::email::mailbox_text(&p.name, &p.email),
+                    to: crate::mail::mailbox_text(&p.name, &p.email),
                     content,
                     secret: None,
                 },

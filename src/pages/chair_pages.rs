@@ -6,22 +6,23 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
-use crate::api::proposals::{STATES, page_params};
 use crate::db::events::{self, Event, TrackWithSubtopics};
+use crate::db::paging::page_params;
 use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
+use crate::domain::PROPOSAL_STATES as STATES;
 use crate::domain::ProposalId;
 use crate::error::AppError;
 use crate::proposals::{self, ProposalView, Viewer};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The event, if the signed-in user chairs it (or is a site admin); 404 for others.
 pub async fn chaired_event(
     state: &AppState,
-    user: &crate::auth::CurrentUser,
+    user: &crate::accounts::CurrentUser,
     slug: &str,
 ) -> Result<Event, PageError> {
     let mut conn = state.pool.get().await?;
-    Ok(crate::auth::policy::managed_event(&mut conn, slug, user).await?)
+    Ok(crate::accounts::policy::managed_event(&mut conn, slug, user).await?)
 }
 
 #[derive(Deserialize)]
@@ -41,7 +42,7 @@ pub struct DashboardQuery {
 /// One dashboard row: the proposal and, unless it is withdrawn, its review figures.
 struct DashboardRow {
     p: ProposalView,
-    stats: Option<crate::reviews::RankingItem>,
+    stats: Option<crate::review::RankingItem>,
     chart: String,
 }
 
@@ -73,7 +74,7 @@ struct DashboardPage {
     threshold_percent: u32,
     review_open: bool,
     phase: String,
-    progress: Vec<crate::reviews::ReviewerProgress>,
+    progress: Vec<crate::review::ReviewerProgress>,
     pending_reviewers: usize,
     /// The release summary, publication, undecided proposals per track.
     decisions: super::decision_pages::DashboardDecisions,
@@ -196,22 +197,23 @@ pub async fn dashboard(
             track: Some(track.as_str()).filter(|t| !t.is_empty()),
             state: Some(state_filter.as_str()).filter(|s| !s.is_empty()),
             needs_check,
-            after,
+            after: after.map(|(at, id)| (at, crate::domain::ProposalId(id))),
             limit: fetch,
         },
     )
     .await?;
     let next_cursor = if !whole_list && rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(crate::api::proposals::encode_cursor)
+        rows.last()
+            .map(|p| crate::db::paging::encode_cursor(p.created_at, p.id.0))
     } else {
         None
     };
     let proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     // the whole event's ranking (calibration sees every review), joined by proposal id
-    let mut ranked: std::collections::HashMap<uuid::Uuid, (usize, crate::reviews::RankingItem)> =
-        crate::reviews::ranking(&mut conn, &event, None)
+    let mut ranked: std::collections::HashMap<uuid::Uuid, (usize, crate::review::RankingItem)> =
+        crate::review::ranking(&mut conn, &event, None)
             .await?
             .into_iter()
             .enumerate()
@@ -248,7 +250,7 @@ pub async fn dashboard(
         }),
         _ => {}
     }
-    let progress = crate::reviews::reviewer_progress(&mut conn, &event).await?;
+    let progress = crate::review::reviewer_progress(&mut conn, &event).await?;
     let decisions = super::decision_pages::dashboard_decisions(&mut conn, &event, &tracks).await?;
     let balance = accepted_balance(&mut conn, &event, &tracks).await?;
     let now = chrono::Utc::now();
@@ -490,8 +492,7 @@ pub async fn add_member(
         return members_page(page, &state, event, form, errors).await;
     };
     let tracks = (role == events::EventRoleKind::Reviewer && !keys.is_empty()).then_some(keys);
-    let member =
-        crate::event_admin::set_member(&state, &user.0, &event, &email, role, tracks).await?;
+    let member = crate::events::set_member(&state, &user.0, &event, &email, role, tracks).await?;
     let message = match member {
         Some(user) => format!("{} is now a {} of this event.", user.name, role.as_str()),
         None => {
@@ -511,7 +512,7 @@ pub async fn remove_member(
 ) -> PageResult {
     let (slug, member) = path.into_inner();
     let event = chaired_event(&state, &user.0, &slug).await?;
-    if !crate::reviews::remove_member(&state, &event, crate::domain::UserId(member)).await? {
+    if !crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
         return Err(AppError::NotFound.into());
     }
     set_flash(&req, "success", "The member is removed.");

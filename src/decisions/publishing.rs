@@ -19,7 +19,7 @@ use crate::db::decisions::{self as db, Fingerprint};
 use crate::db::events::{self, TrackWithSubtopics};
 use crate::db::proposals as proposals_db;
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicSpeaker {
@@ -155,7 +155,11 @@ impl AcceptedCache {
 }
 
 /// The published list of the event, or None when there is no such event or it is not published.
-pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<AcceptedList>>> {
+pub async fn accepted(
+    state: &AppState,
+    cache: &AcceptedCache,
+    slug: &str,
+) -> AppResult<Option<Arc<AcceptedList>>> {
     let mut conn = state.pool.get().await?;
     let Some(fingerprint) = db::fingerprint(&mut conn, slug).await? else {
         return Ok(None);
@@ -163,7 +167,7 @@ pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<Acce
     let Some(published_at) = fingerprint.published_at else {
         return Ok(None);
     };
-    if let Some(list) = state.accepted_cache.get(slug, &fingerprint) {
+    if let Some(list) = cache.get(slug, &fingerprint) {
         state.metrics.record_cache(true);
         return Ok(Some(list));
     }
@@ -227,7 +231,7 @@ pub async fn accepted(state: &AppState, slug: &str) -> AppResult<Option<Arc<Acce
         version_tag,
         rendered: Mutex::default(),
     });
-    state.accepted_cache.put(slug, fingerprint, list.clone());
+    cache.put(slug, fingerprint, list.clone());
     Ok(Some(list))
 }
 

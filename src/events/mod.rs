@@ -5,11 +5,11 @@ use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::CurrentUser;
+use crate::accounts::CurrentUser;
 use crate::db::events::{self, Event, NewEvent};
 use crate::domain::{EventId, EventSlug, TimeZoneName, clean_text};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEventRequest {
@@ -365,10 +365,10 @@ pub async fn set_member(
         .base_url
         .join(&format!(
             "member-invitations/{}",
-            crate::email::SECRET_PLACEHOLDER
+            crate::mail::SECRET_PLACEHOLDER
         ))
         .map_err(AppError::internal)?;
-    let content = crate::email::templates::MemberInvitation {
+    let content = crate::mail::templates::MemberInvitation {
         inviter: chair.name.clone(),
         role: role.as_str().to_owned(),
         event_title: event.title.clone(),
@@ -392,10 +392,10 @@ pub async fn set_member(
         };
         let (id, created) = events::upsert_member_invitation(conn, invitation).await?;
         if created {
-            crate::email::enqueue(
+            crate::mail::enqueue(
                 conn,
                 &key,
-                crate::email::OutgoingEmail {
+                crate::mail::OutgoingEmail {
                     dedupe_key: format!("member-invitation:{id}"),
                     kind: "member_invitation",
                     event_id: Some(event_id),

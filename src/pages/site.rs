@@ -11,15 +11,16 @@ use super::{
     CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, safe_next, set_flash,
 };
 use crate::accounts::create_api_token;
+use crate::accounts::session::clear_session_cookie;
 use crate::accounts::{self, Registration};
-use crate::api::auth::client_ip;
-use crate::auth::session::clear_session_cookie;
-use crate::auth::{Credential, CurrentUser};
+use crate::accounts::{Credential, CurrentUser};
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::users::{self, ApiToken};
 use crate::domain::ApiTokenId;
 use crate::error::{AppError, FieldErrors};
-use crate::startup::AppState;
+use crate::http::client_ip;
+use crate::state::AppState;
+use crate::time::in_zone;
 
 // ---- home and events ----
 
@@ -53,19 +54,6 @@ pub async fn index(page: PageContext, state: web::Data<AppState>) -> PageResult 
     render(StatusCode::OK, &IndexPage { page, events })
 }
 
-/// `2026-11-13 09:00 America/New_York (14:00 UTC)`
-pub fn in_zone(at: DateTime<Utc>, zone: &str) -> String {
-    match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => format!(
-            "{} {} ({} UTC)",
-            at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-            zone,
-            at.format("%Y-%m-%d %H:%M")
-        ),
-        Err(_) => format!("{} UTC", at.format("%Y-%m-%d %H:%M")),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "event.html")]
 struct EventPage {
@@ -95,7 +83,7 @@ pub async fn event(
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let (can_manage, is_member) = match &page.user {
         Some(user) => {
-            let access = crate::auth::policy::event_access(&mut conn, &event, user).await?;
+            let access = crate::accounts::policy::event_access(&mut conn, &event, user).await?;
             (access.can_manage(), access.role.is_some())
         }
         None => (false, false),

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok\n")

@@ -12,7 +12,7 @@ use crate::crypto::hash_token;
 use crate::db::users::{self, User};
 use crate::domain::{ApiTokenId, SessionId, UserId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 use super::session::{API_TOKEN_PREFIX, SESSION_COOKIE, SESSION_TOKEN_PREFIX, token_from_cookie};
 

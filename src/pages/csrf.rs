@@ -89,7 +89,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .map_err(|e| {
                     PageError::App(match e.as_response_error().status_code().as_u16() {
                         413 => AppError::PayloadTooLarge {
-                            limit_bytes: crate::api::BODY_LIMIT_BYTES,
+                            limit_bytes: crate::http::BODY_LIMIT_BYTES,
                         },
                         415 => AppError::UnsupportedMediaType("expected a form".into()),
                         _ => AppError::BadRequest(format!("malformed form: {e}")),

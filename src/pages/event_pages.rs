@@ -9,11 +9,13 @@ use serde::Deserialize;
 
 use super::chair_pages::chaired_event;
 use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
-use crate::auth::policy::require_admin;
+use crate::accounts::policy::require_admin;
 use crate::db::events::{self, Event, Format};
 use crate::error::{AppError, FieldErrors};
-use crate::event_admin::{self, CreateEventRequest, EventPatch, SubtopicInput, TrackInput};
-use crate::startup::AppState;
+use crate::events::{
+    self as event_service, CreateEventRequest, EventPatch, SubtopicInput, TrackInput,
+};
+use crate::state::AppState;
 
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
 
@@ -404,7 +406,7 @@ pub async fn create(
     if !errors.is_empty() {
         return show_form(page, None, form, errors).await;
     }
-    match event_admin::create(&state, &user.0, request).await {
+    match event_service::create(&state, &user.0, request).await {
         Ok(event) => {
             set_flash(
                 &req,
@@ -492,7 +494,7 @@ pub async fn save_settings(
     if !errors.is_empty() {
         return show_form(page, Some(event), form, errors).await;
     }
-    match event_admin::apply_patch(&state, event.clone(), patch).await {
+    match event_service::apply_patch(&state, event.clone(), patch).await {
         Ok(_) => {
             set_flash(&req, "success", "The settings are saved.");
             Ok(redirect(&format!("/events/{}/settings", event.slug)))
@@ -537,7 +539,7 @@ pub async fn accept_member_invitation(
     token: web::Path<String>,
     _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
-    let event = event_admin::accept_member_invitation(&state, &user.0, &token).await?;
+    let event = event_service::accept_member_invitation(&state, &user.0, &token).await?;
     set_flash(
         &req,
         "success",

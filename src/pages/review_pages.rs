@@ -1,6 +1,6 @@
 //! Review pages: the reviewer's queue, the review form and the chairs' review controls on the
 //! proposal page, the ranking, and the review actions of the chairs' dashboard. Every decision
-//! about who may do what is the service's (`crate::reviews`, `auth::policy`); these handlers only
+//! about who may do what is the service's (`crate::review`, `auth::policy`); these handlers only
 //! turn forms into calls and outcomes into pages, flashes and redirects.
 
 use std::collections::HashMap;
@@ -16,18 +16,18 @@ use super::chair_pages::chaired_event;
 use super::{
     CsrfForm, EmptyForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash,
 };
-use crate::auth::CurrentUser;
-use crate::auth::policy::{ProposalAccess, review_standing, track_allows};
+use crate::accounts::CurrentUser;
+use crate::accounts::policy::{ProposalAccess, review_standing, track_allows};
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::proposals::{self as proposals_db, Proposal};
 use crate::db::reviews as reviews_db;
 use crate::domain::{ProposalId, UserId};
 use crate::error::{AppError, FieldErrors};
-use crate::event_admin::EventPatch;
+use crate::events::EventPatch;
 use crate::review::conflicts::{ConflictReason, ReviewerIdentity};
+use crate::review::{self, AssignedReviewer, QueueItem, RankingItem, ReviewRequest, ReviewView};
 use crate::review::{confidence_label, score_label};
-use crate::reviews::{self, AssignedReviewer, QueueItem, RankingItem, ReviewRequest, ReviewView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -54,7 +54,7 @@ pub fn confidence_text(confidence: i16) -> String {
 
 /// Where the event's review phase stands, as one sentence.
 pub fn phase_text(event: &Event, now: DateTime<Utc>) -> String {
-    let at = |t: DateTime<Utc>| super::pages::in_zone(t, &event.time_zone);
+    let at = |t: DateTime<Utc>| crate::time::in_zone(t, &event.time_zone);
     if event.review_open_at(now) {
         match event.review_closes_at {
             Some(closes) => format!("Reviewing is open until {}.", at(closes)),
@@ -190,7 +190,7 @@ pub async fn queue(
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
-    let all = reviews::queue(&mut conn, &event, &user.0).await?;
+    let all = review::queue(&mut conn, &event, &user.0).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let now = Utc::now();
     let pages = all.len().div_ceil(QUEUE_PAGE).max(1);
@@ -298,7 +298,7 @@ fn shown(event: &Event, review: ReviewView) -> ShownReview {
     ShownReview {
         score: score_text(event, review.score),
         confidence: confidence_text(review.confidence),
-        updated: super::pages::in_zone(review.updated_at, &event.time_zone),
+        updated: crate::time::in_zone(review.updated_at, &event.time_zone),
         review,
     }
 }
@@ -318,7 +318,7 @@ pub async fn review_section(
     }
     let standing = review_standing(conn, event, proposal, user).await?;
     let may_review = standing.may_review(event, proposal);
-    let listed = reviews::reviews_for(conn, user, proposal, event).await?;
+    let listed = review::reviews_for(conn, user, proposal, event).await?;
     let (mine, others): (Vec<ReviewView>, Vec<ReviewView>) =
         listed.items.into_iter().partition(|r| r.mine);
     let mine = mine.into_iter().next();
@@ -395,12 +395,10 @@ pub async fn chair_review_section(
     event: &Event,
     proposal: &Proposal,
 ) -> Result<ChairReviewSection, PageError> {
-    let assigned = reviews::assignments_view(conn, proposal.id)
-        .await?
-        .reviewers;
+    let assigned = review::assignments_view(conn, proposal.id).await?.reviewers;
     let members = reviews_db::member_identities(conn, event.id).await?;
     let identities: Vec<ReviewerIdentity> = members.iter().map(|m| m.0.clone()).collect();
-    let conflicts = reviews::event_conflicts(conn, event, &[proposal.id], &identities).await?;
+    let conflicts = review::event_conflicts(conn, event, &[proposal.id], &identities).await?;
     let members = members
         .into_iter()
         .map(|(identity, role, tracks, name)| {
@@ -450,7 +448,7 @@ pub async fn save_review(
         comment_for_chairs: form.comment_for_chairs.clone(),
         comment_for_speakers: form.comment_for_speakers.clone(),
     };
-    let mut errors = match reviews::save_review(&state, &user.0, ProposalId(*id), request).await {
+    let mut errors = match review::save_review(&state, &user.0, ProposalId(*id), request).await {
         Ok(_) => {
             set_flash(&req, "success", "Your review is saved.");
             return Ok(redirect(&format!("/proposals/{}#review", *id)));
@@ -484,7 +482,7 @@ pub async fn declare_conflict(
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
     let proposal_id = ProposalId(*id);
-    reviews::set_conflict(&state, &user.0, proposal_id, user.0.id, true).await?;
+    review::set_conflict(&state, &user.0, proposal_id, user.0.id, true).await?;
     let mut conn = state.pool.get().await?;
     let proposal = proposals_db::find(&mut conn, proposal_id)
         .await?
@@ -493,7 +491,7 @@ pub async fn declare_conflict(
         .await?
         .ok_or(AppError::NotFound)?;
     let still_sees =
-        crate::auth::policy::proposal_access(&mut conn, &event, &proposal, &user.0).await?;
+        crate::accounts::policy::proposal_access(&mut conn, &event, &proposal, &user.0).await?;
     if still_sees.is_some() {
         set_flash(
             &req,
@@ -532,7 +530,7 @@ pub async fn set_assignments(
     if ids.len() > 50 {
         return Err(AppError::BadRequest("at most 50 reviewers".into()).into());
     }
-    match reviews::set_assignments(&state, &user.0, ProposalId(*id), ids).await {
+    match review::set_assignments(&state, &user.0, ProposalId(*id), ids).await {
         Ok(view) => {
             let names: Vec<&str> = view.reviewers.iter().map(|r| r.name.as_str()).collect();
             let message = if names.is_empty() {
@@ -570,7 +568,7 @@ pub async fn set_conflict(
         "false" => false,
         _ => return Err(AppError::BadRequest("malformed form: conflicted".into()).into()),
     };
-    match reviews::set_conflict(
+    match review::set_conflict(
         &state,
         &user.0,
         ProposalId(*id),
@@ -626,7 +624,7 @@ pub async fn auto_assign(
             return Ok(redirect(&back));
         }
     };
-    match reviews::auto_assign(&state, &user.0, &event, per_proposal).await {
+    match review::auto_assign(&state, &user.0, &event, per_proposal).await {
         Ok(outcome) => {
             let mut message = format!(
                 "{} assignment{} made.",
@@ -680,7 +678,7 @@ pub async fn remind(
             AppError::BadRequest("malformed form: reviewer_id".into())
         })?)),
     };
-    match reviews::remind(&state, &user.0, &event, only).await {
+    match review::remind(&state, &user.0, &event, only).await {
         Ok(queued) => {
             let message = match queued {
                 0 => "No reminder queued: nobody has pending reviews, or they were reminded a moment ago.".to_owned(),
@@ -725,7 +723,7 @@ pub async fn review_phase(
         review_open: Some(open),
         ..Default::default()
     };
-    match crate::event_admin::apply_patch(&state, event, patch).await {
+    match crate::events::apply_patch(&state, event, patch).await {
         Ok(event) => {
             let now = Utc::now();
             let kind = if event.review_open_at(now) == open {
@@ -798,7 +796,7 @@ pub async fn ranking(
         .clone()
         .filter(|t| tracks.iter().any(|k| &k.key == t))
         .unwrap_or_default();
-    let items = reviews::ranking(
+    let items = review::ranking(
         &mut conn,
         &event,
         Some(track.as_str()).filter(|t| !t.is_empty()),

@@ -8,17 +8,17 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::auth::CurrentUser;
+use crate::accounts::CurrentUser;
 use crate::crypto::{hash_token, random_token};
 use crate::db::events::{self, Event};
 use crate::db::proposals::{self as db, IdempotencyClaim, NewProposal, Proposal, ProposalChanges};
 use crate::domain::{
     Abstract, ChairNotes, EmailAddress, MaterialLink, ProposalId, ProposalTitle, UserId,
 };
-use crate::email::templates::{CoSpeakerInvitation, ProposalReceipt};
-use crate::email::{self, OutgoingEmail, SECRET_PLACEHOLDER};
-use crate::error::{AppError, FieldErrors};
-use crate::startup::AppState;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::mail::templates::{CoSpeakerInvitation, ProposalReceipt};
+use crate::mail::{self, OutgoingEmail, SECRET_PLACEHOLDER};
+use crate::state::AppState;
 use crate::tagging;
 
 const INVITE_TOKEN_PREFIX: &str = "mcfpi_";
@@ -297,11 +297,11 @@ pub async fn create(
                 .join(&format!("proposals/{}", proposal.id))
                 .map_err(AppError::internal)?
                 .to_string(),
-            closes: crate::web::pages::in_zone(event.cfp_closes_at, &event.time_zone),
+            closes: crate::time::in_zone(event.cfp_closes_at, &event.time_zone),
         }
         .render()
         .map_err(AppError::internal)?;
-        email::enqueue(
+        mail::enqueue(
             conn,
             &key,
             OutgoingEmail {
@@ -309,7 +309,7 @@ pub async fn create(
                 kind: "proposal_receipt",
                 event_id: Some(event.id),
                 proposal_id: Some(proposal.id.0),
-                to: email::mailbox_text(&user.name, &user.email),
+                to: mail::mailbox_text(&user.name, &user.email),
                 content: receipt,
                 secret: None,
             },
@@ -364,7 +364,7 @@ async fn invite_co_speakers(
         }
         .render()
         .map_err(AppError::internal)?;
-        email::enqueue(
+        mail::enqueue(
             conn,
             key,
             OutgoingEmail {
@@ -634,8 +634,8 @@ pub enum Viewer {
 
 impl Viewer {
     /// How someone with this access to a proposal of `event` sees it.
-    pub fn of(access: crate::auth::policy::ProposalAccess, event: &Event) -> Viewer {
-        use crate::auth::policy::ProposalAccess;
+    pub fn of(access: crate::accounts::policy::ProposalAccess, event: &Event) -> Viewer {
+        use crate::accounts::policy::ProposalAccess;
         match access {
             ProposalAccess::Chair => Viewer::Chair,
             ProposalAccess::Speaker => Viewer::Speaker,
@@ -689,7 +689,7 @@ pub struct ProposalView {
     pub tags: TagsView,
     /// The chairs' decision and whether it is released; chairs only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision: Option<crate::decisions::DecisionView>,
+    pub decision: Option<DecisionView>,
     pub editable: bool,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
@@ -774,7 +774,7 @@ pub async fn views(
             links: if blind { Vec::new() } else { p.links.clone() },
             tags: tags(p),
             decision: if viewer == Viewer::Chair {
-                crate::decisions::decision_view(p)
+                decision_view(p)
             } else {
                 None
             },
@@ -810,8 +810,8 @@ pub async fn override_track(
     let chair = chair.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
         let (proposal, event) = lock_with_event(conn, id).await?;
-        match crate::auth::policy::proposal_access(conn, &event, &proposal, &chair).await? {
-            Some(crate::auth::policy::ProposalAccess::Chair) => {}
+        match crate::accounts::policy::proposal_access(conn, &event, &proposal, &chair).await? {
+            Some(crate::accounts::policy::ProposalAccess::Chair) => {}
             Some(_) => {
                 return Err(AppError::Forbidden(
                     "only this event's chairs may set the track".into(),
@@ -897,4 +897,42 @@ pub fn corrections_csv(rows: &[db::TagCorrection]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The proposal and its event if the caller may see it; 404 for everyone else.
+pub async fn visible_proposal(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user: &CurrentUser,
+    id: uuid::Uuid,
+) -> AppResult<(Proposal, Event, crate::accounts::policy::ProposalAccess)> {
+    let proposal = crate::db::proposals::find(conn, ProposalId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let event = crate::db::events::find_by_id(conn, proposal.event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = crate::accounts::policy::proposal_access(conn, &event, &proposal, user)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((proposal, event, access))
+}
+
+/// What chairs see of a proposal's decision (never shown to speakers or reviewers).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DecisionView {
+    /// `accept`, `reject` or `waitlist`
+    pub decision: String,
+    pub note: String,
+    pub decided_at: Option<chrono::DateTime<Utc>>,
+    /// The speakers have been told (the current decision is released).
+    pub released: bool,
+}
+
+pub fn decision_view(proposal: &Proposal) -> Option<DecisionView> {
+    proposal.decision.as_ref().map(|d| DecisionView {
+        decision: d.clone(),
+        note: proposal.decision_note.clone(),
+        decided_at: proposal.decided_at,
+        released: proposal.released_decision.as_ref() == Some(d),
+    })
 }

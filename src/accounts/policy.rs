@@ -5,8 +5,10 @@ use diesel_async::AsyncPgConnection;
 use super::CurrentUser;
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::db::proposals::Proposal;
-use crate::error::AppError;
-use crate::review::conflicts::ConflictReason;
+use crate::domain::conflicts::{ConflictReason, ReviewerIdentity};
+use crate::domain::{ProposalId, UserId};
+use crate::error::{AppError, AppResult};
+use std::collections::HashMap;
 
 pub fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
     if user.is_admin {
@@ -122,7 +124,7 @@ pub async fn review_standing(
     };
     Ok(ReviewStanding {
         role: Some(role),
-        conflict: crate::reviews::conflict_between(conn, event, proposal.id, user.id).await?,
+        conflict: conflict_between(conn, event, proposal.id, user.id).await?,
         track_allowed: track_allows(tracks.as_deref(), proposal),
         assigned: crate::db::reviews::is_assigned(conn, proposal.id, user.id).await?,
     })
@@ -161,4 +163,35 @@ pub async fn proposal_access(
         return Ok(Some(ProposalAccess::Reviewer));
     }
     Ok(None)
+}
+
+/// Why the user may not review the proposal, if they may not.
+pub async fn conflict_between(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal_id: ProposalId,
+    user_id: UserId,
+) -> AppResult<Option<ConflictReason>> {
+    let Some(identity) = crate::db::reviews::user_identity(conn, user_id).await? else {
+        return Ok(None);
+    };
+    let found = event_conflicts(conn, event, &[proposal_id], &[identity]).await?;
+    Ok(found.get(&(user_id, proposal_id)).copied())
+}
+
+/// Every conflict between these reviewers and these proposals of the event.
+pub async fn event_conflicts(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal_ids: &[ProposalId],
+    reviewers: &[ReviewerIdentity],
+) -> AppResult<HashMap<(UserId, ProposalId), ConflictReason>> {
+    let speakers = crate::db::reviews::speaker_identities(conn, proposal_ids).await?;
+    let stored = crate::db::reviews::stored_conflicts(conn, proposal_ids).await?;
+    Ok(crate::domain::conflicts::conflicts(
+        reviewers,
+        &speakers,
+        &stored,
+        event.conflict_same_domain,
+    ))
 }

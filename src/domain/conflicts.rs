@@ -7,7 +7,7 @@
 //!   unless that domain is a public mail provider, or a chair cleared this pair;
 //! * they declared it, or a chair set it.
 //!
-//! Everything here is pure; `crate::reviews` loads the inputs.
+//! Everything here is pure; `crate::accounts::policy` loads the inputs.
 
 use std::collections::{HashMap, HashSet};
 

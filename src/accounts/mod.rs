@@ -1,19 +1,26 @@
-//! Account actions shared by the JSON API and the HTML pages: register, sign in, reset a password.
+//! Accounts: who is calling (sessions, bearer tokens), what they may do (one policy per
+//! resource), and the account actions both adapters share: register, sign in, reset a password.
+
+mod identity;
+pub mod password;
+pub mod policy;
+pub mod session;
+
+pub use identity::{AdminUser, Credential, CurrentUser, MaybeUser};
 
 use chrono::{Duration, Utc};
 use diesel_async::AsyncConnection;
 
-use crate::auth::CurrentUser;
-use crate::auth::password::{hash_password, verify_password};
-use crate::auth::session::API_TOKEN_PREFIX;
-use crate::auth::session::{NewSession, session_cookie, start_session};
+use crate::accounts::password::{hash_password, verify_password};
+use crate::accounts::session::API_TOKEN_PREFIX;
+use crate::accounts::session::{NewSession, session_cookie, start_session};
 use crate::crypto::{hash_token, random_token};
 use crate::db::users::{self, InsertOutcome, NewUser, User};
 use crate::domain::{EmailAddress, NewPassword, PersonName, UserId, clean_text};
-use crate::email::templates::PasswordReset;
-use crate::email::{self, OutgoingEmail, SECRET_PLACEHOLDER};
 use crate::error::{AppError, FieldErrors};
-use crate::startup::AppState;
+use crate::mail::templates::PasswordReset;
+use crate::mail::{self, OutgoingEmail, SECRET_PLACEHOLDER};
+use crate::state::AppState;
 
 pub const RESET_VALID_MINUTES: i64 = 60;
 /// A new reset link for the same account at most this often.
@@ -146,7 +153,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
         let expires_at = Utc::now() + Duration::minutes(RESET_VALID_MINUTES);
         let reset_id =
             users::insert_password_reset(conn, user.id, &hash_token(&token), expires_at).await?;
-        email::enqueue(
+        mail::enqueue(
             conn,
             &key,
             OutgoingEmail {
@@ -154,7 +161,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
                 kind: "password_reset",
                 event_id: None,
                 proposal_id: None,
-                to: email::mailbox_text(&user.name, &user.email),
+                to: mail::mailbox_text(&user.name, &user.email),
                 content,
                 secret: Some(&token),
             },

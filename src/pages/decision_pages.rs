@@ -1,7 +1,7 @@
 //! Decision pages: the chairs' decisions (one proposal, or many from the dashboard), the
 //! release, the decision emails' wording with its preview, the outbox, publishing; the
 //! speakers' confirmation; and the public list of accepted talks with its Atom feed. Every rule
-//! is the service's (`crate::decisions`, `crate::publishing`, `auth::policy`): these handlers
+//! is the service's (`crate::decisions`, `crate::decisions::publishing`, `auth::policy`): these handlers
 //! only turn forms into calls and outcomes into pages, flashes and redirects.
 
 use std::collections::HashMap;
@@ -17,21 +17,22 @@ use super::{
     CsrfForm, EmptyForm, PageContext, PageError, PageResult, SignedIn, redirect, render, safe_next,
     set_flash,
 };
-use crate::api::decisions::{OutboxItem, OutboxQuery, conditional, outbox_page};
-use crate::api::proposals::visible_proposal;
-use crate::auth::CurrentUser;
+use crate::accounts::CurrentUser;
 use crate::db::events::Event;
 use crate::db::proposals::{self as proposals_db, ListFilter, ListScope, Proposal};
+use crate::decisions::publishing::{self, AcceptedCache, AcceptedItem, AcceptedList};
 use crate::decisions::{self, BulkDecision, DecisionView, EmailKind, PreviewEmail};
 use crate::domain::{OutboxId, ProposalId};
 use crate::error::{AppError, FieldErrors};
-use crate::publishing::{self, AcceptedItem, AcceptedList};
-use crate::startup::AppState;
+use crate::http::conditional;
+use crate::mail::outbox_view::{OutboxItem, OutboxQuery, outbox_page};
+use crate::proposals::visible_proposal;
+use crate::state::AppState;
 
 // ---------------------------------------------------------------- shared helpers
 
 fn at(event: &Event, time: chrono::DateTime<chrono::Utc>) -> String {
-    super::pages::in_zone(time, &event.time_zone)
+    crate::time::in_zone(time, &event.time_zone)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -740,7 +741,7 @@ async fn emails_page(
             event,
             cards,
             proposals,
-            placeholders: crate::email::placeholders::PLACEHOLDERS,
+            placeholders: crate::mail::placeholders::PLACEHOLDERS,
         },
     )?;
     response.headers_mut().insert(
@@ -1124,10 +1125,11 @@ pub struct AcceptedQuery {
 pub async fn accepted(
     req: HttpRequest,
     state: web::Data<AppState>,
+    cache: web::Data<AcceptedCache>,
     slug: web::Path<String>,
     query: web::Query<AcceptedQuery>,
 ) -> PageResult {
-    let list = publishing::accepted(&state, &slug)
+    let list = publishing::accepted(&state, &cache, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let html = "text/html; charset=utf-8";
@@ -1142,7 +1144,7 @@ pub async fn accepted(
             page: PageContext::anonymous(),
             slug: list.event.clone(),
             title: list.title.clone(),
-            published_on: super::pages::in_zone(list.published_at, &list.time_zone),
+            published_on: crate::time::in_zone(list.published_at, &list.time_zone),
             etag: list.etag("fragment"),
             list_html: AcceptedFragment::of(&list).render().map_err(failed)?,
         }
@@ -1155,9 +1157,10 @@ pub async fn accepted(
 pub async fn accepted_atom(
     req: HttpRequest,
     state: web::Data<AppState>,
+    cache: web::Data<AcceptedCache>,
     slug: web::Path<String>,
 ) -> PageResult {
-    let list = publishing::accepted(&state, &slug)
+    let list = publishing::accepted(&state, &cache, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let url = |path: String| -> Result<String, AppError> {

@@ -1,6 +1,7 @@
 //! Email: rendering from templates/email/, queueing in the outbox, and delivery by the worker.
 
 mod mailer;
+pub mod outbox_view;
 pub mod placeholders;
 pub mod templates;
 mod worker;

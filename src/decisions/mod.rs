@@ -2,6 +2,10 @@
 //! the outbox, in the release's transaction), and accepted speakers confirm or decline. Also the
 //! chairs' decision-email templates with their preview. Shared by the API and the pages.
 
+pub mod publishing;
+
+pub use crate::proposals::{DecisionView, decision_view};
+
 use std::collections::BTreeMap;
 
 use chrono::Utc;
@@ -9,17 +13,17 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::CurrentUser;
-use crate::auth::policy::{ProposalAccess, event_access, proposal_access};
+use crate::accounts::CurrentUser;
+use crate::accounts::policy::{ProposalAccess, event_access, proposal_access};
 use crate::db::decisions as db;
 use crate::db::events::{self, Event};
 use crate::db::proposals::{self as proposals_db, Proposal};
 use crate::domain::{ProposalId, clean_text};
-use crate::email::placeholders::{self, Template};
-use crate::email::templates::{DecisionEmail, RenderedEmail};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::mail::placeholders::{self, Template};
+use crate::mail::templates::{DecisionEmail, RenderedEmail};
 use crate::proposals::{ProposalView, Viewer};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A chair's decision on a proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,39 +100,19 @@ impl EmailKind {
     pub fn default_template(self) -> (&'static str, &'static str) {
         match self {
             EmailKind::Acceptance => (
-                include_str!("../templates/email/acceptance.subject.txt"),
-                include_str!("../templates/email/acceptance.txt"),
+                include_str!("../../templates/email/acceptance.subject.txt"),
+                include_str!("../../templates/email/acceptance.txt"),
             ),
             EmailKind::Rejection => (
-                include_str!("../templates/email/rejection.subject.txt"),
-                include_str!("../templates/email/rejection.txt"),
+                include_str!("../../templates/email/rejection.subject.txt"),
+                include_str!("../../templates/email/rejection.txt"),
             ),
             EmailKind::Waitlist => (
-                include_str!("../templates/email/waitlist.subject.txt"),
-                include_str!("../templates/email/waitlist.txt"),
+                include_str!("../../templates/email/waitlist.subject.txt"),
+                include_str!("../../templates/email/waitlist.txt"),
             ),
         }
     }
-}
-
-/// What chairs see of a proposal's decision (never shown to speakers or reviewers).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DecisionView {
-    /// `accept`, `reject` or `waitlist`
-    pub decision: String,
-    pub note: String,
-    pub decided_at: Option<chrono::DateTime<Utc>>,
-    /// The speakers have been told (the current decision is released).
-    pub released: bool,
-}
-
-pub fn decision_view(proposal: &Proposal) -> Option<DecisionView> {
-    proposal.decision.as_ref().map(|d| DecisionView {
-        decision: d.clone(),
-        note: proposal.decision_note.clone(),
-        decided_at: proposal.decided_at,
-        released: proposal.released_decision.as_ref() == Some(d),
-    })
 }
 
 fn parse_decision(text: &str) -> AppResult<Decision> {
@@ -360,7 +344,7 @@ async fn decision_emails(
     let proposal_link = link(format!("proposals/{}", proposal.id))?;
     let deadline = event
         .confirm_by
-        .map(|at| crate::web::pages::in_zone(at, &event.time_zone))
+        .map(|at| crate::time::in_zone(at, &event.time_zone))
         .unwrap_or_default();
     let mut emails = Vec::new();
     for speaker in speakers {
@@ -383,7 +367,7 @@ async fn decision_emails(
         .render()
         .map_err(AppError::internal)?;
         emails.push((
-            crate::email::mailbox_text(&speaker.name, &speaker.email),
+            crate::mail::mailbox_text(&speaker.name, &speaker.email),
             speaker.email.to_lowercase(),
             rendered,
         ));
@@ -442,10 +426,10 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
             for (to, address, content) in
                 decision_emails(conn, state, &event, &proposal, &tracks, subject, body).await?
             {
-                let fresh = crate::email::enqueue(
+                let fresh = crate::mail::enqueue(
                     conn,
                     &state.settings.secret_key,
-                    crate::email::OutgoingEmail {
+                    crate::mail::OutgoingEmail {
                         dedupe_key: format!(
                             "decision:{}:{}:{}:{}{round}",
                             event.id,
@@ -712,7 +696,7 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
     let minute = Utc::now().timestamp() / 60;
     let deadline = event
         .confirm_by
-        .map(|at| crate::web::pages::in_zone(at, &event.time_zone));
+        .map(|at| crate::time::in_zone(at, &event.time_zone));
     let mut emails = Vec::new();
     for proposal in db::unconfirmed(&mut conn, event.id).await? {
         let link = state
@@ -721,7 +705,7 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
             .map_err(AppError::internal)?
             .to_string();
         for speaker in proposals_db::speakers_of(&mut conn, &[proposal.id]).await? {
-            let content = crate::email::templates::ConfirmationReminder {
+            let content = crate::mail::templates::ConfirmationReminder {
                 name: speaker.name.clone(),
                 title: proposal.title.clone(),
                 event_title: event.title.clone(),
@@ -738,10 +722,10 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
     conn.transaction::<_, AppError, _>(async move |conn| {
         let mut queued = 0;
         for (proposal_id, speaker, content) in emails {
-            let fresh = crate::email::enqueue(
+            let fresh = crate::mail::enqueue(
                 conn,
                 &key,
-                crate::email::OutgoingEmail {
+                crate::mail::OutgoingEmail {
                     dedupe_key: format!(
                         "confirmation-reminder:{proposal_id}:{}:{minute}",
                         speaker.email.to_lowercase()
@@ -749,7 +733,7 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
                     kind: "confirmation_reminder",
                     event_id: Some(event_id),
                     proposal_id: Some(proposal_id.0),
-                    to: crate::email::mailbox_text(&speaker.name, &speaker.email),
+                    to: crate::mail::mailbox_text(&speaker.name, &speaker.email),
                     content,
                     secret: None,
                 },

@@ -1,0 +1,41 @@
+//! Conditional GET for the published lists: ETag, `If-None-Match` and 304.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::decisions::publishing::AcceptedList;
+use crate::error::AppResult;
+
+/// Answers with the list's representation, or a 304 when the client's `If-None-Match` already
+/// names this version. The comparison is the weak one (RFC 9110 §13.1.2): `W/"…"` matches too,
+/// since proxies that compress a response weaken its ETag.
+pub fn conditional(
+    req: &HttpRequest,
+    list: &AcceptedList,
+    representation: &str,
+    content_type: &str,
+    body: impl FnOnce() -> AppResult<String>,
+) -> AppResult<HttpResponse> {
+    let etag = list.etag(representation);
+    let cache_control = (header::CACHE_CONTROL, "public, no-cache");
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+        });
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header(cache_control)
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header(cache_control)
+        .content_type(content_type)
+        .body(list.rendered(representation, body)?))
+}

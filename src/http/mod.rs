@@ -1,0 +1,20 @@
+//! What both adapters (the JSON API and the HTML pages) need of a request: the client's address,
+//! conditional GET, the body limit, the metrics middleware and the chair's-event extractor.
+//! Below `api` and `pages`, above the services.
+
+mod conditional;
+pub mod metrics;
+
+pub use conditional::conditional;
+
+use actix_web::HttpRequest;
+
+/// The largest request body the service reads (JSON and forms alike).
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// The peer's address (no proxy headers are trusted).
+pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
