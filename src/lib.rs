@@ -5,6 +5,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod decisions;
 pub mod demo;

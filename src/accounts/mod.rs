@@ -29,6 +29,7 @@ const RESET_TOKEN_PREFIX: &str = "mcfpr_";
 
 /// Starts a session for the user who just proved who they are: the session (its token is the
 /// API's bearer token) and the cookie that carries it for the web.
+#[tracing::instrument(skip_all, fields(user.id = %user_id))]
 pub async fn sign_in(
     state: &AppState,
     user_id: UserId,
@@ -69,6 +70,7 @@ impl Registration {
 }
 
 /// Creates the account; 409 on an email that exists in any letter case.
+#[tracing::instrument(skip_all)]
 pub async fn register(
     state: &AppState,
     registration: Registration,
@@ -101,6 +103,7 @@ pub async fn register(
 }
 
 /// The user whose email and password match; the same error (and the same time) otherwise.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(state: &AppState, email: &str, password: &str) -> Result<User, AppError> {
     let user = match EmailAddress::parse(email) {
         Ok(email) => {
@@ -119,6 +122,7 @@ pub async fn authenticate(state: &AppState, email: &str, password: &str) -> Resu
 }
 
 /// Queues a reset email when the account exists. Says nothing either way (no enumeration).
+#[tracing::instrument(skip_all)]
 pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
@@ -172,12 +176,14 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn reset_token_is_live(state: &AppState, token: &str) -> Result<bool, AppError> {
     let mut conn = state.pool.get().await?;
     Ok(users::password_reset_is_live(&mut conn, &hash_token(token), Utc::now()).await?)
 }
 
 /// Sets the new password if the token is live and unused, and signs out every session.
+#[tracing::instrument(skip_all)]
 pub async fn complete_password_reset(
     state: &AppState,
     token: &str,
@@ -208,6 +214,7 @@ pub async fn complete_password_reset(
 }
 
 /// Parses and creates a personal API token; the raw token is returned once and stored hashed.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn create_api_token(
     state: &AppState,
     user: &CurrentUser,

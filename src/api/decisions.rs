@@ -7,15 +7,15 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, Page};
 use crate::accounts::CurrentUser;
-use crate::accounts::policy::managed_event;
+use crate::csv::{Cell, CsvWriter};
 use crate::db::decisions::AuditRow;
-use crate::db::outbox;
 use crate::decisions::publishing::{self, AcceptedCache, AcceptedList};
 use crate::decisions::{
     self, BulkDecision, PreviewEmail, ReleaseSummary, TemplateView, parse_kind,
 };
 use crate::domain::{OutboxId, ProposalId};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::http::ChairedEvent;
 use crate::http::conditional;
 use crate::mail::outbox_view::{OutboxItem, OutboxQuery, outbox_page};
 use crate::proposals::ProposalView;
@@ -38,12 +38,12 @@ pub struct DecisionRequest {
 pub async fn put_decision(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     body: ApiJson<DecisionRequest>,
 ) -> AppResult<web::Json<ProposalView>> {
     let body = body.0;
     Ok(web::Json(
-        decisions::decide(&state, &user, ProposalId(*id), &body.decision, &body.note).await?,
+        decisions::decide(&state, &user, *id, &body.decision, &body.note).await?,
     ))
 }
 
@@ -57,12 +57,10 @@ pub struct BulkOutcome {
     responses((status = 200, body = BulkOutcome), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn bulk_decide(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, user }: ChairedEvent,
     body: ApiJson<BulkDecision>,
 ) -> AppResult<web::Json<BulkOutcome>> {
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let conn = state.pool.get().await?;
     drop(conn);
     let decided = decisions::decide_many(&state, &user, &event, body.0).await?;
     Ok(web::Json(BulkOutcome { decided }))
@@ -79,7 +77,7 @@ pub struct HistoryResponse {
 pub async fn decision_history(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<web::Json<HistoryResponse>> {
     let mut conn = state.pool.get().await?;
     let (proposal, event, _) = visible_proposal(&mut conn, &user, *id).await?;
@@ -99,11 +97,9 @@ pub struct ReleaseOutcome {
         (status = 401), (status = 403), (status = 404)))]
 pub async fn release(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, user }: ChairedEvent,
 ) -> AppResult<web::Json<ReleaseOutcome>> {
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let conn = state.pool.get().await?;
     drop(conn);
     let queued = decisions::release(&state, &user, &event).await?;
     Ok(web::Json(ReleaseOutcome { queued }))
@@ -113,11 +109,9 @@ pub async fn release(
     responses((status = 200, body = ReleaseSummary, description = "what a release would send now"), (status = 401), (status = 403), (status = 404)))]
 pub async fn release_summary(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<ReleaseSummary>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     Ok(web::Json(
         decisions::release_summary(&mut conn, &event).await?,
     ))
@@ -130,12 +124,10 @@ pub async fn release_summary(
     responses((status = 200, body = Page<OutboxItem>, description = "newest first"), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn list_outbox(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
     query: web::Query<OutboxQuery>,
 ) -> AppResult<web::Json<Page<OutboxItem>>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     Ok(web::Json(outbox_page(&mut conn, event.id, &query).await?))
 }
 
@@ -145,26 +137,12 @@ pub async fn list_outbox(
         (status = 409, description = "the email has not failed")))]
 pub async fn retry_outbox(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    ChairedEvent { event, .. }: ChairedEvent,
     path: web::Path<(String, uuid::Uuid)>,
 ) -> AppResult<web::Json<OutboxItem>> {
-    let (slug, id) = path.into_inner();
+    let (_, id) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
-    let row = outbox::find(&mut conn, OutboxId(id))
-        .await?
-        .filter(|row| row.event_id == Some(event.id))
-        .ok_or(AppError::NotFound)?;
-    if !outbox::retry_failed(&mut conn, event.id, row.id).await? {
-        return Err(AppError::conflict(
-            "id",
-            "only a failed email can be retried",
-        ));
-    }
-    let row = outbox::find(&mut conn, row.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    tracing::info!(outbox.id = %row.id, "email queued again by a chair");
+    let row = crate::mail::outbox_view::retry(&mut conn, event.id, OutboxId(id)).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -176,10 +154,10 @@ pub async fn retry_outbox(
 pub async fn confirm(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<web::Json<ProposalView>> {
     Ok(web::Json(
-        decisions::respond(&state, &user, ProposalId(*id), true).await?,
+        decisions::respond(&state, &user, *id, true).await?,
     ))
 }
 
@@ -188,10 +166,10 @@ pub async fn confirm(
 pub async fn decline(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<web::Json<ProposalView>> {
     Ok(web::Json(
-        decisions::respond(&state, &user, ProposalId(*id), false).await?,
+        decisions::respond(&state, &user, *id, false).await?,
     ))
 }
 
@@ -200,11 +178,9 @@ pub async fn decline(
         (status = 401), (status = 403), (status = 404)))]
 pub async fn remind_unconfirmed(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<ReleaseOutcome>> {
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let conn = state.pool.get().await?;
     drop(conn);
     let queued = decisions::remind_unconfirmed(&state, &event).await?;
     Ok(web::Json(ReleaseOutcome { queued }))
@@ -223,11 +199,9 @@ pub struct TemplatesResponse {
     responses((status = 200, body = TemplatesResponse), (status = 401), (status = 403), (status = 404)))]
 pub async fn list_templates(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<TemplatesResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     Ok(web::Json(TemplatesResponse {
         items: decisions::templates_of(&mut conn, &event).await?,
         placeholders: crate::mail::placeholders::PLACEHOLDERS
@@ -248,13 +222,12 @@ pub struct TemplateRequest {
     responses((status = 200, body = TemplateView), (status = 401), (status = 403), (status = 404), (status = 422, description = "a template error, caught now rather than when sending")))]
 pub async fn put_template(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    ChairedEvent { event, user }: ChairedEvent,
     path: web::Path<(String, String)>,
     body: ApiJson<TemplateRequest>,
 ) -> AppResult<web::Json<TemplateView>> {
-    let (slug, kind) = path.into_inner();
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let (_, kind) = path.into_inner();
+    let conn = state.pool.get().await?;
     drop(conn);
     let kind = parse_kind(&kind)?;
     Ok(web::Json(
@@ -268,12 +241,11 @@ pub async fn put_template(
     responses((status = 200, body = TemplateView, description = "back to the shipped wording"), (status = 401), (status = 403), (status = 404)))]
 pub async fn reset_template(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    ChairedEvent { event, .. }: ChairedEvent,
     path: web::Path<(String, String)>,
 ) -> AppResult<web::Json<TemplateView>> {
-    let (slug, kind) = path.into_inner();
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let (_, kind) = path.into_inner();
+    let conn = state.pool.get().await?;
     drop(conn);
     let kind = parse_kind(&kind)?;
     Ok(web::Json(
@@ -300,13 +272,12 @@ pub struct PreviewResponse {
     responses((status = 200, body = PreviewResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn preview_template(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    ChairedEvent { event, .. }: ChairedEvent,
     path: web::Path<(String, String)>,
     body: ApiJson<PreviewRequest>,
 ) -> AppResult<web::Json<PreviewResponse>> {
-    let (slug, kind) = path.into_inner();
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let (_, kind) = path.into_inner();
+    let conn = state.pool.get().await?;
     drop(conn);
     let kind = parse_kind(&kind)?;
     let body = body.0;
@@ -337,32 +308,19 @@ pub struct PublishResponse {
     responses((status = 200, body = PublishResponse, description = "the accepted list is public"), (status = 401), (status = 403), (status = 404)))]
 pub async fn publish(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<PublishResponse>> {
-    set_published(&state, &user, &slug, true).await
+    let published_at = publishing::set_published(&state, &event, true).await?;
+    Ok(web::Json(PublishResponse { published_at }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/events/{slug}/publish", tag = "decisions", params(("slug" = String, Path)),
     responses((status = 200, body = PublishResponse, description = "the accepted list is no longer public"), (status = 401), (status = 403), (status = 404)))]
 pub async fn unpublish(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<PublishResponse>> {
-    set_published(&state, &user, &slug, false).await
-}
-
-async fn set_published(
-    state: &AppState,
-    user: &CurrentUser,
-    slug: &str,
-    published: bool,
-) -> AppResult<web::Json<PublishResponse>> {
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, slug, user).await?;
-    let published_at = crate::db::decisions::set_published(&mut conn, event.id, published).await?;
-    tracing::info!(event.slug = %event.slug, published, "accepted list publication changed");
+    let published_at = publishing::set_published(&state, &event, false).await?;
     Ok(web::Json(PublishResponse { published_at }))
 }
 
@@ -388,38 +346,41 @@ pub async fn accepted(
         (status = 401), (status = 403), (status = 404)))]
 pub async fn accepted_csv(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     let rows = crate::db::decisions::accepted_of(&mut conn, event.id).await?;
     let ids: Vec<_> = rows.iter().map(|p| p.id).collect();
     let speakers = crate::db::proposals::speakers_of(&mut conn, &ids).await?;
-    let mut out = String::from("proposal_id,title,track,format,state,speakers,emails\n");
+    let mut csv = CsvWriter::new(&[
+        "proposal_id",
+        "title",
+        "track",
+        "format",
+        "state",
+        "speakers",
+        "emails",
+    ]);
     for p in &rows {
         let (names, emails): (Vec<_>, Vec<_>) = speakers
             .iter()
             .filter(|s| s.proposal_id == p.id)
             .map(|s| (s.name.as_str(), s.email.as_str()))
             .unzip();
-        let row = [
-            p.id.to_string(),
-            crate::review::csv_field(&p.title),
-            crate::review::csv_field(p.track().unwrap_or("")),
-            crate::review::csv_field(&p.format),
-            p.state.clone(),
-            crate::review::csv_field(&names.join("; ")),
-            crate::review::csv_field(&emails.join("; ")),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
+        let (names, emails) = (names.join("; "), emails.join("; "));
+        csv.row([
+            Cell::Plain(p.id.to_string()),
+            Cell::Text(&p.title),
+            Cell::Text(p.track().unwrap_or("")),
+            Cell::Text(&p.format),
+            Cell::Plain(p.state.to_string()),
+            Cell::Text(&names),
+            Cell::Text(&emails),
+        ]);
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}-accepted.csv\"", event.slug),
-        ))
-        .body(out))
+    let out = csv.finish();
+    Ok(crate::http::csv_download(
+        &format!("{}-accepted.csv", event.slug),
+        out,
+    ))
 }

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use crate::accounts::policy::managed_event;
 use crate::accounts::{AdminUser, CurrentUser};
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult, FieldErrors};
 pub use crate::events::{CreateEventRequest, EventPatch};
+use crate::http::ChairedEvent;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -154,12 +154,10 @@ pub struct MemberResponse {
     responses((status = 200, body = MemberResponse, description = "an unknown email gets an invitation email"), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn put_member(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, user }: ChairedEvent,
     body: ApiJson<MemberRequest>,
 ) -> AppResult<web::Json<MemberResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
 
     let body = body.0;
     let mut errors = FieldErrors::new();
@@ -205,12 +203,10 @@ pub async fn put_member(
     responses((status = 200, body = EventResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn patch_event(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
     body: ApiJson<EventPatch>,
 ) -> AppResult<web::Json<EventResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     let event = crate::events::apply_patch(&state, event, body.0).await?;
     Ok(web::Json(event_response(&mut conn, event).await?))
 }
@@ -220,12 +216,11 @@ pub async fn patch_event(
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 pub async fn delete_member(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    ChairedEvent { event, .. }: ChairedEvent,
     path: web::Path<(String, uuid::Uuid)>,
 ) -> AppResult<HttpResponse> {
-    let (slug, member) = path.into_inner();
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let (_, member) = path.into_inner();
+    let conn = state.pool.get().await?;
     drop(conn);
     if crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
         tracing::info!(event.slug = %event.slug, member = %member, "member removed");

@@ -5,13 +5,14 @@ use serde::Deserialize;
 
 use super::ApiJson;
 use crate::accounts::CurrentUser;
-use crate::accounts::policy::{ProposalAccess, event_access, managed_event};
+use crate::accounts::policy::{ProposalAccess, event_access};
 use crate::db::events::{self, Event};
 use crate::db::paging::{Page, encode_cursor, page_params};
 use crate::db::proposals::{self as db, ListFilter, ListScope};
 use crate::domain::PROPOSAL_STATES as STATES;
 use crate::domain::ProposalId;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::http::ChairedEvent;
 use crate::proposals::{self, ProposalFields, ProposalView, Viewer, visible_proposal};
 use crate::state::AppState;
 
@@ -159,7 +160,7 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<web::Json<ProposalView>> {
     let mut conn = state.pool.get().await?;
     let (proposal, event, access) = visible_proposal(&mut conn, &user, *id).await?;
@@ -173,10 +174,10 @@ pub async fn get(
 pub async fn patch(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     body: ApiJson<ProposalFields>,
 ) -> AppResult<HttpResponse> {
-    let view = proposals::update(&state, &user, ProposalId(*id), body.0).await?;
+    let view = proposals::update(&state, &user, *id, body.0).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -185,9 +186,9 @@ pub async fn patch(
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<HttpResponse> {
-    let view = proposals::withdraw(&state, &user, ProposalId(*id)).await?;
+    let view = proposals::withdraw(&state, &user, *id).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -205,7 +206,7 @@ pub async fn accept_invitation(
 ) -> AppResult<web::Json<ProposalView>> {
     let proposal_id = proposals::accept_invitation(&state, user.id, &body.0.token).await?;
     let mut conn = state.pool.get().await?;
-    let (proposal, event, _) = visible_proposal(&mut conn, &user, proposal_id.0).await?;
+    let (proposal, event, _) = visible_proposal(&mut conn, &user, proposal_id).await?;
     Ok(web::Json(
         proposals::view(&mut conn, &event, &proposal, Viewer::Speaker).await?,
     ))
@@ -224,13 +225,11 @@ pub struct TrackOverride {
 pub async fn put_track(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     body: ApiJson<TrackOverride>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let view =
-        proposals::override_track(&state, &user, ProposalId(*id), body.track, body.subtopics)
-            .await?;
+    let view = proposals::override_track(&state, &user, *id, body.track, body.subtopics).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -238,20 +237,12 @@ pub async fn put_track(
     responses((status = 200, content_type = "text/csv", description = "the chairs' track corrections as labelled examples"), (status = 403), (status = 404)))]
 pub async fn tag_corrections_csv(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     let rows = db::tag_corrections_of(&mut conn, event.id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"{}-tag-corrections.csv\"",
-                event.slug
-            ),
-        ))
-        .body(proposals::corrections_csv(&rows)))
+    Ok(crate::http::csv_download(
+        &format!("{}-tag-corrections.csv", event.slug),
+        proposals::corrections_csv(&rows),
+    ))
 }

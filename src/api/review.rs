@@ -10,6 +10,7 @@ use crate::accounts::policy::managed_event;
 use crate::db::events;
 use crate::domain::{ProposalId, UserId};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::http::ChairedEvent;
 use crate::proposals::visible_proposal;
 use crate::review::{
     self, AssignmentsView, AutoAssignOutcome, ConflictView, QueueItem, RankingItem, ReviewRequest,
@@ -29,12 +30,10 @@ pub struct AutoAssignRequest {
         (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn auto_assign(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, user }: ChairedEvent,
     body: ApiJson<AutoAssignRequest>,
 ) -> AppResult<web::Json<AutoAssignOutcome>> {
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let conn = state.pool.get().await?;
     drop(conn);
     let k = body.0.reviewers_per_proposal;
     if !(1..=20).contains(&k) {
@@ -61,7 +60,7 @@ pub struct AssignmentsRequest {
 pub async fn put_assignments(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     body: ApiJson<AssignmentsRequest>,
 ) -> AppResult<web::Json<AssignmentsView>> {
     if body.0.reviewer_ids.len() > 50 {
@@ -72,7 +71,7 @@ pub async fn put_assignments(
     }
     let ids = body.0.reviewer_ids.into_iter().map(UserId).collect();
     Ok(web::Json(
-        review::set_assignments(&state, &user, ProposalId(*id), ids).await?,
+        review::set_assignments(&state, &user, *id, ids).await?,
     ))
 }
 
@@ -81,7 +80,7 @@ pub async fn put_assignments(
 pub async fn get_assignments(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<web::Json<AssignmentsView>> {
     let mut conn = state.pool.get().await?;
     let (proposal, event, _) = visible_proposal(&mut conn, &user, *id).await?;
@@ -105,7 +104,7 @@ pub struct ConflictRequest {
 pub async fn put_conflict(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     body: ApiJson<ConflictRequest>,
 ) -> AppResult<web::Json<ConflictView>> {
     let body = body.0;
@@ -113,7 +112,7 @@ pub async fn put_conflict(
         review::set_conflict(
             &state,
             &user,
-            ProposalId(*id),
+            *id,
             UserId(body.reviewer_id),
             body.conflicted,
         )
@@ -128,11 +127,11 @@ pub async fn put_conflict(
 pub async fn put_review(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     body: ApiJson<ReviewRequest>,
 ) -> AppResult<web::Json<ReviewView>> {
     Ok(web::Json(
-        review::save_review(&state, &user, ProposalId(*id), body.0).await?,
+        review::save_review(&state, &user, *id, body.0).await?,
     ))
 }
 
@@ -142,10 +141,10 @@ pub async fn put_review(
 pub async fn get_reviews(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> AppResult<web::Json<ReviewsView>> {
     let mut conn = state.pool.get().await?;
-    let proposal = crate::db::proposals::find(&mut conn, ProposalId(*id))
+    let proposal = crate::db::proposals::find(&mut conn, *id)
         .await?
         .ok_or(AppError::NotFound)?;
     let event = events::find_by_id(&mut conn, proposal.event_id)
@@ -172,12 +171,10 @@ pub struct RankingResponse {
         (status = 401), (status = 403), (status = 404)))]
 pub async fn ranking(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
     query: web::Query<RankingQuery>,
 ) -> AppResult<web::Json<RankingResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     let items = review::ranking(&mut conn, &event, query.track.as_deref()).await?;
     Ok(web::Json(RankingResponse { items }))
 }
@@ -188,20 +185,15 @@ pub async fn ranking(
         (status = 401), (status = 403), (status = 404)))]
 pub async fn ranking_csv(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
     query: web::Query<RankingQuery>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     let items = review::ranking(&mut conn, &event, query.track.as_deref()).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}-ranking.csv\"", event.slug),
-        ))
-        .body(review::ranking_csv(&items)))
+    Ok(crate::http::csv_download(
+        &format!("{}-ranking.csv", event.slug),
+        review::ranking_csv(&items),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -213,11 +205,9 @@ pub struct ReviewersResponse {
     responses((status = 200, body = ReviewersResponse, description = "done/assigned per reviewer"), (status = 401), (status = 403), (status = 404)))]
 pub async fn reviewers(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<ReviewersResponse>> {
     let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
     Ok(web::Json(ReviewersResponse {
         items: review::reviewer_progress(&mut conn, &event).await?,
     }))
@@ -240,12 +230,10 @@ pub struct RemindResponse {
         (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn remind(
     state: web::Data<AppState>,
-    user: CurrentUser,
-    slug: web::Path<String>,
+    ChairedEvent { event, user }: ChairedEvent,
     body: ApiJson<RemindRequest>,
 ) -> AppResult<web::Json<RemindResponse>> {
-    let mut conn = state.pool.get().await?;
-    let event = managed_event(&mut conn, &slug, &user).await?;
+    let conn = state.pool.get().await?;
     drop(conn);
     let queued = review::remind(&state, &user, &event, body.0.reviewer_id.map(UserId)).await?;
     Ok(web::Json(RemindResponse { queued }))

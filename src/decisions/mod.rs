@@ -157,6 +157,7 @@ async fn decide_locked(
 }
 
 /// `PUT /proposals/{id}/decision`: one proposal, one transaction.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, proposal.id = %proposal_id))]
 pub async fn decide(
     state: &AppState,
     chair: &CurrentUser,
@@ -201,6 +202,7 @@ pub struct BulkDecision {
 }
 
 /// Decides many proposals at once, in one transaction; returns how many were decided.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn decide_many(
     state: &AppState,
     chair: &CurrentUser,
@@ -278,6 +280,7 @@ pub async fn decide_many(
 // ---- the emails ----
 
 /// The event's wording of one decision email: its own, or the default.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn template_text(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -396,6 +399,7 @@ fn parse_template(subject: &str, body: &str) -> AppResult<(Template, Template)> 
 /// after a release (accept → waitlist → accept) tells the speakers again: without it the second
 /// acceptance collided with the first one's key and nobody was told. Returns how many emails
 /// were queued.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> AppResult<usize> {
     let mut conn = state.pool.get().await?;
     let (chair, event_id) = (chair.clone(), event.id);
@@ -477,6 +481,7 @@ pub struct ReleaseSummary {
     pub waitlist: usize,
 }
 
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn release_summary(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -523,6 +528,7 @@ pub struct TemplateView {
     pub customized: bool,
 }
 
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn templates_of(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -545,6 +551,7 @@ pub fn parse_kind(kind: &str) -> AppResult<EmailKind> {
 }
 
 /// Saves the event's wording of one email; a template error is a 422 now, never a failed send.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn save_template(
     state: &AppState,
     chair: &CurrentUser,
@@ -565,6 +572,7 @@ pub async fn save_template(
     })
 }
 
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn reset_template(
     state: &AppState,
     event: &Event,
@@ -583,6 +591,7 @@ pub async fn reset_template(
 
 /// Renders an email of `kind` for a real proposal of the event, exactly as the release would,
 /// from the given wording (or the saved one): one email per speaker.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug, proposal.id = %proposal_id))]
 pub async fn preview(
     state: &AppState,
     event: &Event,
@@ -626,6 +635,7 @@ pub async fn preview(
 // ---- the speakers' answer ----
 
 /// An accepted speaker confirms (`true`) or declines (`false`) presenting the proposal.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %proposal_id))]
 pub async fn respond(
     state: &AppState,
     user: &CurrentUser,
@@ -691,6 +701,7 @@ pub async fn respond(
 
 /// Emails the speakers of accepted proposals who have not confirmed or declined yet. A second
 /// click within the same minute queues nothing new.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<usize> {
     let mut conn = state.pool.get().await?;
     let minute = Utc::now().timestamp() / 60;
@@ -747,6 +758,7 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
 }
 
 /// The decision trail of a proposal, for its chairs.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, event.slug = %event.slug))]
 pub async fn history(
     conn: &mut AsyncPgConnection,
     user: &CurrentUser,

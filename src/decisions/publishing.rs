@@ -154,7 +154,21 @@ impl AcceptedCache {
     }
 }
 
+/// Makes the event's accepted list public, or no longer public; when it was published.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
+pub async fn set_published(
+    state: &AppState,
+    event: &crate::db::events::Event,
+    published: bool,
+) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    let mut conn = state.pool.get().await?;
+    let published_at = db::set_published(&mut conn, event.id, published).await?;
+    tracing::info!(event.slug = %event.slug, published, "accepted list publication changed");
+    Ok(published_at)
+}
+
 /// The published list of the event, or None when there is no such event or it is not published.
+#[tracing::instrument(skip_all, fields(event.slug = %slug))]
 pub async fn accepted(
     state: &AppState,
     cache: &AcceptedCache,

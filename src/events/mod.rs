@@ -105,6 +105,7 @@ fn check_key(errors: &mut FieldErrors, field: &str, key: &str) {
 }
 
 /// Creates an event with the default tracks (the caller has checked the creator is an admin).
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     admin: &CurrentUser,
@@ -178,6 +179,7 @@ pub async fn create(
 }
 
 /// Validates and applies a chair's change to the event (and its tracks), in one transaction.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> AppResult<Event> {
     let mut conn = state.pool.get().await?;
 
@@ -347,6 +349,7 @@ const MEMBER_INVITE_PREFIX: &str = "mcfpm_";
 
 /// Makes the email's account a member with this role; an email without an account gets an
 /// invitation (emailed in the same transaction) instead, and None is returned.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn set_member(
     state: &AppState,
     chair: &CurrentUser,
@@ -414,6 +417,7 @@ pub async fn set_member(
 }
 
 /// Accepts a member invitation for the signed-in account; returns the event.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn accept_member_invitation(
     state: &AppState,
     user: &CurrentUser,

@@ -2,12 +2,14 @@
 //! conditional GET, the body limit, the metrics middleware and the chair's-event extractor.
 //! Below `api` and `pages`, above the services.
 
+mod chaired_event;
 mod conditional;
 pub mod metrics;
 
+pub use chaired_event::ChairedEvent;
 pub use conditional::conditional;
 
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
 
 /// The largest request body the service reads (JSON and forms alike).
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -17,4 +19,15 @@ pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
     req.peer_addr()
         .map(|a| a.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+/// A CSV body as a download named `filename`.
+pub fn csv_download(filename: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
 }

@@ -33,6 +33,7 @@ pub struct OutgoingEmail<'a> {
 }
 
 /// Writes the email into the outbox, in the caller's transaction. True when newly queued.
+#[tracing::instrument(skip_all)]
 pub async fn enqueue(
     conn: &mut AsyncPgConnection,
     key: &SecretKey,

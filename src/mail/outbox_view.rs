@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::paging::Page;
 use crate::domain::OutboxId;
-use crate::error::{AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 
 #[derive(Serialize, ToSchema)]
 pub struct OutboxItem {
@@ -66,6 +66,7 @@ fn parse_outbox_cursor(text: &str) -> Option<(DateTime<Utc>, OutboxId)> {
 }
 
 /// The event's outbox page by page, newest first, with `?state=` and `?limit=&cursor=`.
+#[tracing::instrument(skip_all, fields(event.id = %event_id))]
 pub async fn outbox_page(
     conn: &mut diesel_async::AsyncPgConnection,
     event_id: crate::domain::EventId,
@@ -108,4 +109,26 @@ pub async fn outbox_page(
         items: rows.into_iter().map(OutboxItem::from).collect(),
         next_cursor,
     })
+}
+
+/// A chair's retry of a failed email of the event: queued again, due now. 404 for an email of
+/// another event, 409 for one that has not failed.
+#[tracing::instrument(skip_all, fields(event.id = %event_id))]
+pub async fn retry(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event_id: crate::domain::EventId,
+    id: OutboxId,
+) -> AppResult<OutboxRow> {
+    let row = outbox::find(conn, id)
+        .await?
+        .filter(|row| row.event_id == Some(event_id))
+        .ok_or(AppError::NotFound)?;
+    if !outbox::retry_failed(conn, event_id, row.id).await? {
+        return Err(AppError::conflict(
+            "id",
+            "only a failed email can be retried",
+        ));
+    }
+    tracing::info!(outbox.id = %row.id, "email queued again by a chair");
+    outbox::find(conn, row.id).await?.ok_or(AppError::NotFound)
 }

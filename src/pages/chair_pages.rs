@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
+use super::SignedInChair;
+use super::{CsrfForm, PageContext, PageResult, SignedIn, redirect, render, set_flash};
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::paging::page_params;
 use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
@@ -14,16 +15,6 @@ use crate::domain::ProposalId;
 use crate::error::AppError;
 use crate::proposals::{self, ProposalView, Viewer};
 use crate::state::AppState;
-
-/// The event, if the signed-in user chairs it (or is a site admin); 404 for others.
-pub async fn chaired_event(
-    state: &AppState,
-    user: &crate::accounts::CurrentUser,
-    slug: &str,
-) -> Result<Event, PageError> {
-    let mut conn = state.pool.get().await?;
-    Ok(crate::accounts::policy::managed_event(&mut conn, slug, user).await?)
-}
 
 #[derive(Deserialize)]
 pub struct DashboardQuery {
@@ -161,11 +152,9 @@ impl DashboardPage {
 pub async fn dashboard(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     query: web::Query<DashboardQuery>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let (limit, after) = page_params(Some("50"), query.cursor.as_deref())?;
     let track = query.track.clone().unwrap_or_default();
     let state_filter = query
@@ -339,7 +328,7 @@ pub async fn set_track(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<TrackForm>,
 ) -> PageResult {
     let form = form.0;
@@ -351,9 +340,7 @@ pub async fn set_track(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    match proposals::override_track(&state, &user.0, ProposalId(*id), track.clone(), subtopics)
-        .await
-    {
+    match proposals::override_track(&state, &user.0, *id, track.clone(), subtopics).await {
         Ok(_) => {
             let message = if track.is_some() {
                 "The track is set."
@@ -429,10 +416,8 @@ async fn members_page(
 pub async fn members(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     members_page(
         page,
         &state,
@@ -458,11 +443,9 @@ pub async fn add_member(
     req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, user }: SignedInChair,
     form: CsrfForm<MemberForm>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let form = form.0;
     let mut errors = crate::error::FieldErrors::new();
     let email = errors.check("email", crate::domain::EmailAddress::parse(&form.email));
@@ -492,7 +475,7 @@ pub async fn add_member(
         return members_page(page, &state, event, form, errors).await;
     };
     let tracks = (role == events::EventRoleKind::Reviewer && !keys.is_empty()).then_some(keys);
-    let member = crate::events::set_member(&state, &user.0, &event, &email, role, tracks).await?;
+    let member = crate::events::set_member(&state, &user, &event, &email, role, tracks).await?;
     let message = match member {
         Some(user) => format!("{} is now a {} of this event.", user.name, role.as_str()),
         None => {
@@ -506,12 +489,11 @@ pub async fn add_member(
 pub async fn remove_member(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
+    SignedInChair { event, .. }: SignedInChair,
     path: web::Path<(String, uuid::Uuid)>,
     _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
-    let (slug, member) = path.into_inner();
-    let event = chaired_event(&state, &user.0, &slug).await?;
+    let (_, member) = path.into_inner();
     if !crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
         return Err(AppError::NotFound.into());
     }

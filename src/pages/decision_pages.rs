@@ -12,7 +12,7 @@ use askama::Template;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 
-use super::chair_pages::chaired_event;
+use super::SignedInChair;
 use super::{
     CsrfForm, EmptyForm, PageContext, PageError, PageResult, SignedIn, redirect, render, safe_next,
     set_flash,
@@ -149,11 +149,9 @@ pub async fn bulk_decide(
     req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, user }: SignedInChair,
     form: CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let form = form.0;
     let back = dashboard_return(&event, form.get("return_to"));
     let mut ids = Vec::new();
@@ -220,7 +218,7 @@ pub async fn bulk_decide(
         decision: decision.clone(),
         note: form.get("note").cloned().unwrap_or_default(),
     };
-    match decisions::decide_many(&state, &user.0, &event, request).await {
+    match decisions::decide_many(&state, &user, &event, request).await {
         Ok(0) => set_flash(&req, "info", "No proposal needed that decision."),
         Ok(n) => set_flash(
             &req,
@@ -241,12 +239,10 @@ pub async fn bulk_decide(
 pub async fn release(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, user }: SignedInChair,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
-    match decisions::release(&state, &user.0, &event).await {
+    match decisions::release(&state, &user, &event).await {
         Ok(0) => set_flash(
             &req,
             "info",
@@ -269,14 +265,10 @@ pub async fn release(
 async fn set_published(
     req: &HttpRequest,
     state: &AppState,
-    user: &CurrentUser,
-    slug: &str,
+    event: Event,
     published: bool,
 ) -> PageResult {
-    let event = chaired_event(state, user, slug).await?;
-    let mut conn = state.pool.get().await?;
-    crate::db::decisions::set_published(&mut conn, event.id, published).await?;
-    tracing::info!(event.slug = %event.slug, published, "accepted list publication changed");
+    publishing::set_published(state, &event, published).await?;
     let message = if published {
         "The list of accepted talks is public now."
     } else {
@@ -290,22 +282,20 @@ async fn set_published(
 pub async fn publish(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    set_published(&req, &state, &user.0, &slug, true).await
+    set_published(&req, &state, event, true).await
 }
 
 /// `POST /events/{slug}/unpublish`.
 pub async fn unpublish(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    set_published(&req, &state, &user.0, &slug, false).await
+    set_published(&req, &state, event, false).await
 }
 
 // ---------------------------------------------------------------- the proposal page's part
@@ -447,7 +437,7 @@ pub async fn decide(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<DecisionForm>,
 ) -> PageResult {
     let form = form.0;
@@ -456,15 +446,7 @@ pub async fn decide(
         set_flash(&req, "error", "Choose accept, waitlist or reject.");
         return Ok(redirect(&back));
     }
-    match decisions::decide(
-        &state,
-        &user.0,
-        ProposalId(*id),
-        form.decision.trim(),
-        &form.note,
-    )
-    .await
-    {
+    match decisions::decide(&state, &user.0, *id, form.decision.trim(), &form.note).await {
         Ok(_) => set_flash(
             &req,
             "success",
@@ -489,7 +471,7 @@ async fn answer(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: uuid::Uuid,
+    id: ProposalId,
     form: AnswerForm,
     confirm: bool,
 ) -> PageResult {
@@ -498,7 +480,7 @@ async fn answer(
     } else {
         format!("/proposals/{id}")
     };
-    match decisions::respond(&state, &user.0, ProposalId(id), confirm).await {
+    match decisions::respond(&state, &user.0, id, confirm).await {
         Ok(view) if confirm => set_flash(
             &req,
             "success",
@@ -525,7 +507,7 @@ pub async fn confirm(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<AnswerForm>,
 ) -> PageResult {
     answer(req, state, user, *id, form.0, true).await
@@ -536,7 +518,7 @@ pub async fn decline(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<AnswerForm>,
 ) -> PageResult {
     answer(req, state, user, *id, form.0, false).await
@@ -566,7 +548,7 @@ pub async fn confirm_page(
     page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let (proposal, event) = match visible_proposal(&mut conn, &user.0, *id).await {
@@ -763,10 +745,8 @@ const EMAIL_PREVIEW_CSP: &str = "default-src 'self'; img-src 'self' data:; style
 pub async fn email_templates(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     emails_page(page, &state, event, None).await
 }
 
@@ -786,15 +766,14 @@ pub async fn save_template(
     req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
+    SignedInChair { event, user }: SignedInChair,
     path: web::Path<(String, String)>,
     form: CsrfForm<TemplateForm>,
 ) -> PageResult {
-    let (slug, kind) = path.into_inner();
-    let event = chaired_event(&state, &user.0, &slug).await?;
+    let (_, kind) = path.into_inner();
     let kind = decisions::parse_kind(&kind)?;
     let form = form.0;
-    match decisions::save_template(&state, &user.0, &event, kind, &form.subject, &form.body).await {
+    match decisions::save_template(&state, &user, &event, kind, &form.subject, &form.body).await {
         Ok(_) => {
             set_flash(
                 &req,
@@ -829,12 +808,11 @@ pub async fn save_template(
 pub async fn reset_template(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
+    SignedInChair { event, .. }: SignedInChair,
     path: web::Path<(String, String)>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    let (slug, kind) = path.into_inner();
-    let event = chaired_event(&state, &user.0, &slug).await?;
+    let (_, kind) = path.into_inner();
     let kind = decisions::parse_kind(&kind)?;
     decisions::reset_template(&state, &event, kind).await?;
     set_flash(
@@ -857,12 +835,11 @@ pub async fn reset_template(
 pub async fn preview_template(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
+    SignedInChair { event, .. }: SignedInChair,
     path: web::Path<(String, String)>,
     form: CsrfForm<TemplateForm>,
 ) -> PageResult {
-    let (slug, kind) = path.into_inner();
-    let event = chaired_event(&state, &user.0, &slug).await?;
+    let (_, kind) = path.into_inner();
     let kind = decisions::parse_kind(&kind)?;
     let form = form.0;
     let outcome = match uuid::Uuid::parse_str(form.proposal_id.trim()) {
@@ -966,11 +943,9 @@ impl OutboxPage {
 pub async fn outbox(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     query: web::Query<OutboxQuery>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let query = query.into_inner();
     let mut conn = state.pool.get().await?;
     let listed = outbox_page(&mut conn, event.id, &query).await?;
@@ -1002,26 +977,22 @@ pub async fn outbox(
 pub async fn retry_outbox(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
+    SignedInChair { event, .. }: SignedInChair,
     path: web::Path<(String, uuid::Uuid)>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    let (slug, id) = path.into_inner();
-    let event = chaired_event(&state, &user.0, &slug).await?;
+    let (_, id) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let row = crate::db::outbox::find(&mut conn, OutboxId(id))
-        .await?
-        .filter(|row| row.event_id == Some(event.id))
-        .ok_or(AppError::NotFound)?;
-    if crate::db::outbox::retry_failed(&mut conn, event.id, row.id).await? {
-        tracing::info!(outbox.id = %row.id, "email queued again by a chair");
-        set_flash(
+    match crate::mail::outbox_view::retry(&mut conn, event.id, OutboxId(id)).await {
+        Ok(row) => set_flash(
             &req,
             "success",
             &format!("The email to {} is queued again.", row.recipient),
-        );
-    } else {
-        set_flash(&req, "error", "Only a failed email can be retried.");
+        ),
+        Err(AppError::Conflict { .. }) => {
+            set_flash(&req, "error", "Only a failed email can be retried.")
+        }
+        Err(other) => return Err(other.into()),
     }
     Ok(redirect(&format!("/events/{}/outbox", event.slug)))
 }

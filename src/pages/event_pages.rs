@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::chair_pages::chaired_event;
+use super::SignedInChair;
 use super::{CsrfForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash};
 use crate::accounts::policy::require_admin;
 use crate::db::events::{self, Event, Format};
@@ -425,10 +425,8 @@ pub async fn create(
 pub async fn settings_form(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let form = form_of(&event, &tracks);
@@ -439,11 +437,9 @@ pub async fn save_settings(
     req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     form: CsrfForm<EventForm>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let form = form.0;
     let mut errors = FieldErrors::new();
     let zone = if form.time_zone.trim().is_empty() {

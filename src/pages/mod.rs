@@ -330,6 +330,31 @@ impl FromRequest for SignedIn {
     }
 }
 
+/// A chair-only page: signed-out visitors go to the login page; the path's `{slug}` event is
+/// loaded for a caller who chairs it (404 or 403 otherwise), as `http::ChairedEvent` does.
+pub struct SignedInChair {
+    pub event: crate::db::events::Event,
+    pub user: CurrentUser,
+}
+
+impl FromRequest for SignedInChair {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let signed_in = SignedIn::from_request(&req, payload);
+        Box::pin(async move {
+            let SignedIn(user) = signed_in.await?;
+            let chaired = crate::http::ChairedEvent::load(&req, user).await?;
+            Ok(SignedInChair {
+                event: chaired.event,
+                user: chaired.user,
+            })
+        })
+    }
+}
+
 /// Errors on HTML routes: a friendly page, or a redirect to the login page.
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {

@@ -120,7 +120,7 @@ async fn form_page(
     event: Event,
     form: ProposalForm,
     errors: FieldErrors,
-    editing: Option<uuid::Uuid>,
+    editing: Option<ProposalId>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
@@ -138,7 +138,7 @@ async fn form_page(
             tracks,
             form,
             errors,
-            editing,
+            editing: editing.map(|id| id.0),
         },
     )
 }
@@ -383,7 +383,7 @@ pub async fn show(
     page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> PageResult {
     proposal_page(page, &state, &user.0, *id, None).await
 }
@@ -394,7 +394,7 @@ pub(super) async fn proposal_page(
     page: PageContext,
     state: &AppState,
     user: &crate::accounts::CurrentUser,
-    id: uuid::Uuid,
+    id: ProposalId,
     typed_review: Option<(super::review_pages::ReviewForm, FieldErrors)>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
@@ -462,7 +462,7 @@ pub async fn edit_form(
     page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let (proposal, event, _) = visible_proposal(&mut conn, &user.0, *id).await?;
@@ -490,11 +490,11 @@ pub async fn edit(
     page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<ProposalForm>,
 ) -> PageResult {
     let form = form.0;
-    match proposals::update(&state, &user.0, ProposalId(*id), form.fields()).await {
+    match proposals::update(&state, &user.0, *id, form.fields()).await {
         Ok(_) => {
             set_flash(&req, "success", "Your changes are saved.");
             Ok(redirect(&format!("/proposals/{}", *id)))
@@ -514,10 +514,10 @@ pub async fn withdraw(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     _form: CsrfForm<super::EmptyForm>,
 ) -> PageResult {
-    proposals::withdraw(&state, &user.0, ProposalId(*id)).await?;
+    proposals::withdraw(&state, &user.0, *id).await?;
     set_flash(&req, "info", "The proposal is withdrawn.");
     Ok(redirect(&format!("/proposals/{}", *id)))
 }

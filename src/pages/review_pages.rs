@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 
-use super::chair_pages::chaired_event;
+use super::SignedInChair;
 use super::{
     CsrfForm, EmptyForm, PageContext, PageError, PageResult, SignedIn, redirect, render, set_flash,
 };
@@ -436,7 +436,7 @@ pub async fn save_review(
     page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<ReviewForm>,
 ) -> PageResult {
     let form = form.0;
@@ -448,7 +448,7 @@ pub async fn save_review(
         comment_for_chairs: form.comment_for_chairs.clone(),
         comment_for_speakers: form.comment_for_speakers.clone(),
     };
-    let mut errors = match review::save_review(&state, &user.0, ProposalId(*id), request).await {
+    let mut errors = match review::save_review(&state, &user.0, *id, request).await {
         Ok(_) => {
             set_flash(&req, "success", "Your review is saved.");
             return Ok(redirect(&format!("/proposals/{}#review", *id)));
@@ -478,10 +478,10 @@ pub async fn declare_conflict(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    let proposal_id = ProposalId(*id);
+    let proposal_id = *id;
     review::set_conflict(&state, &user.0, proposal_id, user.0.id, true).await?;
     let mut conn = state.pool.get().await?;
     let proposal = proposals_db::find(&mut conn, proposal_id)
@@ -516,7 +516,7 @@ pub async fn set_assignments(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
     let mut ids = Vec::new();
@@ -530,7 +530,7 @@ pub async fn set_assignments(
     if ids.len() > 50 {
         return Err(AppError::BadRequest("at most 50 reviewers".into()).into());
     }
-    match review::set_assignments(&state, &user.0, ProposalId(*id), ids).await {
+    match review::set_assignments(&state, &user.0, *id, ids).await {
         Ok(view) => {
             let names: Vec<&str> = view.reviewers.iter().map(|r| r.name.as_str()).collect();
             let message = if names.is_empty() {
@@ -558,7 +558,7 @@ pub async fn set_conflict(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ProposalId>,
     form: CsrfForm<ConflictForm>,
 ) -> PageResult {
     let reviewer = uuid::Uuid::parse_str(form.0.reviewer_id.trim())
@@ -568,15 +568,7 @@ pub async fn set_conflict(
         "false" => false,
         _ => return Err(AppError::BadRequest("malformed form: conflicted".into()).into()),
     };
-    match review::set_conflict(
-        &state,
-        &user.0,
-        ProposalId(*id),
-        UserId(reviewer),
-        conflicted,
-    )
-    .await
-    {
+    match review::set_conflict(&state, &user.0, *id, UserId(reviewer), conflicted).await {
         Ok(view) => {
             let message = match (view.conflicted, view.reason) {
                 (true, Some(reason)) => format!(
@@ -607,11 +599,9 @@ pub struct AutoAssignForm {
 pub async fn auto_assign(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, user }: SignedInChair,
     form: CsrfForm<AutoAssignForm>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let back = format!("/events/{}/dashboard#assign", event.slug);
     let per_proposal = match form.0.reviewers_per_proposal.trim().parse::<usize>() {
         Ok(k) if (1..=20).contains(&k) => k,
@@ -624,7 +614,7 @@ pub async fn auto_assign(
             return Ok(redirect(&back));
         }
     };
-    match review::auto_assign(&state, &user.0, &event, per_proposal).await {
+    match review::auto_assign(&state, &user, &event, per_proposal).await {
         Ok(outcome) => {
             let mut message = format!(
                 "{} assignment{} made.",
@@ -667,18 +657,16 @@ pub struct RemindForm {
 pub async fn remind(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, user }: SignedInChair,
     form: CsrfForm<RemindForm>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let only = match form.0.reviewer_id.trim() {
         "" => None,
         raw => Some(UserId(uuid::Uuid::parse_str(raw).map_err(|_| {
             AppError::BadRequest("malformed form: reviewer_id".into())
         })?)),
     };
-    match review::remind(&state, &user.0, &event, only).await {
+    match review::remind(&state, &user, &event, only).await {
         Ok(queued) => {
             let message = match queued {
                 0 => "No reminder queued: nobody has pending reviews, or they were reminded a moment ago.".to_owned(),
@@ -706,11 +694,9 @@ pub struct PhaseForm {
 pub async fn review_phase(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     form: CsrfForm<PhaseForm>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let open = match form.0.action.as_str() {
         "open" => true,
         "close" => false,
@@ -784,11 +770,9 @@ impl RankingPage {
 pub async fn ranking(
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
+    SignedInChair { event, .. }: SignedInChair,
     query: web::Query<RankingQuery>,
 ) -> PageResult {
-    let event = chaired_event(&state, &user.0, &slug).await?;
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let track = query

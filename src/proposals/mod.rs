@@ -185,6 +185,7 @@ fn cfp_closed(event: &Event) -> AppError {
 
 /// Submits a proposal. With an idempotency key, a repeat of the same request replays the
 /// first response and creates nothing; the same key with another body is a 422.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, event.slug = %event.slug))]
 pub async fn create(
     state: &AppState,
     user: &CurrentUser,
@@ -383,6 +384,7 @@ async fn invite_co_speakers(
 }
 
 /// Applies a speaker's edit while the CfP is open; keeps a revision of what changed.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn update(
     state: &AppState,
     user: &CurrentUser,
@@ -527,6 +529,7 @@ pub async fn update(
 }
 
 /// Withdraws the proposal (any speaker, any time before a decision is released).
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn withdraw(
     state: &AppState,
     user: &CurrentUser,
@@ -558,6 +561,7 @@ pub async fn withdraw(
 
 /// The proposal, locked, if the user is one of its speakers; 404 otherwise (no existence leak).
 /// The proposal, locked for the rest of the transaction, and its event; 404 when there is none.
+#[tracing::instrument(skip_all)]
 pub async fn lock_with_event(
     conn: &mut AsyncPgConnection,
     id: ProposalId,
@@ -584,6 +588,7 @@ async fn speaker_proposal_for_update(
 }
 
 /// Accepts a co-speaker invitation for the signed-in user; returns the proposal.
+#[tracing::instrument(skip_all, fields(user.id = %user_id))]
 pub async fn accept_invitation(
     state: &AppState,
     user_id: UserId,
@@ -731,6 +736,7 @@ pub fn tags(proposal: &Proposal) -> TagsView {
 }
 
 /// Builds the views of many proposals with two extra queries in all (speakers, invitations).
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn views(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -785,6 +791,7 @@ pub async fn views(
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn view(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -799,6 +806,7 @@ pub async fn view(
 
 /// A chair sets (or with `None` removes) the proposal's track. Recorded with who and when, as a
 /// revision, and as a labelled example for retraining the tagger.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id))]
 pub async fn override_track(
     state: &AppState,
     chair: &CurrentUser,
@@ -869,43 +877,44 @@ pub async fn override_track(
 /// The chairs' corrections as CSV (`label,title,abstract,…`, the tagger corpus's first columns),
 /// cells that a spreadsheet would run as formulas defused with a leading quote.
 pub fn corrections_csv(rows: &[db::TagCorrection]) -> String {
-    fn cell(text: &str) -> String {
-        let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{text}")
-        } else {
-            text.to_owned()
-        };
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    }
-    let mut out =
-        String::from("label,title,abstract,auto_track,auto_confidence,chair,corrected_at\n");
+    use crate::csv::{Cell, CsvWriter};
+    let mut csv = CsvWriter::quoting_all_text(&[
+        "label",
+        "title",
+        "abstract",
+        "auto_track",
+        "auto_confidence",
+        "chair",
+        "corrected_at",
+    ]);
     for row in rows {
         let Some(label) = &row.corrected_track else {
             continue;
         };
-        let fields = [
-            cell(label),
-            cell(&row.title),
-            cell(&row.abstract_text),
-            cell(row.auto_track.as_deref().unwrap_or("")),
-            row.auto_confidence
-                .map_or_else(String::new, |c| format!("{c:.3}")),
-            cell(&row.chair_name),
-            row.created_at.to_rfc3339(),
-        ];
-        out.push_str(&fields.join(","));
-        out.push('\n');
+        csv.row([
+            Cell::Text(label),
+            Cell::Text(&row.title),
+            Cell::Text(&row.abstract_text),
+            Cell::Text(row.auto_track.as_deref().unwrap_or("")),
+            Cell::Plain(
+                row.auto_confidence
+                    .map_or_else(String::new, |c| format!("{c:.3}")),
+            ),
+            Cell::Text(&row.chair_name),
+            Cell::Plain(row.created_at.to_rfc3339()),
+        ]);
     }
-    out
+    csv.finish()
 }
 
 /// The proposal and its event if the caller may see it; 404 for everyone else.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn visible_proposal(
     conn: &mut diesel_async::AsyncPgConnection,
     user: &CurrentUser,
-    id: uuid::Uuid,
+    id: ProposalId,
 ) -> AppResult<(Proposal, Event, crate::accounts::policy::ProposalAccess)> {
-    let proposal = crate::db::proposals::find(conn, ProposalId(id))
+    let proposal = crate::db::proposals::find(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let event = crate::db::events::find_by_id(conn, proposal.event_id)

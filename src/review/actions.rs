@@ -29,6 +29,7 @@ use crate::state::AppState;
 /// event lets reviewers review anything; for a chair the ones assigned to them. Never withdrawn,
 /// conflicted or outside the member's tracks. (Chairs see every proposal anyway; this is their
 /// own review queue.)
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug, user.id = %user_id))]
 pub async fn reviewable_by(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -90,6 +91,7 @@ pub struct ConflictView {
 
 /// Declares or clears a conflict: a reviewer for themselves, or a chair for any member. A
 /// conflict removes the pair's assignment in the same transaction.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %proposal_id))]
 pub async fn set_conflict(
     state: &AppState,
     user: &CurrentUser,
@@ -188,6 +190,7 @@ pub struct AssignmentsView {
     pub reviewers: Vec<AssignedReviewer>,
 }
 
+#[tracing::instrument(skip_all, fields(proposal.id = %proposal_id))]
 pub async fn assignments_view(
     conn: &mut AsyncPgConnection,
     proposal_id: ProposalId,
@@ -214,6 +217,7 @@ pub async fn assignments_view(
 
 /// A chair sets the proposal's reviewers to exactly this list (members only, none conflicted or
 /// outside their tracks).
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, proposal.id = %proposal_id))]
 pub async fn set_assignments(
     state: &AppState,
     chair: &CurrentUser,
@@ -296,6 +300,7 @@ pub struct AutoAssignOutcome {
 /// Gives every active proposal `per_proposal` reviewers from the event's reviewers, balancing
 /// loads and respecting track restrictions, conflicts and existing assignments (see
 /// `review::assignment`). One transaction; concurrent runs on one event serialize on its row.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn auto_assign(
     state: &AppState,
     chair: &CurrentUser,
@@ -453,6 +458,7 @@ fn review_view(
 
 /// Writes or changes the caller's review; only while reviewing is open, only by a member who may
 /// review the proposal. Every version is kept.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %proposal_id))]
 pub async fn save_review(
     state: &AppState,
     user: &CurrentUser,
@@ -529,6 +535,7 @@ pub async fn save_review(
 
 /// The proposal's reviews as the caller may see them: chairs all; a reviewer their own, and the
 /// others' only once they have submitted theirs; speakers none (403), anyone else 404.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, event.slug = %event.slug))]
 pub async fn reviews_for(
     conn: &mut AsyncPgConnection,
     user: &CurrentUser,
@@ -597,6 +604,7 @@ pub struct RankingItem {
 
 /// The event's ranking, best first, optionally one track's. Reviews by a reviewer who is now
 /// conflicted with the proposal do not count.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn ranking(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -682,49 +690,47 @@ pub async fn ranking(
         .collect())
 }
 
-pub fn csv_field(text: &str) -> String {
-    // a leading =, +, - or @ would be a formula in a spreadsheet
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-fn number(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.3}")).unwrap_or_default()
+fn number(value: Option<f64>) -> crate::csv::Cell<'static> {
+    crate::csv::Cell::Plain(value.map(|v| format!("{v:.3}")).unwrap_or_default())
 }
 
 /// The ranking as CSV, best first (for chairs: speakers' names included, emails never).
 pub fn ranking_csv(items: &[RankingItem]) -> String {
-    let mut out = String::from(
-        "rank,proposal_id,title,track,state,speakers,n,assigned,mean,median,stdev,calibrated,disagreement\n",
-    );
+    use crate::csv::{Cell, CsvWriter};
+    let mut csv = CsvWriter::new(&[
+        "rank",
+        "proposal_id",
+        "title",
+        "track",
+        "state",
+        "speakers",
+        "n",
+        "assigned",
+        "mean",
+        "median",
+        "stdev",
+        "calibrated",
+        "disagreement",
+    ]);
     for (i, item) in items.iter().enumerate() {
-        let row = [
-            (i + 1).to_string(),
-            item.proposal_id.to_string(),
-            csv_field(&item.title),
-            csv_field(item.track.as_deref().unwrap_or("")),
-            item.state.clone(),
-            csv_field(&item.speakers.join("; ")),
-            item.n.to_string(),
-            item.assigned.to_string(),
+        let speakers = item.speakers.join("; ");
+        csv.row([
+            Cell::Plain((i + 1).to_string()),
+            Cell::Plain(item.proposal_id.to_string()),
+            Cell::Text(&item.title),
+            Cell::Text(item.track.as_deref().unwrap_or("")),
+            Cell::Plain(item.state.to_string()),
+            Cell::Text(&speakers),
+            Cell::Plain(item.n.to_string()),
+            Cell::Plain(item.assigned.to_string()),
             number(item.mean),
             number(item.median),
             number(item.stdev),
             number(item.calibrated),
-            item.disagreement.to_string(),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
+            Cell::Plain(item.disagreement.to_string()),
+        ]);
     }
-    out
+    csv.finish()
 }
 
 // ---- reviewers' progress, queues and reminders ----
@@ -745,6 +751,7 @@ pub struct ReviewerProgress {
 }
 
 /// Done/assigned per reviewer of the event (chairs with assignments included).
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn reviewer_progress(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -805,6 +812,7 @@ pub async fn reviewer_progress(
 
 /// Emails every reviewer with pending reviews (or just `only`), through the outbox in one
 /// transaction. A second click within the same minute queues nothing new.
+#[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn remind(
     state: &AppState,
     chair: &CurrentUser,
@@ -885,6 +893,7 @@ pub struct QueueItem {
 }
 
 /// What a reviewer has to review in the event: pending first, then done, each oldest first.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug, user.id = %user.id))]
 pub async fn queue(
     conn: &mut AsyncPgConnection,
     event: &Event,
@@ -926,6 +935,7 @@ pub async fn queue(
 
 /// Removes a member; their assignments in the event go, their reviews stay (shown as a former
 /// reviewer's). One transaction.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn remove_member(state: &AppState, event: &Event, member: UserId) -> AppResult<bool> {
     let mut conn = state.pool.get().await?;
     let event_id = event.id;

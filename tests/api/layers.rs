@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "time",
             "crypto",
+            "csv",
             "schema",
             "telemetry",
             "metrics",
