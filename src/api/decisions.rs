@@ -25,6 +25,7 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionRequest {
     /// `accept`, `reject` or `waitlist`
+    #[schema(value_type = crate::domain::Decision)]
     pub decision: String,
     /// For the chairs only.
     #[serde(default)]
@@ -408,7 +409,7 @@ pub async fn accepted_csv(
             crate::review::csv_field(&p.title),
             crate::review::csv_field(p.track().unwrap_or("")),
             crate::review::csv_field(&p.format),
-            p.state.clone(),
+            p.state.to_string(),
             crate::review::csv_field(&names.join("; ")),
             crate::review::csv_field(&emails.join("; ")),
         ];
