@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use crate::accounts::{self, Registration};
 use crate::db::events::{self, EventRoleKind, NewEvent};
 use crate::db::users;
-use crate::domain::EventId;
+use crate::domain::{EventId, ProposalState};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -349,7 +349,11 @@ async fn seed_decisions(
         .ok_or(AppError::NotFound)?;
     let proposals = crate::review::ranking(&mut conn, event, None).await?;
     drop(conn);
-    if summary.unreleased > 0 || proposals.iter().any(|p| p.state != "submitted") {
+    if summary.unreleased > 0
+        || proposals
+            .iter()
+            .any(|p| p.state != ProposalState::Submitted)
+    {
         return Ok(());
     }
     let chair = crate::accounts::CurrentUser::internal(chair);

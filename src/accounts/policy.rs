@@ -6,7 +6,7 @@ use super::CurrentUser;
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::db::proposals::Proposal;
 use crate::domain::conflicts::{ConflictReason, ReviewerIdentity};
-use crate::domain::{ProposalId, UserId};
+use crate::domain::{ProposalId, Transition, UserId};
 use crate::error::{AppError, AppResult};
 use std::collections::HashMap;
 
@@ -101,7 +101,7 @@ impl ReviewStanding {
         self.role.is_some()
             && self.conflict.is_none()
             && self.track_allowed
-            && proposal.state != "withdrawn"
+            && proposal.state.allows(Transition::Review)
             && (self.assigned
                 || (event.reviewers_see_all && self.role == Some(EventRoleKind::Reviewer)))
     }

@@ -25,6 +25,7 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionRequest {
     /// `accept`, `reject` or `waitlist`
+    #[schema(value_type = crate::domain::Decision)]
     pub decision: String,
     /// For the chairs only.
     #[serde(default)]

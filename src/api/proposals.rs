@@ -9,8 +9,7 @@ use crate::accounts::policy::{ProposalAccess, event_access};
 use crate::db::events::{self, Event};
 use crate::db::paging::{Page, encode_cursor, page_params};
 use crate::db::proposals::{self as db, ListFilter, ListScope};
-use crate::domain::PROPOSAL_STATES as STATES;
-use crate::domain::ProposalId;
+use crate::domain::{ProposalId, ProposalState};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::http::ChairedEvent;
 use crate::proposals::{self, ProposalFields, ProposalView, Viewer, visible_proposal};
@@ -73,7 +72,7 @@ pub struct ListQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
-    params(("slug" = String, Path), ("track" = Option<String>, Query), ("state" = Option<String>, Query),
+    params(("slug" = String, Path), ("track" = Option<String>, Query), ("state" = Option<ProposalState>, Query),
         ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401), (status = 422)))]
 pub async fn list(
@@ -84,14 +83,16 @@ pub async fn list(
 ) -> AppResult<web::Json<Page<ProposalView>>> {
     let (limit, after) = page_params(query.limit.as_deref(), query.cursor.as_deref())?;
     let after = after.map(|(at, id)| (at, ProposalId(id)));
-    if let Some(state_filter) = &query.state
-        && !STATES.contains(&state_filter.as_str())
-    {
-        return Err(AppError::Validation(FieldErrors::single(
-            "state",
-            format!("must be one of: {}", STATES.join(", ")),
-        )));
-    }
+    let state_filter = match query.state.as_deref() {
+        None => None,
+        Some(text) => Some(ProposalState::parse(text).ok_or_else(|| {
+            let states = ProposalState::ALL.map(ProposalState::as_str);
+            AppError::Validation(FieldErrors::single(
+                "state",
+                format!("must be one of: {}", states.join(", ")),
+            ))
+        })?),
+    };
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
     let access = event_access(&mut conn, &event, &user).await?;
@@ -126,7 +127,7 @@ pub async fn list(
         scope,
         ListFilter {
             track: query.track.as_deref(),
-            state: query.state.as_deref(),
+            state: state_filter,
             needs_check: query.needs_check.as_deref() == Some("true"),
             after,
             limit: limit + 1,

@@ -5,13 +5,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::proposals::Proposal;
-use crate::domain::{EventId, ProposalId, UserId};
+use crate::domain::{Decision, EventId, ProposalId, ProposalState, UserId};
 use crate::schema::{decision_audit, email_templates, events, proposals, users};
 
 pub async fn set_decision(
     conn: &mut AsyncPgConnection,
     proposal_id: ProposalId,
-    decision: &str,
+    decision: Decision,
     note: &str,
     chair: UserId,
 ) -> QueryResult<Proposal> {
@@ -91,7 +91,7 @@ pub async fn unreleased_for_update(
     proposals::table
         .filter(proposals::event_id.eq(event_id))
         .filter(proposals::decision.is_not_null())
-        .filter(proposals::state.ne("withdrawn"))
+        .filter(proposals::state.ne(ProposalState::Withdrawn))
         .filter(
             proposals::released_decision
                 .is_null()
@@ -109,8 +109,8 @@ pub async fn unreleased_for_update(
 pub async fn mark_released(
     conn: &mut AsyncPgConnection,
     proposal_id: ProposalId,
-    decision: &str,
-    state: &str,
+    decision: Decision,
+    state: ProposalState,
 ) -> QueryResult<()> {
     let now = Utc::now();
     diesel::update(proposals::table.find(proposal_id))
@@ -126,11 +126,11 @@ pub async fn mark_released(
         .map(|_| ())
 }
 
-/// An accepted speaker's answer: `confirmed` or `declined`.
+/// An accepted speaker's answer: `Confirmed` or `Declined`.
 pub async fn set_response(
     conn: &mut AsyncPgConnection,
     proposal_id: ProposalId,
-    state: &str,
+    state: ProposalState,
 ) -> QueryResult<Proposal> {
     let now = Utc::now();
     diesel::update(proposals::table.find(proposal_id))
@@ -151,7 +151,7 @@ pub async fn unconfirmed(
 ) -> QueryResult<Vec<Proposal>> {
     proposals::table
         .filter(proposals::event_id.eq(event_id))
-        .filter(proposals::state.eq("accepted"))
+        .filter(proposals::state.eq(ProposalState::Accepted))
         .order(proposals::title.asc())
         .select(Proposal::as_select())
         .load(conn)
@@ -258,7 +258,7 @@ pub async fn accepted_of(
 ) -> QueryResult<Vec<Proposal>> {
     proposals::table
         .filter(proposals::event_id.eq(event_id))
-        .filter(proposals::state.eq_any(["accepted", "confirmed"]))
+        .filter(proposals::state.eq_any([ProposalState::Accepted, ProposalState::Confirmed]))
         .order((proposals::title.asc(), proposals::id.asc()))
         .select(Proposal::as_select())
         .load(conn)

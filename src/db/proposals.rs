@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::domain::{EventId, ProposalId, UserId};
+use crate::domain::{Decision, EventId, ProposalId, ProposalState, UserId};
 use crate::schema::{
     co_speakers, idempotency_keys, proposal_revisions, proposals, tag_corrections, users,
 };
@@ -20,7 +20,7 @@ pub struct Proposal {
     pub notes: String,
     pub format: String,
     pub links: Vec<String>,
-    pub state: String,
+    pub state: ProposalState,
     pub speaker_track: Option<String>,
     pub auto_track: Option<String>,
     pub auto_confidence: Option<f32>,
@@ -33,11 +33,11 @@ pub struct Proposal {
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub decision: Option<String>,
+    pub decision: Option<Decision>,
     pub decision_note: String,
     pub decided_by: Option<UserId>,
     pub decided_at: Option<DateTime<Utc>>,
-    pub released_decision: Option<String>,
+    pub released_decision: Option<Decision>,
     pub released_at: Option<DateTime<Utc>>,
     pub responded_at: Option<DateTime<Utc>>,
 }
@@ -133,10 +133,10 @@ pub async fn update(
 pub async fn set_state(
     conn: &mut AsyncPgConnection,
     id: ProposalId,
-    state: &str,
+    state: ProposalState,
 ) -> QueryResult<Proposal> {
     let now = Utc::now();
-    let withdrawn_at = (state == "withdrawn").then_some(now);
+    let withdrawn_at = state.is_withdrawn().then_some(now);
     diesel::update(proposals::table.find(id))
         .set((
             proposals::state.eq(state),
@@ -157,7 +157,7 @@ pub async fn count_active_by_submitter(
     proposals::table
         .filter(proposals::event_id.eq(event_id))
         .filter(proposals::submitter_id.eq(user_id))
-        .filter(proposals::state.ne("withdrawn"))
+        .filter(proposals::state.ne(ProposalState::Withdrawn))
         .count()
         .get_result(conn)
         .await
@@ -385,7 +385,7 @@ pub enum ListScope {
 
 pub struct ListFilter<'a> {
     pub track: Option<&'a str>,
-    pub state: Option<&'a str>,
+    pub state: Option<ProposalState>,
     /// Only proposals whose tag deserves a human look (see `NEEDS_CHECK_BELOW`).
     pub needs_check: bool,
     /// Strictly after this (created_at, id).

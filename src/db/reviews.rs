@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::conflicts::{ReviewerIdentity, SpeakerIdentity, StoredConflict};
-use crate::domain::{EventId, ProposalId, UserId};
+use crate::domain::{EventId, ProposalId, ProposalState, UserId};
 use crate::schema::{
     co_speakers, event_members, events, proposals, review_assignments, review_conflicts,
     review_history, reviews, users,
@@ -424,7 +424,7 @@ pub async fn reviews_of_event(
     reviews::table
         .inner_join(proposals::table)
         .filter(proposals::event_id.eq(event_id))
-        .filter(proposals::state.ne("withdrawn"))
+        .filter(proposals::state.ne(ProposalState::Withdrawn))
         .select(Review::as_select())
         .load(conn)
         .await

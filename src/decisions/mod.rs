@@ -18,51 +18,13 @@ use crate::accounts::policy::{ProposalAccess, event_access, proposal_access};
 use crate::db::decisions as db;
 use crate::db::events::{self, Event};
 use crate::db::proposals::{self as proposals_db, Proposal};
-use crate::domain::{ProposalId, clean_text};
+pub use crate::domain::Decision;
+use crate::domain::{ProposalId, Transition, clean_text};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::mail::placeholders::{self, Template};
 use crate::mail::templates::{DecisionEmail, RenderedEmail};
 use crate::proposals::{ProposalView, Viewer};
 use crate::state::AppState;
-
-/// A chair's decision on a proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Accept,
-    Reject,
-    Waitlist,
-}
-
-impl Decision {
-    pub const ALL: [Decision; 3] = [Decision::Accept, Decision::Reject, Decision::Waitlist];
-
-    pub fn parse(text: &str) -> Option<Decision> {
-        Decision::ALL.into_iter().find(|d| d.as_str() == text)
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::Reject => "reject",
-            Decision::Waitlist => "waitlist",
-        }
-    }
-    /// The proposal's state once the decision is released.
-    pub fn state(self) -> &'static str {
-        match self {
-            Decision::Accept => "accepted",
-            Decision::Reject => "rejected",
-            Decision::Waitlist => "waitlisted",
-        }
-    }
-    /// The email telling the speakers; also the template's name.
-    pub fn email_kind(self) -> EmailKind {
-        match self {
-            Decision::Accept => EmailKind::Acceptance,
-            Decision::Reject => EmailKind::Rejection,
-            Decision::Waitlist => EmailKind::Waitlist,
-        }
-    }
-}
 
 /// The three decision emails chairs can reword.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +49,14 @@ impl EmailKind {
             EmailKind::Acceptance => "acceptance",
             EmailKind::Rejection => "rejection",
             EmailKind::Waitlist => "waitlist",
+        }
+    }
+    /// The email telling the speakers of a decision; also the template's name.
+    pub fn of(decision: Decision) -> EmailKind {
+        match decision {
+            Decision::Accept => EmailKind::Acceptance,
+            Decision::Reject => EmailKind::Rejection,
+            Decision::Waitlist => EmailKind::Waitlist,
         }
     }
     pub fn decision(self) -> Decision {
@@ -137,17 +107,18 @@ async fn decide_locked(
     decision: Decision,
     note: &str,
 ) -> AppResult<Proposal> {
-    if proposal.state == "withdrawn" {
-        return Err(AppError::conflict("decision", "the proposal is withdrawn"));
-    }
-    let updated = db::set_decision(conn, proposal.id, decision.as_str(), note, chair.id).await?;
+    proposal
+        .state
+        .after(Transition::Decide)
+        .map_err(|refused| AppError::conflict("decision", &refused.to_string()))?;
+    let updated = db::set_decision(conn, proposal.id, decision, note, chair.id).await?;
     db::audit(
         conn,
         db::AuditEntry {
             proposal_id: proposal.id,
             actor: Some(chair.id),
             action: "decide",
-            before: proposal.decision.as_deref(),
+            before: proposal.decision.map(Decision::as_str),
             after: decision.as_str(),
             note,
         },
@@ -196,6 +167,8 @@ pub struct BulkDecision {
     /// Only proposals without a decision yet.
     #[serde(default)]
     pub undecided_only: bool,
+    /// `accept`, `reject` or `waitlist`
+    #[schema(value_type = Decision)]
     pub decision: String,
     #[serde(default)]
     pub note: String,
@@ -241,7 +214,7 @@ pub async fn decide_many(
         .await?;
         let mut chosen: Vec<&Proposal> = Vec::new();
         if request.track.is_some() {
-            chosen.extend(all.iter().filter(|p| p.state != "withdrawn"));
+            chosen.extend(all.iter().filter(|p| p.state.allows(Transition::Decide)));
         } else {
             for id in &request.proposal_ids {
                 match all.iter().find(|p| p.id.0 == *id) {
@@ -264,7 +237,8 @@ pub async fn decide_many(
                 .await?
                 .ok_or(AppError::NotFound)?;
             // judged on the locked row: a decision taken meanwhile is not overwritten
-            if locked.state == "withdrawn" || (request.undecided_only && locked.decision.is_some())
+            if !locked.state.allows(Transition::Decide)
+                || (request.undecided_only && locked.decision.is_some())
             {
                 continue;
             }
@@ -417,10 +391,14 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
         let tracks = events::tracks_of(conn, event.id).await?;
         let mut queued = 0;
         for proposal in db::unreleased_for_update(conn, event.id).await? {
-            let Some(decision) = proposal.decision.as_deref().and_then(Decision::parse) else {
+            let Some(decision) = proposal.decision else {
                 continue;
             };
-            let kind = decision.email_kind();
+            // withdrawn proposals are never released (the query leaves them out already)
+            let Ok(released) = proposal.state.after(Transition::Release(decision)) else {
+                continue;
+            };
+            let kind = EmailKind::of(decision);
             let (subject, body) = &templates[kind.as_str()];
             // the first release keeps the original key; later ones name the release they follow
             let round = proposal
@@ -452,15 +430,15 @@ pub async fn release(state: &AppState, chair: &CurrentUser, event: &Event) -> Ap
                 .await?;
                 queued += usize::from(fresh);
             }
-            db::mark_released(conn, proposal.id, decision.as_str(), decision.state()).await?;
+            db::mark_released(conn, proposal.id, decision, released).await?;
             db::audit(
                 conn,
                 db::AuditEntry {
                     proposal_id: proposal.id,
                     actor: Some(chair.id),
                     action: "release",
-                    before: Some(&proposal.state),
-                    after: decision.state(),
+                    before: Some(proposal.state.as_str()),
+                    after: released.as_str(),
                     note: "",
                 },
             )
@@ -500,16 +478,16 @@ pub async fn release_summary(
     )
     .await?;
     let mut summary = ReleaseSummary::default();
-    for p in all.iter().filter(|p| p.state != "withdrawn") {
-        let Some(decision) = p.decision.as_deref() else {
+    for p in all.iter().filter(|p| !p.state.is_withdrawn()) {
+        let Some(decision) = p.decision else {
             continue;
         };
-        if p.released_decision.as_deref() != Some(decision) {
+        if p.released_decision != Some(decision) {
             summary.unreleased += 1;
             match decision {
-                "accept" => summary.accept += 1,
-                "reject" => summary.reject += 1,
-                _ => summary.waitlist += 1,
+                Decision::Accept => summary.accept += 1,
+                Decision::Reject => summary.reject += 1,
+                Decision::Waitlist => summary.waitlist += 1,
             }
         }
     }
@@ -655,24 +633,18 @@ pub async fn respond(
             }
             Some(_) => {}
         }
-        let target = if confirm { "confirmed" } else { "declined" };
-        let allowed = match (confirm, proposal.state.as_str()) {
-            (_, "accepted") => true,
-            (false, "confirmed") => true,
-            (true, "confirmed") | (false, "declined") => {
-                // answering the same again changes nothing
-                return crate::proposals::view(conn, &event, &proposal, Viewer::Speaker).await;
-            }
-            _ => false,
+        let transition = if confirm {
+            Transition::Confirm
+        } else {
+            Transition::Decline
         };
-        if !allowed {
-            return Err(AppError::conflict(
-                "state",
-                &format!(
-                    "a {} proposal cannot be {target}: only accepted ones are",
-                    proposal.state
-                ),
-            ));
+        let target = proposal
+            .state
+            .after(transition)
+            .map_err(|refused| AppError::conflict("state", &refused.to_string()))?;
+        if target == proposal.state {
+            // answering the same again changes nothing
+            return crate::proposals::view(conn, &event, &proposal, Viewer::Speaker).await;
         }
         if confirm && event.confirm_by.is_some_and(|by| by <= Utc::now()) {
             return Err(AppError::conflict(
@@ -687,13 +659,13 @@ pub async fn respond(
                 proposal_id: proposal.id,
                 actor: Some(user.id),
                 action: if confirm { "confirm" } else { "decline" },
-                before: Some(&proposal.state),
-                after: target,
+                before: Some(proposal.state.as_str()),
+                after: target.as_str(),
                 note: "",
             },
         )
         .await?;
-        tracing::info!(proposal = %proposal.id, state = target, "speaker answered");
+        tracing::info!(proposal = %proposal.id, state = target.as_str(), "speaker answered");
         crate::proposals::view(conn, &event, &updated, Viewer::Speaker).await
     })
     .await

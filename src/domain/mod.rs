@@ -7,6 +7,7 @@ mod password;
 mod person_name;
 mod proposal_fields;
 mod scale;
+mod states;
 mod text;
 pub mod track;
 
@@ -16,6 +17,7 @@ pub use password::NewPassword;
 pub use person_name::PersonName;
 pub use proposal_fields::{Abstract, ChairNotes, MaterialLink, ProposalTitle};
 pub use scale::Scale;
+pub use states::{Decision, ProposalState, Transition, TransitionRefused};
 pub use text::{TextError, clean_text};
 
 macro_rules! typed_id {
@@ -71,14 +73,3 @@ typed_id!(SessionId);
 typed_id!(ApiTokenId);
 typed_id!(OutboxId);
 typed_id!(ProposalId);
-
-/// Every state a proposal can be in.
-pub const PROPOSAL_STATES: [&str; 7] = [
-    "submitted",
-    "withdrawn",
-    "accepted",
-    "rejected",
-    "waitlisted",
-    "confirmed",
-    "declined",
-];

@@ -10,8 +10,7 @@ use super::{CsrfForm, PageContext, PageResult, SignedIn, redirect, render, set_f
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::paging::page_params;
 use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
-use crate::domain::PROPOSAL_STATES as STATES;
-use crate::domain::ProposalId;
+use crate::domain::{Decision, ProposalId, ProposalState, Transition};
 use crate::error::AppError;
 use crate::proposals::{self, ProposalView, Viewer};
 use crate::state::AppState;
@@ -58,7 +57,7 @@ struct DashboardPage {
     only_disagreements: bool,
     only_missing: bool,
     sort: &'static str,
-    states: &'static [&'static str],
+    states: &'static [ProposalState],
     next_cursor: Option<String>,
     /// A page after the first one.
     paged: bool,
@@ -157,11 +156,8 @@ pub async fn dashboard(
 ) -> PageResult {
     let (limit, after) = page_params(Some("50"), query.cursor.as_deref())?;
     let track = query.track.clone().unwrap_or_default();
-    let state_filter = query
-        .state
-        .clone()
-        .filter(|s| STATES.contains(&s.as_str()))
-        .unwrap_or_default();
+    // an unknown state filters nothing
+    let state_filter = query.state.as_deref().and_then(ProposalState::parse);
     let needs_check = query.needs_check.as_deref() == Some("true");
     let only_disagreements = query.disagreements.as_deref() == Some("true");
     let only_missing = query.missing.as_deref() == Some("true");
@@ -184,7 +180,7 @@ pub async fn dashboard(
         ListScope::All,
         ListFilter {
             track: Some(track.as_str()).filter(|t| !t.is_empty()),
-            state: Some(state_filter.as_str()).filter(|s| !s.is_empty()),
+            state: state_filter,
             needs_check,
             after: after.map(|(at, id)| (at, crate::domain::ProposalId(id))),
             limit: fetch,
@@ -251,12 +247,14 @@ pub async fn dashboard(
             tracks,
             rows: rows.into_iter().map(|(_, row)| row).collect(),
             track,
-            state: state_filter,
+            state: state_filter
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
             needs_check,
             only_disagreements,
             only_missing,
             sort,
-            states: &STATES,
+            states: &ProposalState::ALL,
             next_cursor,
             paged: query.cursor.is_some(),
             threshold_percent: (NEEDS_CHECK_BELOW * 100.0).round() as u32,
@@ -297,8 +295,8 @@ async fn accepted_balance(
     };
     let talks: Vec<(String, i32)> = all
         .iter()
-        .filter(|p| p.decision.as_deref() == Some("accept"))
-        .filter(|p| !["withdrawn", "declined"].contains(&p.state.as_str()))
+        .filter(|p| p.decision == Some(Decision::Accept))
+        .filter(|p| !matches!(p.state, ProposalState::Withdrawn | ProposalState::Declined))
         .map(|p| {
             let minutes = formats
                 .iter()

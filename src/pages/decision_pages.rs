@@ -22,7 +22,7 @@ use crate::db::events::Event;
 use crate::db::proposals::{self as proposals_db, ListFilter, ListScope, Proposal};
 use crate::decisions::publishing::{self, AcceptedCache, AcceptedItem, AcceptedList};
 use crate::decisions::{self, BulkDecision, DecisionView, EmailKind, PreviewEmail};
-use crate::domain::{OutboxId, ProposalId};
+use crate::domain::{Decision, OutboxId, ProposalId, ProposalState, Transition};
 use crate::error::{AppError, FieldErrors};
 use crate::http::conditional;
 use crate::mail::outbox_view::{OutboxItem, OutboxQuery, outbox_page};
@@ -41,8 +41,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// "accepted", "rejected", "waitlisted" for a decision value; the value itself otherwise.
 fn decided_word(decision: &str) -> &str {
-    match decisions::Decision::parse(decision) {
-        Some(d) => d.state(),
+    match Decision::parse(decision) {
+        Some(d) => d.state().as_str(),
         None => decision,
     }
 }
@@ -103,7 +103,7 @@ pub async fn dashboard_decisions(
         .map(|t| {
             let count = all
                 .iter()
-                .filter(|p| p.state != "withdrawn" && p.decision.is_none())
+                .filter(|p| p.state.allows(Transition::Decide) && p.decision.is_none())
                 .filter(|p| p.track() == Some(t.key.as_str()))
                 .count();
             (t.key.clone(), t.name.clone(), count)
@@ -177,7 +177,7 @@ pub async fn bulk_decide(
     }
     let decision = form.get("decision").cloned().unwrap_or_default();
     // rejecting ticked rows asks once more (the track form has its own second step)
-    if decision == "reject"
+    if Decision::parse(&decision) == Some(Decision::Reject)
         && track.is_none()
         && form.get("confirmed").map(String::as_str) != Some("yes")
     {
@@ -359,17 +359,17 @@ pub async fn decision_section(
             }
         })
         .collect();
-    let chosen = current.as_ref().map(|d| d.decision.as_str()).unwrap_or("");
+    let chosen = current.as_ref().map(|d| d.decision);
     let choices = [
-        ("accept", "Accept"),
-        ("waitlist", "Waitlist"),
-        ("reject", "Reject"),
+        (Decision::Accept, "Accept"),
+        (Decision::Waitlist, "Waitlist"),
+        (Decision::Reject, "Reject"),
     ]
     .into_iter()
-    .map(|(value, label)| DecisionChoice {
-        value,
+    .map(|(decision, label)| DecisionChoice {
+        value: decision.as_str(),
         label,
-        checked: chosen == value,
+        checked: chosen == Some(decision),
     })
     .collect();
     Ok(DecisionSection {
@@ -381,14 +381,14 @@ pub async fn decision_section(
         note: current.as_ref().map(|d| d.note.clone()).unwrap_or_default(),
         current,
         choices,
-        withdrawn: proposal.state == "withdrawn",
+        withdrawn: proposal.state.is_withdrawn(),
         history,
     })
 }
 
 /// Confirm or decline, for a speaker of an accepted (or already answered) proposal.
 pub struct AnswerSection {
-    pub state: String,
+    pub state: ProposalState,
     /// The confirmation deadline in the event's time zone.
     pub deadline: Option<String>,
     pub deadline_rfc3339: String,
@@ -400,7 +400,7 @@ pub struct AnswerSection {
 impl AnswerSection {
     fn of(event: &Event, proposal: &Proposal) -> AnswerSection {
         AnswerSection {
-            state: proposal.state.clone(),
+            state: proposal.state,
             deadline: event.confirm_by.map(|t| at(event, t)),
             deadline_rfc3339: event.confirm_by.map(|t| t.to_rfc3339()).unwrap_or_default(),
             deadline_passed: event.confirm_by.is_some_and(|by| by <= chrono::Utc::now()),
@@ -416,9 +416,10 @@ pub async fn answer_section(
     event: &Event,
     proposal: &Proposal,
 ) -> Result<Option<AnswerSection>, PageError> {
-    if !["accepted", "confirmed", "declined"].contains(&proposal.state.as_str())
-        || !proposals_db::is_speaker(conn, proposal, user.id).await?
-    {
+    // something to answer: accepted, or answered already (a confirmed talk may still decline)
+    let answerable =
+        proposal.state.allows(Transition::Confirm) || proposal.state.allows(Transition::Decline);
+    if !answerable || !proposals_db::is_speaker(conn, proposal, user.id).await? {
         return Ok(None);
     }
     Ok(Some(AnswerSection::of(event, proposal)))
@@ -650,7 +651,7 @@ async fn emails_page(
     let mut proposals: Vec<Proposal> = all_proposals(&mut conn, &event)
         .await?
         .into_iter()
-        .filter(|p| p.state != "withdrawn")
+        .filter(|p| !p.state.is_withdrawn())
         .collect();
     drop(conn);
     proposals.sort_by_key(|p| p.title.to_lowercase());
@@ -668,7 +669,7 @@ async fn emails_page(
             // a proposal with this decision reads best; any proposal otherwise
             let default_proposal = proposals
                 .iter()
-                .find(|p| p.decision.as_deref() == Some(kind.decision().as_str()))
+                .find(|p| p.decision == Some(kind.decision()))
                 .or(proposals.first())
                 .map(|p| p.id.to_string())
                 .unwrap_or_default();
@@ -702,11 +703,12 @@ async fn emails_page(
     let proposals = proposals
         .into_iter()
         .map(|p| {
-            let decision = p.decision.as_deref().map(|d| {
-                if p.released_decision.as_deref() == Some(d) {
-                    decided_word(d).to_owned()
+            let decision = p.decision.map(|d| {
+                let word = d.state().as_str();
+                if p.released_decision == Some(d) {
+                    word.to_owned()
                 } else {
-                    format!("{}, not released", decided_word(d))
+                    format!("{word}, not released")
                 }
             });
             ProposalChoice {

@@ -11,7 +11,7 @@ use crate::accounts::policy::ProposalAccess;
 use crate::crypto::random_token;
 use crate::db::events::{self, Event, Format, TrackWithSubtopics};
 use crate::db::proposals::{self as db, Revision};
-use crate::domain::ProposalId;
+use crate::domain::{ProposalId, ProposalState, Transition};
 use crate::error::{AppError, FieldErrors};
 use crate::proposals::visible_proposal;
 use crate::proposals::{self, ProposalFields, ProposalView, Viewer};
@@ -249,14 +249,14 @@ impl TimelineStep {
 /// withdrawn. Only what the speakers may know: the decision as released (the proposal's state
 /// changes at the release, never at the chairs' decision), never a pending one.
 pub fn timeline(event: &Event, proposal: &db::Proposal, now: DateTime<Utc>) -> Vec<TimelineStep> {
-    let state = proposal.state.as_str();
+    let state = proposal.state;
     let mut steps = vec![TimelineStep::new(
         event,
         "Submitted",
         true,
         Some(proposal.created_at),
     )];
-    if state == "withdrawn" {
+    if state.is_withdrawn() {
         steps.push(TimelineStep::new(
             event,
             "Withdrawn",
@@ -264,12 +264,8 @@ pub fn timeline(event: &Event, proposal: &db::Proposal, now: DateTime<Utc>) -> V
             proposal.withdrawn_at,
         ));
     } else {
-        let released = match state {
-            "accepted" | "confirmed" | "declined" => Some("accepted"),
-            "rejected" => Some("rejected"),
-            "waitlisted" => Some("waitlisted"),
-            _ => None,
-        };
+        // "accepted", "rejected" or "waitlisted" once released
+        let released = state.released().map(|d| d.state().as_str());
         let review_opened = event.review_opens_at.filter(|opens| *opens <= now);
         let mut in_review = TimelineStep::new(
             event,
@@ -296,23 +292,23 @@ pub fn timeline(event: &Event, proposal: &db::Proposal, now: DateTime<Utc>) -> V
             released.and(proposal.released_at),
         ));
         match state {
-            "confirmed" => steps.push(TimelineStep::new(
+            ProposalState::Confirmed => steps.push(TimelineStep::new(
                 event,
                 "Confirmed",
                 true,
                 proposal.responded_at,
             )),
-            "declined" => steps.push(TimelineStep::new(
+            ProposalState::Declined => steps.push(TimelineStep::new(
                 event,
                 "Declined",
                 true,
                 proposal.responded_at,
             )),
             // a rejection is the end of the road
-            "rejected" => {}
+            ProposalState::Rejected => {}
             _ => {
                 let mut confirmed = TimelineStep::new(event, "Confirmed", false, None);
-                if let (Some(by), "accepted") = (event.confirm_by, state) {
+                if let (Some(by), ProposalState::Accepted) = (event.confirm_by, state) {
                     confirmed.note = format!(
                         "Please answer by {}",
                         crate::time::in_zone(by, &event.time_zone)

@@ -425,7 +425,7 @@ pub async fn chair_review_section(
     Ok(ChairReviewSection {
         assigned,
         members,
-        withdrawn: proposal.state == "withdrawn",
+        withdrawn: proposal.state.is_withdrawn(),
     })
 }
 

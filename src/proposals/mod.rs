@@ -13,7 +13,8 @@ use crate::crypto::{hash_token, random_token};
 use crate::db::events::{self, Event};
 use crate::db::proposals::{self as db, IdempotencyClaim, NewProposal, Proposal, ProposalChanges};
 use crate::domain::{
-    Abstract, ChairNotes, EmailAddress, MaterialLink, ProposalId, ProposalTitle, UserId,
+    Abstract, ChairNotes, Decision, EmailAddress, MaterialLink, ProposalId, ProposalState,
+    ProposalTitle, Transition, UserId,
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::mail::templates::{CoSpeakerInvitation, ProposalReceipt};
@@ -402,12 +403,10 @@ pub async fn update(
                 "the call for proposals is closed: the proposal is read-only now".into(),
             ));
         }
-        if proposal.state != "submitted" {
-            return Err(AppError::conflict(
-                "state",
-                &format!("a {} proposal cannot be edited", proposal.state),
-            ));
-        }
+        proposal
+            .state
+            .after(Transition::Edit)
+            .map_err(|refused| AppError::conflict("state", &refused.to_string()))?;
         let track_keys: Vec<String> = events::tracks_of(conn, event.id)
             .await?
             .into_iter()
@@ -539,18 +538,16 @@ pub async fn withdraw(
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
         let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
-        if proposal.state != "submitted" {
-            return Err(AppError::conflict(
-                "state",
-                &format!("a {} proposal cannot be withdrawn", proposal.state),
-            ));
-        }
-        let updated = db::set_state(conn, proposal.id, "withdrawn").await?;
+        let withdrawn = proposal
+            .state
+            .after(Transition::Withdraw)
+            .map_err(|refused| AppError::conflict("state", &refused.to_string()))?;
+        let updated = db::set_state(conn, proposal.id, withdrawn).await?;
         db::insert_revision(
             conn,
             proposal.id,
             user.id,
-            &json!({"state": {"before": "submitted", "after": "withdrawn"}}),
+            &json!({"state": {"before": proposal.state, "after": withdrawn}}),
         )
         .await?;
         serde_json::to_value(view(conn, &event, &updated, Viewer::Speaker).await?)
@@ -686,7 +683,7 @@ pub struct ProposalView {
     pub abstract_text: String,
     pub notes: String,
     pub format: String,
-    pub state: String,
+    pub state: ProposalState,
     pub speakers: Vec<SpeakerView>,
     /// Co-speaker invitations not accepted yet.
     pub invited: Vec<String>,
@@ -763,7 +760,7 @@ pub async fn views(
                 p.notes.clone()
             },
             format: p.format.clone(),
-            state: p.state.clone(),
+            state: p.state,
             speakers: speakers
                 .iter()
                 .filter(|s| s.proposal_id == p.id && !blind)
@@ -784,7 +781,7 @@ pub async fn views(
             } else {
                 None
             },
-            editable: viewer == Viewer::Speaker && open && p.state == "submitted",
+            editable: viewer == Viewer::Speaker && open && p.state.allows(Transition::Edit),
             created_at: p.created_at,
             updated_at: p.updated_at,
         })
@@ -929,8 +926,7 @@ pub async fn visible_proposal(
 /// What chairs see of a proposal's decision (never shown to speakers or reviewers).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DecisionView {
-    /// `accept`, `reject` or `waitlist`
-    pub decision: String,
+    pub decision: Decision,
     pub note: String,
     pub decided_at: Option<chrono::DateTime<Utc>>,
     /// The speakers have been told (the current decision is released).
@@ -938,10 +934,10 @@ pub struct DecisionView {
 }
 
 pub fn decision_view(proposal: &Proposal) -> Option<DecisionView> {
-    proposal.decision.as_ref().map(|d| DecisionView {
-        decision: d.clone(),
+    proposal.decision.map(|d| DecisionView {
+        decision: d,
         note: proposal.decision_note.clone(),
         decided_at: proposal.decided_at,
-        released: proposal.released_decision.as_ref() == Some(d),
+        released: proposal.released_decision == Some(d),
     })
 }

@@ -17,7 +17,7 @@ use crate::db::events::{self, Event, EventRoleKind};
 use crate::db::proposals::{self as proposals_db, Proposal};
 use crate::db::reviews::{self as db, ReviewInput};
 use crate::domain::conflicts::{ConflictReason, ReviewerIdentity};
-use crate::domain::{ProposalId, UserId, clean_text};
+use crate::domain::{ProposalId, ProposalState, Transition, UserId, clean_text};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::review::assignment;
 use crate::review::ranking::{self, Aggregate};
@@ -77,7 +77,10 @@ async fn active_proposals(conn: &mut AsyncPgConnection, event: &Event) -> AppRes
         },
     )
     .await?;
-    Ok(all.into_iter().filter(|p| p.state != "withdrawn").collect())
+    Ok(all
+        .into_iter()
+        .filter(|p| !p.state.is_withdrawn())
+        .collect())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -241,12 +244,10 @@ pub async fn set_assignments(
             return Err(AppError::NotFound);
         }
         event_access(conn, &event, &chair).await?.require_manage()?;
-        if proposal.state == "withdrawn" {
-            return Err(AppError::conflict(
-                "reviewer_ids",
-                "the proposal is withdrawn",
-            ));
-        }
+        proposal
+            .state
+            .after(Transition::Review)
+            .map_err(|refused| AppError::conflict("reviewer_ids", &refused.to_string()))?;
         let mut wanted: Vec<UserId> = reviewer_ids;
         wanted.sort();
         wanted.dedup();
@@ -584,7 +585,7 @@ pub struct RankingItem {
     pub proposal_id: uuid::Uuid,
     pub title: String,
     pub track: Option<String>,
-    pub state: String,
+    pub state: ProposalState,
     /// Reviews counted.
     pub n: usize,
     /// Reviewers assigned (k).
@@ -675,7 +676,7 @@ pub async fn ranking(
                 proposal_id: p.id.0,
                 title: p.title.clone(),
                 track: p.track().map(str::to_owned),
-                state: p.state.clone(),
+                state: p.state,
                 n: a.n,
                 assigned: assigned.get(&p.id).copied().unwrap_or(0),
                 mean: a.mean,

@@ -1014,9 +1014,13 @@ async fn automatic_assignment_of_200_proposals_to_15_reviewers() {
             conflicted.insert((reviewer, created.id.0));
         }
         if i == 200 {
-            mcfp::db::proposals::set_state(&mut conn, created.id, "withdrawn")
-                .await
-                .expect("withdraw");
+            mcfp::db::proposals::set_state(
+                &mut conn,
+                created.id,
+                mcfp::domain::ProposalState::Withdrawn,
+            )
+            .await
+            .expect("withdraw");
         } else {
             proposals.push((created.id.0, track));
         }
