@@ -381,6 +381,8 @@ pub enum ListScope {
     SpeakerOf(UserId),
     /// Exactly these (what a reviewer may see, worked out by `crate::review`).
     Only(Vec<ProposalId>),
+    /// Every one not withdrawn.
+    Active,
 }
 
 pub struct ListFilter<'a> {
@@ -415,6 +417,9 @@ pub async fn list(
                 .eq(user_id)
                 .or(proposals::id.eq_any(co_presented)),
         );
+    }
+    if matches!(scope, ListScope::Active) {
+        query = query.filter(proposals::state.ne(ProposalState::Withdrawn));
     }
     if let ListScope::Only(ids) = scope {
         query = query.filter(proposals::id.eq_any(ids));
@@ -456,6 +461,27 @@ pub async fn list(
         );
     }
     query.load(conn).await
+}
+
+/// The event's proposals that are not withdrawn, oldest first; of one track when named.
+pub async fn active_of(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    track: Option<&str>,
+) -> QueryResult<Vec<Proposal>> {
+    list(
+        conn,
+        event_id,
+        ListScope::Active,
+        ListFilter {
+            track,
+            state: None,
+            needs_check: false,
+            after: None,
+            limit: i64::MAX,
+        },
+    )
+    .await
 }
 
 /// Proposals where the user speaks, across all events (newest first), with their event's slug and title.

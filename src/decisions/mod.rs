@@ -464,21 +464,9 @@ pub async fn release_summary(
     conn: &mut AsyncPgConnection,
     event: &Event,
 ) -> AppResult<ReleaseSummary> {
-    let all = proposals_db::list(
-        conn,
-        event.id,
-        proposals_db::ListScope::All,
-        proposals_db::ListFilter {
-            track: None,
-            state: None,
-            needs_check: false,
-            after: None,
-            limit: i64::MAX,
-        },
-    )
-    .await?;
+    let active = proposals_db::active_of(conn, event.id, None).await?;
     let mut summary = ReleaseSummary::default();
-    for p in all.iter().filter(|p| !p.state.is_withdrawn()) {
+    for p in &active {
         let Some(decision) = p.decision else {
             continue;
         };

@@ -275,19 +275,7 @@ async fn accepted_balance(
     event: &Event,
     tracks: &[TrackWithSubtopics],
 ) -> Result<super::balance::TrackBalance, AppError> {
-    let all = db::list(
-        conn,
-        event.id,
-        ListScope::All,
-        ListFilter {
-            track: None,
-            state: None,
-            needs_check: false,
-            after: None,
-            limit: i64::MAX,
-        },
-    )
-    .await?;
+    let all = db::active_of(conn, event.id, None).await?;
     let formats = event.formats();
     let name_of = |key: Option<&str>| {
         key.and_then(|k| tracks.iter().find(|t| t.key == k))

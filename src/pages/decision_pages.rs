@@ -648,11 +648,7 @@ async fn emails_page(
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let saved = decisions::templates_of(&mut conn, &event).await?;
-    let mut proposals: Vec<Proposal> = all_proposals(&mut conn, &event)
-        .await?
-        .into_iter()
-        .filter(|p| !p.state.is_withdrawn())
-        .collect();
+    let mut proposals: Vec<Proposal> = proposals_db::active_of(&mut conn, event.id, None).await?;
     drop(conn);
     proposals.sort_by_key(|p| p.title.to_lowercase());
     let status = if typed.as_ref().is_some_and(|t| !t.errors.is_empty()) {

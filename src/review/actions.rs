@@ -64,23 +64,7 @@ pub async fn reviewable_by(
 
 /// The event's proposals that are not withdrawn, oldest first.
 async fn active_proposals(conn: &mut AsyncPgConnection, event: &Event) -> AppResult<Vec<Proposal>> {
-    let all = proposals_db::list(
-        conn,
-        event.id,
-        proposals_db::ListScope::All,
-        proposals_db::ListFilter {
-            track: None,
-            state: None,
-            needs_check: false,
-            after: None,
-            limit: i64::MAX,
-        },
-    )
-    .await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| !p.state.is_withdrawn())
-        .collect())
+    Ok(proposals_db::active_of(conn, event.id, None).await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
