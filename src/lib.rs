@@ -1,5 +1,7 @@
 //! mcfp: the microconference call-for-proposals service.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod accounts;
 pub mod api;
 pub mod cli;
