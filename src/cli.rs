@@ -1,4 +1,4 @@
-//! The command line: serve, migrate, worker, user create, demo, classify.
+//! The command line: serve, migrate, worker, user create, demo, classify, api-reference.
 
 use std::io::{BufRead, Write};
 
@@ -36,6 +36,15 @@ enum Command {
     Demo,
     /// Tag proposals: JSON lines {title, abstract[, notes]} on stdin, {track, confidence, subtopics, evidence} on stdout.
     Classify,
+    /// Print the API reference (docs/api.md): the served OpenAPI document rendered as Markdown.
+    ApiReference {
+        /// Print the OpenAPI document itself (JSON, as served) instead of the Markdown.
+        #[arg(long)]
+        json: bool,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -58,6 +67,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Classify => classify(std::io::stdin().lock(), std::io::stdout().lock()),
         Command::Serve => serve(false).await,
         Command::Demo => serve(true).await,
+        Command::ApiReference { json, output } => api_reference(json, output.as_deref()),
         Command::Migrate => {
             let mut settings = Settings::from_env()?;
             let _private = startup::prepare_database(&mut settings).await?;
@@ -163,6 +173,31 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
     }
     println!("mcfp is listening on {} (Ctrl-C to stop)", state.base_url);
     app.run_until_stopped().await
+}
+
+/// Writes the API reference (or, with `json`, the OpenAPI document) to `output` or stdout.
+fn api_reference(json: bool, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let markdown = if json {
+        let document = crate::api::openapi::document().context("the OpenAPI document")?;
+        format!("{}\n", serde_json::to_string_pretty(&document)?)
+    } else {
+        crate::api::openapi::reference_markdown().context("rendering the OpenAPI document")?
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, &markdown)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("mcfp: wrote {}", path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(markdown.as_bytes())
+                .context("writing standard output")?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -1,6 +1,7 @@
 //! One integration-test binary: the real app, a fresh database per test, a real SMTP server.
 
 mod accounts;
+mod api_reference;
 mod browser;
 mod chairs;
 mod cli;
