@@ -33,7 +33,15 @@ enum Command {
         command: UserCommand,
     },
     /// Serve with a seeded demo microconference (the Rust MC) and print demo logins.
-    Demo,
+    Demo {
+        /// Drop the demo's data first (its event and the @demo.mcfp.test accounts, in one
+        /// transaction), so the demo is seeded afresh; other data in the database stays.
+        #[arg(long)]
+        reset: bool,
+        /// Seed (and reset, with --reset), print the logins and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// Tag proposals: JSON lines {title, abstract[, notes]} on stdin, {track, confidence, subtopics, evidence} on stdout.
     Classify,
     /// Print the API reference (docs/api.md): the served OpenAPI document rendered as Markdown.
@@ -65,8 +73,8 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Classify => classify(std::io::stdin().lock(), std::io::stdout().lock()),
-        Command::Serve => serve(false).await,
-        Command::Demo => serve(true).await,
+        Command::Serve => serve(None).await,
+        Command::Demo { reset, no_serve } => serve(Some(DemoOptions { reset, no_serve })).await,
         Command::ApiReference { json, output } => api_reference(json, output.as_deref()),
         Command::Migrate => {
             let mut settings = Settings::from_env()?;
@@ -155,9 +163,15 @@ async fn build_server(settings: Settings) -> anyhow::Result<Application> {
     .await
 }
 
-async fn serve(demo: bool) -> anyhow::Result<()> {
+/// What `mcfp demo` was asked to do besides seeding.
+struct DemoOptions {
+    reset: bool,
+    no_serve: bool,
+}
+
+async fn serve(demo: Option<DemoOptions>) -> anyhow::Result<()> {
     let mut settings = Settings::from_env()?;
-    if demo && !settings.database_url_is_explicit {
+    if demo.is_some() && !settings.database_url_is_explicit {
         // Keep demo data out of the default database.
         settings.database_url = crate::config::Secret::new(crate::db::with_database(
             settings.database_url.expose(),
@@ -165,14 +179,36 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         )?);
     }
     let _private = startup::prepare_database(&mut settings).await?;
+    if let Some(DemoOptions {
+        reset,
+        no_serve: true,
+    }) = demo
+    {
+        let state = state_without_server(settings)?;
+        if reset {
+            print_reset(crate::demo::reset(&state).await?);
+        }
+        println!("{}", crate::demo::seed(&state).await?);
+        return Ok(());
+    }
     let app = build_server(settings).await?;
     let state = app.state();
-    if demo {
+    if let Some(DemoOptions { reset, .. }) = demo {
+        if reset {
+            print_reset(crate::demo::reset(&state).await?);
+        }
         let logins = crate::demo::seed(&state).await?;
         println!("{logins}");
     }
     println!("mcfp is listening on {} (Ctrl-C to stop)", state.base_url);
     app.run_until_stopped().await
+}
+
+fn print_reset(removed: crate::demo::Removed) {
+    println!(
+        "mcfp demo: reset: removed {} event(s), {} account(s) and {} queued or sent email(s)",
+        removed.events, removed.accounts, removed.emails
+    );
 }
 
 /// Writes the API reference (or, with `json`, the OpenAPI document) to `output` or stdout.

@@ -7,6 +7,7 @@ mod chairs;
 mod cli;
 mod decision_pages;
 mod decisions;
+mod demo_reset;
 mod email;
 mod errors;
 mod helpers;
