@@ -1,4 +1,4 @@
-//! The command line: serve, migrate, worker, user create, demo, classify.
+//! The command line: serve, migrate, worker, user create, demo, classify, api-reference.
 
 use std::io::{BufRead, Write};
 
@@ -33,9 +33,26 @@ enum Command {
         command: UserCommand,
     },
     /// Serve with a seeded demo microconference (the Rust MC) and print demo logins.
-    Demo,
+    Demo {
+        /// Drop the demo's data first (its event and the @demo.mcfp.test accounts, in one
+        /// transaction), so the demo is seeded afresh; other data in the database stays.
+        #[arg(long)]
+        reset: bool,
+        /// Seed (and reset, with --reset), print the logins and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// Tag proposals: JSON lines {title, abstract[, notes]} on stdin, {track, confidence, subtopics, evidence} on stdout.
     Classify,
+    /// Print the API reference (docs/api.md): the served OpenAPI document rendered as Markdown.
+    ApiReference {
+        /// Print the OpenAPI document itself (JSON, as served) instead of the Markdown.
+        #[arg(long)]
+        json: bool,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -56,8 +73,9 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Classify => classify(std::io::stdin().lock(), std::io::stdout().lock()),
-        Command::Serve => serve(false).await,
-        Command::Demo => serve(true).await,
+        Command::Serve => serve(None).await,
+        Command::Demo { reset, no_serve } => serve(Some(DemoOptions { reset, no_serve })).await,
+        Command::ApiReference { json, output } => api_reference(json, output.as_deref()),
         Command::Migrate => {
             let mut settings = Settings::from_env()?;
             let _private = startup::prepare_database(&mut settings).await?;
@@ -145,9 +163,15 @@ async fn build_server(settings: Settings) -> anyhow::Result<Application> {
     .await
 }
 
-async fn serve(demo: bool) -> anyhow::Result<()> {
+/// What `mcfp demo` was asked to do besides seeding.
+struct DemoOptions {
+    reset: bool,
+    no_serve: bool,
+}
+
+async fn serve(demo: Option<DemoOptions>) -> anyhow::Result<()> {
     let mut settings = Settings::from_env()?;
-    if demo && !settings.database_url_is_explicit {
+    if demo.is_some() && !settings.database_url_is_explicit {
         // Keep demo data out of the default database.
         settings.database_url = crate::config::Secret::new(crate::db::with_database(
             settings.database_url.expose(),
@@ -155,14 +179,61 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         )?);
     }
     let _private = startup::prepare_database(&mut settings).await?;
+    if let Some(DemoOptions {
+        reset,
+        no_serve: true,
+    }) = demo
+    {
+        let state = state_without_server(settings)?;
+        if reset {
+            print_reset(crate::demo::reset(&state).await?);
+        }
+        println!("{}", crate::demo::seed(&state).await?);
+        return Ok(());
+    }
     let app = build_server(settings).await?;
     let state = app.state();
-    if demo {
+    if let Some(DemoOptions { reset, .. }) = demo {
+        if reset {
+            print_reset(crate::demo::reset(&state).await?);
+        }
         let logins = crate::demo::seed(&state).await?;
         println!("{logins}");
     }
     println!("mcfp is listening on {} (Ctrl-C to stop)", state.base_url);
     app.run_until_stopped().await
+}
+
+fn print_reset(removed: crate::demo::Removed) {
+    println!(
+        "mcfp demo: reset: removed {} event(s), {} account(s) and {} queued or sent email(s)",
+        removed.events, removed.accounts, removed.emails
+    );
+}
+
+/// Writes the API reference (or, with `json`, the OpenAPI document) to `output` or stdout.
+fn api_reference(json: bool, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let markdown = if json {
+        let document = crate::api::openapi::document().context("the OpenAPI document")?;
+        format!("{}\n", serde_json::to_string_pretty(&document)?)
+    } else {
+        crate::api::openapi::reference_markdown().context("rendering the OpenAPI document")?
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, &markdown)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("mcfp: wrote {}", path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(markdown.as_bytes())
+                .context("writing standard output")?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -33,6 +33,15 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+/// HMAC-SHA256 under a 32-byte key. HMAC zero-pads a key shorter than the hash's 64-byte block,
+/// so padding it here gives the very MAC `Mac::new_from_slice` would, without its error path
+/// (taken only by a key that cannot be padded, which a 32-byte one always can).
+fn hmac_sha256(key: &[u8; 32]) -> HmacSha256 {
+    let mut block = hmac::digest::Key::<HmacSha256>::default();
+    block[..key.len()].copy_from_slice(key);
+    <HmacSha256 as KeyInit>::new(&block)
+}
+
 /// The server's secret; every use derives its own sub-key so that one purpose cannot forge another.
 #[derive(Clone)]
 pub struct SecretKey([u8; 32]);
@@ -58,16 +67,14 @@ impl SecretKey {
     }
 
     fn derive(&self, purpose: &str) -> [u8; 32] {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = hmac_sha256(&self.0);
         mac.update(purpose.as_bytes());
         mac.finalize().into_bytes().into()
     }
 
     /// base64url HMAC of `data` under the sub-key for `purpose`.
     pub fn sign(&self, purpose: &str, data: &str) -> String {
-        let key = self.derive(purpose);
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).expect("HMAC takes any key length");
+        let mut mac = hmac_sha256(&self.derive(purpose));
         mac.update(data.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -82,10 +89,13 @@ impl SecretKey {
         let mut nonce = [0u8; 24];
         fill_random(&mut nonce);
         let mut out = nonce.to_vec();
-        // Encryption with a valid key and nonce length cannot fail.
+        #[allow(
+            clippy::expect_used,
+            reason = "XChaCha20Poly1305 fails only on a plaintext over 256 GiB; sealed secrets are tokens"
+        )]
         let ciphertext = cipher
             .encrypt(XNonce::from_slice(&nonce), plaintext.as_bytes())
-            .expect("XChaCha20Poly1305 encryption");
+            .expect("XChaCha20Poly1305 encrypts any plaintext under 256 GiB");
         out.extend(ciphertext);
         out
     }
@@ -105,6 +115,16 @@ impl SecretKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_padded_key_gives_the_same_mac_as_the_variable_length_constructor() {
+        let key: [u8; 32] = std::array::from_fn(|i| i as u8 * 7 + 1);
+        let mut ours = hmac_sha256(&key);
+        let mut theirs = <HmacSha256 as Mac>::new_from_slice(&key).expect("any length");
+        ours.update(b"data");
+        theirs.update(b"data");
+        assert_eq!(ours.finalize().into_bytes(), theirs.finalize().into_bytes());
+    }
 
     #[test]
     fn tokens_are_unique_and_prefixed() {

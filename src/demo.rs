@@ -1,5 +1,6 @@
 //! The demo microconference: the Rust MC from the seed CfP, with accounts for every role.
-//! Seeding is idempotent: a second `mcfp demo` against the same database reuses what is there.
+//! Seeding is idempotent: a second `mcfp demo` against the same database reuses what is there;
+//! `mcfp demo --reset` first drops the demo's data ([`reset`]) so it is seeded afresh.
 
 use chrono::{Duration, Utc};
 
@@ -12,6 +13,8 @@ use crate::state::AppState;
 
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 pub const DEMO_EVENT_SLUG: &str = "rust-mc";
+/// Every demo account's email is at this domain; [`reset`] removes the accounts by it.
+pub const DEMO_EMAIL_DOMAIN: &str = "demo.mcfp.test";
 
 const DESCRIPTION: &str = "Rust is a systems programming language that is making great strides in becoming the next big one in the domain.
 
@@ -424,6 +427,103 @@ async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Res
         crate::review::save_review(state, &reviewer, proposal_id, request).await?;
     }
     Ok(())
+}
+
+/// What [`reset`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub events: usize,
+    pub accounts: usize,
+    pub emails: usize,
+}
+
+/// Drops the demo's data, in one transaction, so that [`seed`] builds it afresh: the demo
+/// event (`rust-mc`) and any event a demo account created, the accounts at
+/// [`DEMO_EMAIL_DOMAIN`], and the outbox rows of those events or addressed to those accounts.
+///
+/// Deleting an event cascades (migrations: tracks, members, invitations, proposals with their
+/// co-speakers, revisions, tag corrections, assignments, conflicts, reviews and their history,
+/// decision audit, email templates); deleting an account cascades to its sessions, API tokens,
+/// password resets, memberships, assignments, conflicts and idempotency keys. What a demo
+/// account left in other events has no cascade and goes explicitly first: its proposals,
+/// reviews, revisions, tag corrections and co-speaker rows; a chair's track choice it made keeps
+/// its value and loses its author. Everything else in the database stays as it is.
+pub async fn reset(state: &AppState) -> Result<Removed, AppError> {
+    use diesel::prelude::*;
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+
+    use crate::schema::{
+        co_speakers, events, outbox, proposal_revisions, proposals, reviews, tag_corrections, users,
+    };
+
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let demo_users: Vec<uuid::Uuid> = users::table
+            .filter(users::email_normalized.like(format!("%@{DEMO_EMAIL_DOMAIN}")))
+            .select(users::id)
+            .for_update()
+            .load(conn)
+            .await?;
+        let demo_events: Vec<uuid::Uuid> = events::table
+            .filter(
+                events::slug
+                    .eq(DEMO_EVENT_SLUG)
+                    .or(events::created_by.eq_any(&demo_users)),
+            )
+            .select(events::id)
+            .for_update()
+            .load(conn)
+            .await?;
+
+        let emails = diesel::delete(
+            outbox::table.filter(
+                outbox::event_id
+                    .eq_any(&demo_events)
+                    .or(outbox::recipient.ilike(format!("%@{DEMO_EMAIL_DOMAIN}")))
+                    .or(outbox::recipient.ilike(format!("%@{DEMO_EMAIL_DOMAIN}>"))),
+            ),
+        )
+        .execute(conn)
+        .await?;
+        let events = diesel::delete(events::table.filter(events::id.eq_any(&demo_events)))
+            .execute(conn)
+            .await?;
+
+        // the demo accounts' traces in other events, which do not cascade
+        diesel::delete(proposals::table.filter(proposals::submitter_id.eq_any(&demo_users)))
+            .execute(conn)
+            .await?;
+        diesel::delete(reviews::table.filter(reviews::reviewer_id.eq_any(&demo_users)))
+            .execute(conn)
+            .await?;
+        diesel::delete(
+            proposal_revisions::table.filter(proposal_revisions::author_id.eq_any(&demo_users)),
+        )
+        .execute(conn)
+        .await?;
+        diesel::delete(
+            tag_corrections::table.filter(tag_corrections::chair_id.eq_any(&demo_users)),
+        )
+        .execute(conn)
+        .await?;
+        diesel::delete(co_speakers::table.filter(co_speakers::user_id.eq_any(&demo_users)))
+            .execute(conn)
+            .await?;
+        diesel::update(proposals::table.filter(proposals::chair_set_by.eq_any(&demo_users)))
+            .set(proposals::chair_set_by.eq(None::<uuid::Uuid>))
+            .execute(conn)
+            .await?;
+
+        let accounts = diesel::delete(users::table.filter(users::id.eq_any(&demo_users)))
+            .execute(conn)
+            .await?;
+        Ok(Removed {
+            events,
+            accounts,
+            emails,
+        })
+    })
+    .await
 }
 
 /// Seeds the demo and returns the text to print: where to go and how to sign in.

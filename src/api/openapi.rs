@@ -1,6 +1,8 @@
-//! The OpenAPI document, generated from the handlers' annotations at compile time.
+//! The OpenAPI document, generated from the handlers' annotations at compile time, and its
+//! rendering as Markdown: the API reference `docs/api.md`.
 
 use actix_web::HttpResponse;
+use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{auth, classify, decisions, events, proposals, review};
@@ -35,5 +37,487 @@ pub async fn openapi_json() -> HttpResponse {
         Err(e) => actix_web::ResponseError::error_response(&crate::error::AppError::internal(
             format!("OpenAPI document: {e}"),
         )),
+    }
+}
+
+/// The OpenAPI document as JSON, exactly as `GET /api/v1/openapi.json` serves it.
+pub fn document() -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(ApiDoc::openapi())
+}
+
+/// `docs/api.md`: the API reference rendered from the served OpenAPI document.
+/// `mcfp api-reference --output docs/api.md` writes it; a test fails when the file is stale.
+pub fn reference_markdown() -> Result<String, serde_json::Error> {
+    Ok(markdown(&document()?))
+}
+
+/// The command that regenerates `docs/api.md`, named by the staleness test's failure message.
+pub const REGENERATE: &str = "cargo run -- api-reference --output docs/api.md";
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Renders an OpenAPI 3 document as Markdown: the operations grouped by tag (in the document's
+/// tag order; untagged ones last), each with its summary and description, parameters, request
+/// body and responses; then one section per component schema with its fields and their types.
+/// Only reads the JSON, so it renders whatever the handlers' annotations say, deterministically.
+pub fn markdown(doc: &Value) -> String {
+    let mut out = String::new();
+    let info = &doc["info"];
+    let title = text(&info["title"]).unwrap_or("API");
+    out.push_str(&format!("# {title} reference\n\n"));
+    out.push_str(
+        "<!-- Generated from the OpenAPI document served at /api/v1/openapi.json; do not edit.\n",
+    );
+    out.push_str(&format!("     Regenerate with: {REGENERATE} -->\n\n"));
+    let version = text(&info["version"]).unwrap_or("?");
+    let openapi = text(&doc["openapi"]).unwrap_or("?");
+    out.push_str(&format!(
+        "API version {version} (OpenAPI {openapi}). The machine-readable document is served at \
+         `GET /api/v1/openapi.json`; this file is rendered from it.\n\n"
+    ));
+    if let Some(description) = text(&info["description"]) {
+        out.push_str(description.trim());
+        out.push_str("\n\n");
+    }
+
+    let operations = operations(doc);
+    let mut tags: Vec<String> = doc["tags"]
+        .as_array()
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| text(&t["name"]).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for op in &operations {
+        if !tags.contains(&op.tag) {
+            tags.push(op.tag.clone());
+        }
+    }
+    let schemas = doc["components"]["schemas"].as_object();
+
+    out.push_str("## Contents\n\n");
+    for tag in &tags {
+        let count = operations.iter().filter(|op| &op.tag == tag).count();
+        if count > 0 {
+            let plural = if count == 1 { "" } else { "s" };
+            out.push_str(&format!(
+                "- [{tag}](#{}) ({count} operation{plural})\n",
+                anchor(tag)
+            ));
+        }
+    }
+    if schemas.is_some_and(|s| !s.is_empty()) {
+        out.push_str("- [Schemas](#schemas)\n");
+    }
+    out.push('\n');
+
+    for tag in &tags {
+        let in_tag: Vec<&Operation> = operations.iter().filter(|op| &op.tag == tag).collect();
+        if in_tag.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("## {tag}\n\n"));
+        if let Some(description) = doc["tags"].as_array().and_then(|tags| {
+            tags.iter()
+                .find(|t| text(&t["name"]) == Some(tag))
+                .and_then(|t| text(&t["description"]))
+        }) {
+            out.push_str(description.trim());
+            out.push_str("\n\n");
+        }
+        for op in in_tag {
+            render_operation(&mut out, op);
+        }
+    }
+
+    if let Some(schemas) = schemas.filter(|s| !s.is_empty()) {
+        out.push_str("## Schemas\n\n");
+        let mut names: Vec<&String> = schemas.keys().collect();
+        names.sort();
+        for name in names {
+            render_schema(&mut out, name, &schemas[name.as_str()]);
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+struct Operation<'a> {
+    tag: String,
+    method: &'static str,
+    path: &'a str,
+    path_item: &'a Value,
+    operation: &'a Value,
+}
+
+fn operations(doc: &Value) -> Vec<Operation<'_>> {
+    let mut out = Vec::new();
+    let Some(paths) = doc["paths"].as_object() else {
+        return out;
+    };
+    let mut sorted: Vec<(&String, &Value)> = paths.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, item) in sorted {
+        for method in METHODS {
+            let Some(operation) = item.get(*method) else {
+                continue;
+            };
+            let tag = operation["tags"]
+                .as_array()
+                .and_then(|t| t.first())
+                .and_then(text)
+                .unwrap_or("other")
+                .to_owned();
+            out.push(Operation {
+                tag,
+                method,
+                path,
+                path_item: item,
+                operation,
+            });
+        }
+    }
+    out
+}
+
+fn render_operation(out: &mut String, op: &Operation<'_>) {
+    let operation = op.operation;
+    out.push_str(&format!(
+        "### {} `{}`\n\n",
+        op.method.to_ascii_uppercase(),
+        op.path
+    ));
+    let summary = text(&operation["summary"]).map(str::trim);
+    let description = text(&operation["description"]).map(str::trim);
+    if let Some(summary) = summary.filter(|s| !s.is_empty()) {
+        out.push_str(summary);
+        out.push_str("\n\n");
+    }
+    if let Some(description) = description.filter(|d| !d.is_empty() && Some(*d) != summary) {
+        out.push_str(description);
+        out.push_str("\n\n");
+    }
+    if let Some(id) = text(&operation["operationId"]) {
+        out.push_str(&format!("Operation id: `{id}`"));
+        if operation["deprecated"].as_bool() == Some(true) {
+            out.push_str(" (deprecated)");
+        }
+        out.push_str("\n\n");
+    }
+
+    // path-level parameters apply to every method, unless the operation redefines them
+    let mut parameters: Vec<&Value> = operation["parameters"]
+        .as_array()
+        .map(|p| p.iter().collect())
+        .unwrap_or_default();
+    if let Some(shared) = op.path_item["parameters"].as_array() {
+        for p in shared {
+            if !parameters
+                .iter()
+                .any(|q| q["name"] == p["name"] && q["in"] == p["in"])
+            {
+                parameters.push(p);
+            }
+        }
+    }
+    if !parameters.is_empty() {
+        out.push_str(
+            "Parameters:\n\n| name | in | type | required | description |\n|---|---|---|---|---|\n",
+        );
+        for p in parameters {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                text(&p["name"]).unwrap_or("?"),
+                text(&p["in"]).unwrap_or("?"),
+                cell(&type_of(&p["schema"])),
+                yes_no(p["required"].as_bool() == Some(true)),
+                cell(text(&p["description"]).unwrap_or("")),
+            ));
+        }
+        out.push('\n');
+    }
+
+    let body = &operation["requestBody"];
+    if let Some(content) = body["content"].as_object() {
+        let required = if body["required"].as_bool() == Some(true) {
+            "required"
+        } else {
+            "optional"
+        };
+        for (media, value) in content {
+            out.push_str(&format!(
+                "Request body ({required}, `{media}`): {}",
+                type_of(&value["schema"])
+            ));
+            if let Some(description) = text(&body["description"]) {
+                out.push_str(&format!(" — {}", description.trim()));
+            }
+            out.push_str("\n\n");
+        }
+    }
+
+    if let Some(responses) = operation["responses"].as_object() {
+        out.push_str("Responses:\n\n| status | description | body |\n|---|---|---|\n");
+        for (status, response) in responses {
+            let bodies: Vec<String> = response["content"]
+                .as_object()
+                .map(|content| {
+                    content
+                        .iter()
+                        .map(|(media, value)| {
+                            if value["schema"].is_null() {
+                                format!("`{media}`")
+                            } else {
+                                format!("`{media}`: {}", type_of(&value["schema"]))
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "| {status} | {} | {} |\n",
+                cell(text(&response["description"]).unwrap_or("")),
+                cell(&bodies.join("; ")),
+            ));
+        }
+        out.push('\n');
+    }
+}
+
+fn render_schema(out: &mut String, name: &str, schema: &Value) {
+    out.push_str(&format!("### {name}\n\n"));
+    if let Some(description) = text(&schema["description"]) {
+        out.push_str(description.trim());
+        out.push_str("\n\n");
+    }
+    if schema["properties"].is_object() {
+        out.push_str("| field | type | required | description |\n|---|---|---|---|\n");
+        render_fields(out, "", schema);
+        out.push('\n');
+        if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+            out.push_str(&format!("Other fields: {}\n\n", type_of(extra)));
+        }
+    } else {
+        out.push_str(&format!("Type: {}\n\n", type_of(schema)));
+    }
+}
+
+/// One table row per field; the fields of an inline object (or of an array's inline objects)
+/// follow their parent's row as `parent.field` (or `parent[].field`).
+fn render_fields(out: &mut String, prefix: &str, schema: &Value) {
+    let Some(properties) = schema["properties"].as_object() else {
+        return;
+    };
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(text).collect())
+        .unwrap_or_default();
+    for (field, property) in properties {
+        out.push_str(&format!(
+            "| `{prefix}{field}` | {} | {} | {} |\n",
+            cell(&type_of(property)),
+            yes_no(required.contains(&field.as_str())),
+            cell(text(&property["description"]).unwrap_or("")),
+        ));
+        if property["properties"].is_object() {
+            render_fields(out, &format!("{prefix}{field}."), property);
+        } else if property["items"]["properties"].is_object() {
+            render_fields(out, &format!("{prefix}{field}[]."), &property["items"]);
+        }
+    }
+}
+
+/// A schema as a short type expression; references link to their schema's section.
+fn type_of(schema: &Value) -> String {
+    if let Some(reference) = text(&schema["$ref"]) {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        return format!("[{name}](#{})", anchor(name));
+    }
+    for (key, joiner) in [("oneOf", " or "), ("anyOf", " or "), ("allOf", " and ")] {
+        if let Some(parts) = schema[key].as_array() {
+            let parts: Vec<String> = parts.iter().map(type_of).collect();
+            return parts.join(joiner);
+        }
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        let values: Vec<String> = values
+            .iter()
+            .map(|v| match v {
+                Value::Null => "null".to_owned(),
+                other => format!("`{other}`"),
+            })
+            .collect();
+        return format!("one of {}", values.join(", "));
+    }
+    if let Some(value) = schema.get("const") {
+        return format!("`{value}`");
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(text).collect(),
+        _ => Vec::new(),
+    };
+    if types.is_empty() {
+        return if schema["properties"].is_object() {
+            "object".to_owned()
+        } else {
+            "any".to_owned()
+        };
+    }
+    types
+        .iter()
+        .map(|t| match *t {
+            "array" => match schema["prefixItems"].as_array() {
+                Some(tuple) => {
+                    let parts: Vec<String> = tuple.iter().map(type_of).collect();
+                    format!("[{}]", parts.join(", "))
+                }
+                None => format!("array of {}", type_of(&schema["items"])),
+            },
+            "object" => match schema.get("additionalProperties") {
+                Some(values) if values.is_object() => {
+                    format!("map of string to {}", type_of(values))
+                }
+                _ => "object".to_owned(),
+            },
+            "null" => "null".to_owned(),
+            other => match text(&schema["format"]) {
+                Some(format) => format!("{other} ({format})"),
+                None => other.to_owned(),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn text(value: &Value) -> Option<&str> {
+    value.as_str()
+}
+
+fn yes_no(yes: bool) -> &'static str {
+    if yes { "yes" } else { "no" }
+}
+
+/// A table cell: one line, pipes escaped.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// The anchor GitHub gives a heading: lower case, spaces to hyphens, other punctuation dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_operations_parameters_bodies_responses_and_schemas() {
+        let doc = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "T API", "version": "2", "description": "About."},
+            "tags": [{"name": "things", "description": "Things."}],
+            "paths": {
+                "/things/{id}": {
+                    "put": {
+                        "tags": ["things"],
+                        "summary": "Replace a thing.",
+                        "description": "Replace a thing.\n\nIn full.",
+                        "operationId": "put_thing",
+                        "parameters": [{"name": "id", "in": "path", "required": true,
+                            "schema": {"type": "string", "format": "uuid"}}],
+                        "requestBody": {"required": true, "content": {"application/json":
+                            {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                        "responses": {
+                            "200": {"description": "the thing", "content": {"application/json":
+                                {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                            "422": {"description": "a | b"}
+                        }
+                    }
+                }
+            },
+            "components": {"schemas": {"Thing": {
+                "type": "object",
+                "description": "A thing.",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "description": "its\nname"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "owner": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/User_Ref"}]},
+                    "kind": {"type": "string", "enum": ["a", "b"]},
+                    "size": {"type": ["integer", "null"], "format": "int32"},
+                    "extra": {"type": "object", "additionalProperties": {"type": "number"}},
+                    "pairs": {"type": "array", "items": {"type": "array", "items": false,
+                        "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+                    "parts": {"type": "array", "items": {"type": "object", "required": ["n"],
+                        "properties": {"n": {"type": "integer"}}}}
+                }
+            }}}
+        });
+        let md = markdown(&doc);
+        for expected in [
+            "# T API reference\n",
+            "- [things](#things) (1 operation)",
+            "## things\n\nThings.\n",
+            "### PUT `/things/{id}`\n\nReplace a thing.\n\nReplace a thing.\n\nIn full.\n",
+            "| `id` | path | string (uuid) | yes |  |",
+            "Request body (required, `application/json`): [Thing](#thing)",
+            "| 200 | the thing | `application/json`: [Thing](#thing) |",
+            "| 422 | a \\| b |  |",
+            "### Thing\n\nA thing.\n",
+            "| `name` | string | yes | its name |",
+            "| `tags` | array of string | no |  |",
+            "| `owner` | null or [User_Ref](#user_ref) | no |  |",
+            "| `kind` | one of `\"a\"`, `\"b\"` | no |  |",
+            "| `size` | integer (int32) or null | no |  |",
+            "| `pairs` | array of [string, integer] | no |  |",
+            "| `parts` | array of object | no |  |\n| `parts[].n` | integer | yes |  |",
+            "| `extra` | map of string to number | no |  |",
+        ] {
+            assert!(md.contains(expected), "missing {expected:?} in:\n{md}");
+        }
+        assert!(md.ends_with('\n') && !md.ends_with("\n\n"));
+        assert_eq!(md, markdown(&doc), "deterministic");
+    }
+
+    #[test]
+    fn the_served_document_renders_every_operation() {
+        let doc = document().expect("the document is JSON");
+        let md = markdown(&doc);
+        let mut count = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in METHODS {
+                if item.get(*method).is_some() {
+                    count += 1;
+                    let heading = format!("### {} `{path}`\n", method.to_ascii_uppercase());
+                    assert!(md.contains(&heading), "{heading}");
+                }
+            }
+        }
+        assert!(count >= 50, "{count} operations");
+        for name in doc["components"]["schemas"]
+            .as_object()
+            .expect("schemas")
+            .keys()
+        {
+            assert!(md.contains(&format!("\n### {name}\n")), "{name}");
+        }
     }
 }

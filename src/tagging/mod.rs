@@ -80,11 +80,19 @@ struct Tagger {
 
 impl Tagger {
     fn new(corpus: &str) -> Tagger {
+        #[allow(
+            clippy::expect_used,
+            reason = "the corpus is compiled in and unit-tested"
+        )]
         let rows = csv::parse_with_header(corpus)
             .expect("the embedded corpus is valid CSV (checked by a unit test)");
         let texts: Vec<(Track, String)> = rows
             .iter()
             .map(|row| {
+                #[allow(
+                    clippy::expect_used,
+                    reason = "the corpus is compiled in and unit-tested"
+                )]
                 let track = Track::from_key(&row["label"])
                     .expect("every corpus label is a track key (checked by a unit test)");
                 (track, model_text(&row["title"], &row["abstract"], ""))

@@ -1,11 +1,13 @@
 //! One integration-test binary: the real app, a fresh database per test, a real SMTP server.
 
 mod accounts;
+mod api_reference;
 mod browser;
 mod chairs;
 mod cli;
 mod decision_pages;
 mod decisions;
+mod demo_reset;
 mod email;
 mod errors;
 mod helpers;
