@@ -97,6 +97,7 @@ diesel::table! {
         share_review_comments -> Bool,
         published_at -> Nullable<Timestamptz>,
         slot_minutes -> Nullable<Int4>,
+        public_version -> Int8,
     }
 }
 

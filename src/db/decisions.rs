@@ -282,12 +282,11 @@ pub async fn fingerprint(
     conn: &mut AsyncPgConnection,
     slug: &str,
 ) -> QueryResult<Option<Fingerprint>> {
+    // one row by its unique key: `public_version` is bumped by triggers (migration 000009)
     diesel::sql_query(
-        "SELECT e.id AS event_id, e.published_at, \
-         concat_ws('/', e.updated_at, count(p.id), \
-             coalesce(sum(hashtextextended(p.id::text || p.public_touched_at::text, 0)), 0)) AS version \
-         FROM events e LEFT JOIN proposals p ON p.event_id = e.id \
-         WHERE e.slug = $1 GROUP BY e.id",
+        "SELECT id AS event_id, published_at, \
+         concat_ws('/', updated_at, public_version) AS version \
+         FROM events WHERE slug = $1",
     )
     .bind::<diesel::sql_types::Text, _>(slug)
     .get_result(conn)
