@@ -167,6 +167,7 @@ pub struct Proposal {
     title: String,
     abstract_text: String,
     notes: String,
+    format: String,
     track: Option<String>,
     invited: Vec<String>,
     accepting: Vec<Person>,
@@ -180,6 +181,7 @@ impl Proposal {
             title: title.to_owned(),
             abstract_text: ABSTRACT.to_owned(),
             notes: String::new(),
+            format: "talk".to_owned(),
             track: None,
             invited: Vec::new(),
             accepting: Vec::new(),
@@ -200,6 +202,12 @@ impl Proposal {
 
     pub fn notes(mut self, notes: &str) -> Proposal {
         self.notes = notes.to_owned();
+        self
+    }
+
+    /// A format of the event's other than `talk`.
+    pub fn format(mut self, format: &str) -> Proposal {
+        self.format = format.to_owned();
         self
     }
 
@@ -235,7 +243,7 @@ impl Proposal {
     /// The JSON a speaker posts.
     pub fn body(&self) -> Value {
         json!({"title": self.title, "abstract": self.abstract_text, "notes": self.notes,
-            "format": "talk", "track": self.track, "co_speakers": self.invited,
+            "format": self.format, "track": self.track, "co_speakers": self.invited,
             "links": self.links})
     }
 }
