@@ -12,7 +12,7 @@ use crate::helpers::{
 
 /// Ada submits a proposal with Grace as a co-speaker, a link and notes: it is trimmed, tagged,
 /// and both get an email. Returns the proposal and the invitation token.
-async fn submit_with_grace_invited(app: &TestApp, ada: &Person) -> (Value, String) {
+async fn ada_invites_grace(app: &TestApp, ada: &Person) -> (Value, String) {
     let proposal = Proposal::titled("  A Rust NVMe driver  ")
         .abstract_text(KERNEL_ABSTRACT)
         .invite(&["Grace@Example.org"])
@@ -78,7 +78,7 @@ async fn submit_with_a_co_speaker_who_accepts_the_emailed_invitation() {
     let app = TestApp::spawn().await;
     app.admin_with_event("rust-mc").await;
     let ada = person(&app, "ada@example.org", "Ada").await;
-    let (created, token) = submit_with_grace_invited(&app, &ada).await;
+    let (created, token) = ada_invites_grace(&app, &ada).await;
 
     // Grace has no account yet: she registers, then accepts.
     let grace = person(&app, "grace@example.org", "Grace").await.token;
