@@ -14,10 +14,9 @@ use std::time::Duration;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
 const TAB: char = '\u{e004}';
 const ENTER: char = '\u{e007}';
@@ -308,14 +307,6 @@ impl Browser {
     }
 }
 
-async fn api(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Value {
-    let response = app.call(method.clone(), path, token, body.as_ref()).await;
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    assert!(status.is_success(), "{method} {path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 /// The first link to this path prefix found in an email's text part.
 fn link_in(text: &str, marker: &str) -> String {
     let start = text
@@ -357,28 +348,18 @@ async fn a_proposal_from_submission_to_the_published_list() {
     ] {
         app.register(email, name).await;
     }
-    let event = "/api/v1/events/rust-mc";
     for (email, role) in [
         ("chair@chairs.test", "chair"),
         ("rita@reviewers.test", "reviewer"),
         ("conor@acme.example", "reviewer"),
     ] {
-        api(
-            &app,
-            Method::PUT,
-            &format!("{event}/members"),
-            &admin,
-            Some(json!({"email": email, "role": role, "tracks": null})),
-        )
-        .await;
+        add_member(&app, &admin, email, role).await;
     }
     // Conor works where the speaker works: the event treats that as a conflict
-    api(
+    patch_event(
         &app,
-        Method::PATCH,
-        event,
         &admin,
-        Some(json!({"conflict_same_domain": true, "reviewers_see_all": true, "review_open": true})),
+        json!({"conflict_same_domain": true, "reviewers_see_all": true, "review_open": true}),
     )
     .await;
     let driver = Driver::start().await;
@@ -583,14 +564,7 @@ async fn hostile_titles_stay_text_forms_need_their_token_and_the_keyboard_suffic
     let app = TestApp::spawn().await;
     let admin = app.admin_with_event("rust-mc").await;
     app.register("chair@chairs.test", "Chloe Chair").await;
-    api(
-        &app,
-        Method::PUT,
-        "/api/v1/events/rust-mc/members",
-        &admin,
-        Some(json!({"email": "chair@chairs.test", "role": "chair", "tracks": null})),
-    )
-    .await;
+    add_member(&app, &admin, "chair@chairs.test", "chair").await;
     app.register("sam@example.org", "Sam Speaker").await;
     let driver = Driver::start().await;
     let speaker = driver.browser(&app).await;

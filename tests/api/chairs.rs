@@ -3,83 +3,32 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{
+    CHAIR_EMAIL, CHAIR_NAME, Committee, KERNEL_ABSTRACT, Proposal, SPEAKER_EMAIL, api, person,
+    send, submit,
+};
 
-const KERNEL: &str = "We present a Rust NVMe driver for the Linux kernel, the safe abstractions it needs \
-for PCI, DMA and blk-mq, and how it performs against the C driver.";
 const VAGUE: &str = "A talk about how we worked together on a project over the last year, what went well, \
 what did not, and what we would do differently next time around.";
 
-struct Setup {
-    app: TestApp,
-    admin: String,
-    chair: String,
-    ada: String,
-}
-
-async fn setup() -> Setup {
-    let app = TestApp::spawn().await;
-    let admin = app.admin_with_event("rust-mc").await;
-    app.register("chair@example.org", "Chris Chair").await;
-    app.register("ada@example.org", "Ada").await;
-    let response = app
-        .call(
-            Method::PUT,
-            "/api/v1/events/rust-mc/members",
-            &admin,
-            Some(&json!({"email": "chair@example.org", "role": "chair", "tracks": null})),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let chair = app.login("chair@example.org").await;
-    let ada = app.login("ada@example.org").await;
-    Setup {
-        app,
-        admin,
-        chair,
-        ada,
+/// The shared cast's speaker submits a proposal with this abstract (and choice of track).
+fn proposal(title: &str, abstract_text: &str, track: Option<&str>) -> Proposal {
+    let proposal = Proposal::titled(title).abstract_text(abstract_text);
+    match track {
+        Some(track) => proposal.track(track),
+        None => proposal,
     }
 }
 
-async fn submit(s: &Setup, title: &str, abstract_text: &str, track: Option<&str>) -> String {
-    let response = s
-        .app
-        .call(
-            Method::POST,
-            "/api/v1/events/rust-mc/proposals",
-            &s.ada,
-            Some(&json!({"title": title, "abstract": abstract_text, "format": "talk", "track": track})),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    body["id"].as_str().expect("id").to_owned()
-}
-
-#[tokio::test]
-async fn a_chair_overrides_the_track_and_the_correction_is_exported() {
-    let s = setup().await;
-    let id = submit(&s, "A Rust NVMe driver", KERNEL, None).await;
-    let path = format!("/api/v1/proposals/{id}/track");
-    let body = json!({"track": "rust", "subtopics": ["linux-ecosystem"]});
-    assert_eq!(
-        s.app
-            .call(Method::PUT, &path, &s.ada, Some(&body))
-            .await
-            .status(),
-        403,
-        "a speaker may not"
-    );
-    s.app.register("eve@example.org", "Eve").await;
-    let eve = s.app.login("eve@example.org").await;
-    assert_eq!(
-        s.app
-            .call(Method::PUT, &path, &eve, Some(&body))
-            .await
-            .status(),
-        404,
-        "a stranger learns nothing"
-    );
+/// Only a chair sets the track: a speaker may not, a stranger learns nothing, and bad tracks or
+/// subtopics are 422 naming the field.
+async fn assert_only_chairs_set_the_track(s: &Committee, path: &str, body: &Value) {
+    let app = &s.app;
+    let (status, _) = send(app, Method::PUT, path, Some(&s.speaker.token), Some(body)).await;
+    assert_eq!(status, 403, "a speaker may not");
+    let eve = person(app, "eve@example.org", "Eve").await;
+    let (status, _) = send(app, Method::PUT, path, Some(&eve.token), Some(body)).await;
+    assert_eq!(status, 404, "a stranger learns nothing");
     for (bad, field) in [
         (json!({"track": "go"}), "track"),
         (
@@ -91,45 +40,20 @@ async fn a_chair_overrides_the_track_and_the_correction_is_exported() {
             "subtopics",
         ),
     ] {
-        let response = s.app.call(Method::PUT, &path, &s.chair, Some(&bad)).await;
-        assert_eq!(response.status(), 422, "{bad}");
-        let problem: Value = response.json().await.expect("json");
+        let (status, text) = send(app, Method::PUT, path, Some(&s.chair.token), Some(&bad)).await;
+        assert_eq!(status, 422, "{bad}");
+        let problem: Value = serde_json::from_str(&text).expect("json");
         assert!(problem["errors"][field].is_array(), "{field} in {problem}");
     }
-    let response = s.app.call(Method::PUT, &path, &s.chair, Some(&body)).await;
-    assert_eq!(response.status(), 200);
-    let view: Value = response.json().await.expect("json");
-    assert_eq!(view["tags"]["track"], "rust");
-    assert_eq!(view["tags"]["source"], "chair");
-    assert_eq!(view["tags"]["subtopics"], json!(["linux-ecosystem"]));
-    assert_eq!(
-        view["tags"]["auto_track"], "rust-for-linux",
-        "the tagger's verdict stays visible"
-    );
-    // the speaker sees the chair's track; editing the text re-tags but the chair's choice stands
-    let edited: Value = s
-        .app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/proposals/{id}"),
-            &s.ada,
-            Some(&json!({"title": "A Rust NVMe driver, again"})),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(edited["tags"]["source"], "chair");
-    // the export is a labelled example in the corpus's column order; speakers may not fetch it
+}
+
+/// The export is a labelled example in the corpus's column order; speakers may not fetch it.
+async fn assert_the_corrections_export(s: &Committee) {
+    let app = &s.app;
     let csv_path = "/api/v1/events/rust-mc/tag-corrections.csv";
-    assert_eq!(
-        s.app
-            .call(Method::GET, csv_path, &s.ada, None)
-            .await
-            .status(),
-        403
-    );
-    let response = s.app.call(Method::GET, csv_path, &s.chair, None).await;
+    let (status, _) = send(app, Method::GET, csv_path, Some(&s.speaker.token), None).await;
+    assert_eq!(status, 403);
+    let response = app.call(Method::GET, csv_path, &s.chair.token, None).await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -148,17 +72,46 @@ async fn a_chair_overrides_the_track_and_the_correction_is_exported() {
         row.starts_with("\"rust\",\"A Rust NVMe driver\",\"We present"),
         "{row}"
     );
-    assert!(row.contains("\"rust-for-linux\"") && row.contains("\"Chris Chair\""));
+    assert!(row.contains("\"rust-for-linux\"") && row.contains(&format!("\"{CHAIR_NAME}\"")));
+}
+
+#[tokio::test]
+async fn a_chair_overrides_the_track_and_the_correction_is_exported() {
+    let s = Committee::spawn().await;
+    let app = &s.app;
+    let nvme = proposal("A Rust NVMe driver", KERNEL_ABSTRACT, None);
+    let id = submit(app, &s.speaker.token, nvme).await;
+    let path = format!("/api/v1/proposals/{id}/track");
+    let body = json!({"track": "rust", "subtopics": ["linux-ecosystem"]});
+    assert_only_chairs_set_the_track(&s, &path, &body).await;
+    let view = api(app, Method::PUT, &path, &s.chair.token, Some(&body), 200).await;
+    assert_eq!(view["tags"]["track"], "rust");
+    assert_eq!(view["tags"]["source"], "chair");
+    assert_eq!(view["tags"]["subtopics"], json!(["linux-ecosystem"]));
+    assert_eq!(
+        view["tags"]["auto_track"], "rust-for-linux",
+        "the tagger's verdict stays visible"
+    );
+    // the speaker sees the chair's track; editing the text re-tags but the chair's choice stands
+    let retitle = json!({"title": "A Rust NVMe driver, again"});
+    let proposal_path = format!("/api/v1/proposals/{id}");
+    let (_, edited) = send(
+        app,
+        Method::PATCH,
+        &proposal_path,
+        Some(&s.speaker.token),
+        Some(&retitle),
+    )
+    .await;
+    let edited: Value = serde_json::from_str(&edited).expect("json");
+    assert_eq!(edited["tags"]["source"], "chair");
+    assert_the_corrections_export(&s).await;
     // removing the override goes back to the tag, and is recorded as a revision
-    let cleared: Value = s
-        .app
-        .call(Method::PUT, &path, &s.chair, Some(&json!({"track": null})))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let auto = json!({"track": null});
+    let (_, cleared) = send(app, Method::PUT, &path, Some(&s.chair.token), Some(&auto)).await;
+    let cleared: Value = serde_json::from_str(&cleared).expect("json");
     assert_eq!(cleared["tags"]["source"], "auto");
-    let mut conn = s.app.state.pool.get().await.expect("conn");
+    let mut conn = app.state.pool.get().await.expect("conn");
     let revisions = mcfp::db::proposals::revisions_of(
         &mut conn,
         mcfp::domain::ProposalId(id.parse().expect("uuid")),
@@ -170,18 +123,23 @@ async fn a_chair_overrides_the_track_and_the_correction_is_exported() {
         .filter(|r| r.changes.get("track (chair)").is_some())
         .collect();
     assert_eq!(chair_changes.len(), 2);
-    assert_eq!(chair_changes[0].author_name, "Chris Chair");
+    assert_eq!(chair_changes[0].author_name, CHAIR_NAME);
 }
 
 #[tokio::test]
 async fn formula_cells_are_defused_in_the_export() {
-    let s = setup().await;
-    let id = submit(&s, "=HYPERLINK(\"http://evil\")", KERNEL, None).await;
+    let s = Committee::spawn().await;
+    let id = submit(
+        &s.app,
+        &s.speaker.token,
+        proposal("=HYPERLINK(\"http://evil\")", KERNEL_ABSTRACT, None),
+    )
+    .await;
     s.app
         .call(
             Method::PUT,
             &format!("/api/v1/proposals/{id}/track"),
-            &s.chair,
+            &s.chair.token,
             Some(&json!({"track": "rust"})),
         )
         .await;
@@ -190,7 +148,7 @@ async fn formula_cells_are_defused_in_the_export() {
         .call(
             Method::GET,
             "/api/v1/events/rust-mc/tag-corrections.csv",
-            &s.chair,
+            &s.chair.token,
             None,
         )
         .await
@@ -205,16 +163,31 @@ async fn formula_cells_are_defused_in_the_export() {
 
 #[tokio::test]
 async fn the_needs_check_filter_finds_unsure_tags_and_disagreeing_speakers() {
-    let s = setup().await;
-    let clear = submit(&s, "A Rust NVMe driver", KERNEL, None).await;
-    let disagrees = submit(&s, "Another Rust NVMe driver", KERNEL, Some("rust")).await;
-    let vague = submit(&s, "Lessons learned", VAGUE, None).await;
+    let s = Committee::spawn().await;
+    let clear = submit(
+        &s.app,
+        &s.speaker.token,
+        proposal("A Rust NVMe driver", KERNEL_ABSTRACT, None),
+    )
+    .await;
+    let disagrees = submit(
+        &s.app,
+        &s.speaker.token,
+        proposal("Another Rust NVMe driver", KERNEL_ABSTRACT, Some("rust")),
+    )
+    .await;
+    let vague = submit(
+        &s.app,
+        &s.speaker.token,
+        proposal("Lessons learned", VAGUE, None),
+    )
+    .await;
     let list: Value = s
         .app
         .call(
             Method::GET,
             "/api/v1/events/rust-mc/proposals?needs_check=true",
-            &s.chair,
+            &s.chair.token,
             None,
         )
         .await
@@ -241,7 +214,7 @@ async fn the_needs_check_filter_finds_unsure_tags_and_disagreeing_speakers() {
         .call(
             Method::PUT,
             &format!("/api/v1/proposals/{vague}/track"),
-            &s.chair,
+            &s.chair.token,
             Some(&json!({"track": "rust"})),
         )
         .await;
@@ -250,7 +223,7 @@ async fn the_needs_check_filter_finds_unsure_tags_and_disagreeing_speakers() {
         .call(
             Method::GET,
             "/api/v1/events/rust-mc/proposals?needs_check=true",
-            &s.chair,
+            &s.chair.token,
             None,
         )
         .await
@@ -268,16 +241,26 @@ async fn the_needs_check_filter_finds_unsure_tags_and_disagreeing_speakers() {
 
 #[tokio::test]
 async fn the_dashboard_shows_tags_confidence_evidence_and_filters() {
-    let s = setup().await;
-    submit(&s, "A Rust NVMe driver", KERNEL, None).await;
-    let disputed = submit(&s, "Another Rust NVMe driver", KERNEL, Some("rust")).await;
-    let (speaker_browser, _) = s.app.browser_signed_in("ada@example.org").await;
+    let s = Committee::spawn().await;
+    submit(
+        &s.app,
+        &s.speaker.token,
+        proposal("A Rust NVMe driver", KERNEL_ABSTRACT, None),
+    )
+    .await;
+    let disputed = submit(
+        &s.app,
+        &s.speaker.token,
+        proposal("Another Rust NVMe driver", KERNEL_ABSTRACT, Some("rust")),
+    )
+    .await;
+    let (speaker_browser, _) = s.app.browser_signed_in(SPEAKER_EMAIL).await;
     let (status, _) = s
         .app
         .page(&speaker_browser, "/events/rust-mc/dashboard")
         .await;
     assert_eq!(status, 403);
-    let (browser, csrf) = s.app.browser_signed_in("chair@example.org").await;
+    let (browser, csrf) = s.app.browser_signed_in(CHAIR_EMAIL).await;
     let (status, event_page) = s.app.page(&browser, "/events/rust-mc").await;
     assert_eq!(status, 200);
     assert!(
@@ -316,7 +299,7 @@ async fn the_dashboard_shows_tags_confidence_evidence_and_filters() {
     assert_eq!(response.status(), 303);
     let view: Value = s
         .app
-        .get_with_token(&format!("/api/v1/proposals/{disputed}"), &s.chair)
+        .get_with_token(&format!("/api/v1/proposals/{disputed}"), &s.chair.token)
         .await
         .json()
         .await
@@ -335,8 +318,8 @@ async fn the_dashboard_shows_tags_confidence_evidence_and_filters() {
 
 #[tokio::test]
 async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
-    let s = setup().await;
-    let (browser, csrf) = s.app.browser_signed_in("chair@example.org").await;
+    let s = Committee::spawn().await;
+    let (browser, csrf) = s.app.browser_signed_in(CHAIR_EMAIL).await;
     let (status, form) = s.app.page(&browser, "/events/rust-mc/settings").await;
     assert_eq!(status, 200);
     assert!(
@@ -409,7 +392,7 @@ async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
     );
     assert!(html.contains("next tuesday"));
     // a speaker may not open the settings; an admin creates a new event
-    let (speaker, _) = s.app.browser_signed_in("ada@example.org").await;
+    let (speaker, _) = s.app.browser_signed_in(SPEAKER_EMAIL).await;
     assert_eq!(
         s.app.page(&speaker, "/events/rust-mc/settings").await.0,
         403

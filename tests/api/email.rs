@@ -4,15 +4,7 @@ use diesel_async::RunQueryDsl;
 use mcfp::schema::outbox;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp};
-
-fn token_from_link(text: &str) -> String {
-    let start = text.find("token=").expect("a reset link") + "token=".len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
-}
+use crate::helpers::{PASSWORD, TestApp, token_after};
 
 #[tokio::test]
 async fn password_reset_end_to_end_through_the_smtp_server() {
@@ -49,7 +41,7 @@ async fn password_reset_end_to_end_through_the_smtp_server() {
     assert!(text.contains("Hello Reset Me"), "{text}");
     assert!(email.html().contains("Choose a new password"));
     assert!(!text.contains(mcfp::mail::SECRET_PLACEHOLDER));
-    let token = token_from_link(&text);
+    let token = token_after(&text, "token=");
     assert!(token.starts_with("mcfpr_"), "{token}");
     assert!(text.contains(&format!(
         "{}password-reset/confirm?token={token}",
@@ -139,7 +131,7 @@ async fn an_expired_reset_link_is_refused() {
     )
     .await;
     app.deliver_emails().await;
-    let token = token_from_link(&app.mail.emails()[0].text());
+    let token = token_after(&app.mail.emails()[0].text(), "token=");
     let mut conn = app.state.pool.get().await.expect("conn");
     diesel::update(mcfp::schema::password_resets::table)
         .set(mcfp::schema::password_resets::expires_at.eq(Utc::now() - Duration::seconds(1)))
@@ -355,7 +347,7 @@ async fn a_reset_revokes_api_tokens_and_links_are_throttled_per_account() {
         1,
         "one link per account every few minutes"
     );
-    let token = token_from_link(&app.mail.emails()[0].text());
+    let token = token_after(&app.mail.emails()[0].text(), "token=");
     let done = app
         .post_json(
             "/api/v1/auth/password-reset/confirm",

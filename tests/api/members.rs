@@ -3,16 +3,12 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, csrf_token};
+use crate::helpers::{TestApp, csrf_token, token_after};
 
+/// The path of the member invitation link in an email's text.
 fn invitation_path(text: &str) -> String {
-    let start = text
-        .find("/member-invitations/")
-        .expect("an invitation link");
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/'))
-        .collect()
+    let marker = "/member-invitations/";
+    format!("{marker}{}", token_after(text, marker))
 }
 
 #[tokio::test]

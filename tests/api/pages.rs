@@ -1,20 +1,8 @@
 //! The HTML pages, driven like a browser without JavaScript would: GET the form, POST it back.
 
-use crate::helpers::{PASSWORD, TestApp, csrf_token, set_cookie};
-
-async fn post_form(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("post form")
-}
+use crate::helpers::{
+    PASSWORD, TestApp, create_event, csrf_token, event_body, post_form, set_cookie,
+};
 
 #[tokio::test]
 async fn register_through_the_form_signs_in_and_greets() {
@@ -154,6 +142,43 @@ async fn csrf_and_session_cookies_are_httponly_and_samesite() {
     );
 }
 
+/// Signs in through the login form with this CSRF token, asking to go to `next`.
+async fn sign_in_then_go_to(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    csrf: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
+    let fields = [
+        ("csrf_token", csrf),
+        ("email", "nav@example.org"),
+        ("password", password),
+        ("next", next),
+    ];
+    post_form(app, browser, "/login", &fields).await
+}
+
+/// Signing in sets an HttpOnly, SameSite session cookie and rotates the CSRF nonce.
+fn assert_the_sign_in_cookies(response: &reqwest::Response) {
+    let session_cookie =
+        set_cookie(response, "mcfp_session").expect("the HTML sign-in sets the session cookie");
+    assert!(
+        session_cookie.contains("HttpOnly")
+            && session_cookie.contains("SameSite=Lax")
+            && session_cookie.contains("Path=/"),
+        "{session_cookie}"
+    );
+    let rotated = set_cookie(response, "mcfp_csrf").expect("signing in rotates the CSRF nonce");
+    assert!(rotated.starts_with("mcfp_csrf="));
+}
+
+/// The status of GET /api/v1/me with this browser's cookies.
+async fn me_status(app: &TestApp, browser: &reqwest::Client) -> reqwest::StatusCode {
+    let response = browser.get(app.url("/api/v1/me")).send().await;
+    response.expect("me").status()
+}
+
 #[tokio::test]
 async fn login_logout_and_the_next_parameter() {
     let app = TestApp::spawn().await;
@@ -170,114 +195,42 @@ async fn login_logout_and_the_next_parameter() {
     let (_, html) = app.page(&browser, "/login?next=/account").await;
     let csrf = csrf_token(&html);
     // wrong password: inline error, email kept
-    let response = post_form(
-        &app,
-        &browser,
-        "/login",
-        &[
-            ("csrf_token", &csrf),
-            ("email", "nav@example.org"),
-            ("password", "nope nope 1"),
-            ("next", "/account"),
-        ],
-    )
-    .await;
+    let response = sign_in_then_go_to(&app, &browser, &csrf, "nope nope 1", "/account").await;
     assert_eq!(response.status(), 401);
     let html = response.text().await.expect("body");
     assert!(
         html.contains("The email or the password is wrong.")
             && html.contains("value=\"nav@example.org\"")
     );
-    let response = post_form(
-        &app,
-        &browser,
-        "/login",
-        &[
-            ("csrf_token", &csrf),
-            ("email", "nav@example.org"),
-            ("password", PASSWORD),
-            ("next", "/account"),
-        ],
-    )
-    .await;
+    let response = sign_in_then_go_to(&app, &browser, &csrf, PASSWORD, "/account").await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/account");
-    let session_cookie =
-        set_cookie(&response, "mcfp_session").expect("the HTML sign-in sets the session cookie");
-    assert!(
-        session_cookie.contains("HttpOnly")
-            && session_cookie.contains("SameSite=Lax")
-            && session_cookie.contains("Path=/"),
-        "{session_cookie}"
-    );
-    let rotated = set_cookie(&response, "mcfp_csrf").expect("signing in rotates the CSRF nonce");
-    assert!(rotated.starts_with("mcfp_csrf="));
+    assert_the_sign_in_cookies(&response);
     let (status, account) = app.page(&browser, "/account").await;
     assert_eq!(status, 200);
     assert!(account.contains("nav@example.org"));
     // the form token from before signing in is worthless now
-    let stale = post_form(
-        &app,
-        &browser,
-        "/account/tokens",
-        &[("csrf_token", &csrf), ("name", "x")],
-    )
-    .await;
+    let stale_fields = [("csrf_token", csrf.as_str()), ("name", "x")];
+    let stale = post_form(&app, &browser, "/account/tokens", &stale_fields).await;
     assert_eq!(stale.status(), 403);
     // off-site nexts are ignored, including ones browsers would turn into //host
     for evil in ["/\t/evil.example/", "/\n/evil.example/", "/\\evil.example/"] {
         let csrf = csrf_token(&app.page(&browser, "/login").await.1);
-        let response = post_form(
-            &app,
-            &browser,
-            "/login",
-            &[
-                ("csrf_token", &csrf),
-                ("email", "nav@example.org"),
-                ("password", PASSWORD),
-                ("next", evil),
-            ],
-        )
-        .await;
+        let response = sign_in_then_go_to(&app, &browser, &csrf, PASSWORD, evil).await;
         assert_eq!(response.headers()["location"], "/", "{evil:?}");
     }
     // an off-site next is ignored
     let csrf = csrf_token(&app.page(&browser, "/login").await.1);
-    let response = post_form(
-        &app,
-        &browser,
-        "/login",
-        &[
-            ("csrf_token", &csrf),
-            ("email", "nav@example.org"),
-            ("password", PASSWORD),
-            ("next", "//evil.example/"),
-        ],
-    )
-    .await;
+    let response = sign_in_then_go_to(&app, &browser, &csrf, PASSWORD, "//evil.example/").await;
     assert_eq!(response.headers()["location"], "/");
     // logout revokes the session server-side
     let csrf = csrf_token(&app.page(&browser, "/account").await.1);
-    let cookie_before = browser
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .expect("me")
-        .status();
-    assert_eq!(cookie_before, 200);
+    assert_eq!(me_status(&app, &browser).await, 200);
     let response = post_form(&app, &browser, "/logout", &[("csrf_token", &csrf)]).await;
     assert_eq!(response.status(), 303);
     let (status, _) = app.page(&browser, "/account").await;
     assert_eq!(status, 303);
-    assert_eq!(
-        browser
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .expect("me")
-            .status(),
-        401
-    );
+    assert_eq!(me_status(&app, &browser).await, 401);
 }
 
 #[tokio::test]
@@ -414,20 +367,10 @@ async fn the_event_page_shows_the_cfp_in_the_event_time_zone_and_sanitizes_markd
     app.register("boss@example.org", "Boss").await;
     app.make_admin("boss@example.org").await;
     let admin = app.login("boss@example.org").await;
-    let response = app
-        .new_client()
-        .post(app.url("/api/v1/events"))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({
-            "slug": "rust-mc", "title": "Rust MC",
-            "description": "Talks about **Rust**. <script>alert(1)</script><img src=x onerror=alert(1)>",
-            "time_zone": "America/New_York",
-            "cfp_opens_at": "2026-01-01T00:00:00Z", "cfp_closes_at": "2030-07-01T16:00:00Z"
-        }))
-        .send()
-        .await
-        .expect("create");
-    assert_eq!(response.status(), 201);
+    let description = "Talks about **Rust**. <script>alert(1)</script><img src=x onerror=alert(1)>";
+    let mut body = event_body("rust-mc", "Rust MC", description, "America/New_York");
+    body["cfp_closes_at"] = "2030-07-01T16:00:00Z".into();
+    create_event(&app, &admin, &body).await;
     let (status, html) = app.page(&app.new_client(), "/events/rust-mc").await;
     assert_eq!(status, 200);
     assert!(html.contains("<strong>Rust</strong>"));

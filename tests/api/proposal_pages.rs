@@ -2,46 +2,35 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, csrf_token};
+use crate::helpers::{
+    KERNEL_ABSTRACT, PASSWORD, Person, Proposal, TestApp, add_member, csrf_token, field_value,
+    person, submit,
+};
 
-const ABSTRACT: &str = "We present a Rust NVMe driver for the Linux kernel, the safe abstractions it needs \
-for PCI, DMA and blk-mq, and how it performs against the C driver.";
-
-async fn signed_in_browser(app: &TestApp, email: &str, name: &str) -> (reqwest::Client, String) {
-    app.register(email, name).await;
-    app.browser_signed_in(email).await
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("hidden field {name}"))
-        + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+/// Ada, signed in through the login form: her browser with its CSRF token, and her account.
+async fn ada_signed_in(app: &TestApp) -> (reqwest::Client, String, Person) {
+    let ada = person(app, "ada@example.org", "Ada").await;
+    let (browser, csrf) = app.browser_signed_in(&ada.email).await;
+    (browser, csrf, ada)
 }
 
 #[tokio::test]
 async fn submit_through_the_form_once_even_when_double_clicked() {
     let app = TestApp::spawn().await;
     app.admin_with_event("rust-mc").await;
-    let (browser, csrf) = signed_in_browser(&app, "ada@example.org", "Ada").await;
+    let (browser, csrf, _) = ada_signed_in(&app).await;
     let (status, event_page) = app.page(&browser, "/events/rust-mc").await;
     assert_eq!(status, 200);
     assert!(event_page.contains("href=\"/events/rust-mc/submit\""));
     let (status, form) = app.page(&browser, "/events/rust-mc/submit").await;
     assert_eq!(status, 200);
-    let form_token = hidden(&form, "form_token");
+    let form_token = field_value(&form, "form_token");
     assert!(form_token.starts_with("form-"));
     let fields = [
         ("csrf_token", csrf.as_str()),
         ("form_token", form_token.as_str()),
         ("title", "A Rust NVMe driver"),
-        ("abstract", ABSTRACT),
+        ("abstract", KERNEL_ABSTRACT),
         ("format", "talk"),
         ("track", ""),
         ("co_speakers", "grace@example.org\n\n"),
@@ -97,7 +86,7 @@ async fn submit_through_the_form_once_even_when_double_clicked() {
 async fn form_errors_keep_the_input_and_point_at_the_line() {
     let app = TestApp::spawn().await;
     app.admin_with_event("rust-mc").await;
-    let (browser, csrf) = signed_in_browser(&app, "ada@example.org", "Ada").await;
+    let (browser, csrf, _) = ada_signed_in(&app).await;
     let response = browser
         .post(app.url("/events/rust-mc/submit"))
         .form(&[
@@ -128,29 +117,11 @@ async fn a_script_title_is_text_on_every_page_that_shows_it() {
     let app = TestApp::spawn().await;
     let admin = app.admin_with_event("rust-mc").await;
     app.register("chair@example.org", "Chair").await;
-    app.new_client()
-        .put(app.url("/api/v1/events/rust-mc/members"))
-        .bearer_auth(&admin)
-        .json(&json!({"email": "chair@example.org", "role": "chair", "tracks": null}))
-        .send()
-        .await
-        .expect("member");
-    let (speaker, _) = signed_in_browser(&app, "ada@example.org", "Ada").await;
-    let token = app.login("ada@example.org").await;
-    let created: Value = app
-        .new_client()
-        .post(app.url("/api/v1/events/rust-mc/proposals"))
-        .bearer_auth(&token)
-        .json(
-            &json!({"title": "<script>alert(1)</script>", "abstract": ABSTRACT, "format": "talk"}),
-        )
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let id = created["id"].as_str().expect("id");
+    add_member(&app, &admin, "chair@example.org", "chair").await;
+    let (speaker, _, ada) = ada_signed_in(&app).await;
+    let token = ada.token;
+    let script = Proposal::titled("<script>alert(1)</script>").abstract_text(KERNEL_ABSTRACT);
+    let id = &submit(&app, &token, script).await;
     let (chair, _) = app.browser_signed_in("chair@example.org").await;
     let pages = [
         (&speaker, format!("/proposals/{id}")),
@@ -187,20 +158,11 @@ async fn a_script_title_is_text_on_every_page_that_shows_it() {
 async fn a_hostile_title_is_text_everywhere() {
     let app = TestApp::spawn().await;
     app.admin_with_event("rust-mc").await;
-    let (browser, _) = signed_in_browser(&app, "ada@example.org", "Ada").await;
-    let token = app.login("ada@example.org").await;
-    let created: Value = app
-        .new_client()
-        .post(app.url("/api/v1/events/rust-mc/proposals"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "<img src=x onerror=alert(1)>", "abstract": format!("{ABSTRACT} <script>alert(2)</script>"), "format": "talk"}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let id = created["id"].as_str().expect("id");
+    let (browser, _, ada) = ada_signed_in(&app).await;
+    let token = ada.token;
+    let hostile = Proposal::titled("<img src=x onerror=alert(1)>")
+        .abstract_text(&format!("{KERNEL_ABSTRACT} <script>alert(2)</script>"));
+    let id = &submit(&app, &token, hostile).await;
     for path in [
         format!("/proposals/{id}"),
         "/proposals".to_owned(),
@@ -217,20 +179,12 @@ async fn a_hostile_title_is_text_everywhere() {
 async fn edit_and_withdraw_through_the_pages() {
     let app = TestApp::spawn().await;
     app.admin_with_event("rust-mc").await;
-    let (browser, csrf) = signed_in_browser(&app, "ada@example.org", "Ada").await;
-    let token = app.login("ada@example.org").await;
-    let created: Value = app
-        .new_client()
-        .post(app.url("/api/v1/events/rust-mc/proposals"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "A Rust NVMe driver", "abstract": ABSTRACT, "format": "talk", "links": ["https://a.example/"]}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let id = created["id"].as_str().expect("id");
+    let (browser, csrf, ada) = ada_signed_in(&app).await;
+    let token = ada.token;
+    let nvme = Proposal::titled("A Rust NVMe driver")
+        .abstract_text(KERNEL_ABSTRACT)
+        .links(&["https://a.example/"]);
+    let id = &submit(&app, &token, nvme).await;
     let (status, form) = app.page(&browser, &format!("/proposals/{id}/edit")).await;
     assert_eq!(status, 200);
     assert!(form.contains("value=\"A Rust NVMe driver\"") && form.contains("https://a.example/"));
@@ -239,7 +193,7 @@ async fn edit_and_withdraw_through_the_pages() {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("title", "A Rust NVMe driver, revisited"),
-            ("abstract", ABSTRACT),
+            ("abstract", KERNEL_ABSTRACT),
             ("format", "lightning"),
             ("track", "rust"),
             ("links", ""),
@@ -291,19 +245,11 @@ async fn edit_and_withdraw_through_the_pages() {
 async fn the_co_speaker_accepts_the_invitation_from_the_email_link() {
     let app = TestApp::spawn().await;
     app.admin_with_event("rust-mc").await;
-    app.register("ada@example.org", "Ada").await;
-    let ada = app.login("ada@example.org").await;
-    let created: Value = app
-        .new_client()
-        .post(app.url("/api/v1/events/rust-mc/proposals"))
-        .bearer_auth(&ada)
-        .json(&json!({"title": "A Rust NVMe driver", "abstract": ABSTRACT, "format": "talk", "co_speakers": ["grace@example.org"]}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
+    let ada = person(&app, "ada@example.org", "Ada").await;
+    let nvme = Proposal::titled("A Rust NVMe driver")
+        .abstract_text(KERNEL_ABSTRACT)
+        .invite(&["grace@example.org"]);
+    let id = &submit(&app, &ada.token, nvme).await;
     app.deliver_emails().await;
     let invitation = app
         .mail
@@ -356,7 +302,6 @@ async fn the_co_speaker_accepts_the_invitation_from_the_email_link() {
         .await
         .expect("accept");
     assert_eq!(response.status(), 303);
-    let id = created["id"].as_str().expect("id");
     assert_eq!(
         response.headers()["location"].to_str().expect("ascii"),
         format!("/proposals/{id}")

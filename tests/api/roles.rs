@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, add_member, create_event, event_body, person, send};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Role {
@@ -29,47 +29,28 @@ struct World {
 impl World {
     async fn new() -> World {
         let app = TestApp::spawn().await;
+        let mut people = Vec::new();
         for (email, name) in [
             ("admin@example.org", "Admin"),
             ("chair@example.org", "Chair"),
             ("reviewer@example.org", "Reviewer"),
             ("speaker@example.org", "Speaker"),
         ] {
-            app.register(email, name).await;
+            people.push(person(&app, email, name).await);
         }
         app.make_admin("admin@example.org").await;
-        let admin = app.login("admin@example.org").await;
-        let created = app
-            .new_client()
-            .post(app.url("/api/v1/events"))
-            .bearer_auth(&admin)
-            .json(&event_body("rust-mc"))
-            .send()
-            .await
-            .expect("create event");
-        assert_eq!(created.status(), 201);
-        for (email, role) in [
-            ("chair@example.org", "chair"),
-            ("reviewer@example.org", "reviewer"),
-        ] {
-            let response = app
-                .new_client()
-                .put(app.url("/api/v1/events/rust-mc/members"))
-                .bearer_auth(&admin)
-                .json(&json!({"email": email, "role": role, "tracks": null}))
-                .send()
-                .await
-                .expect("member");
-            assert_eq!(response.status(), 200);
-        }
+        let admin = &people[0].token;
+        create_event(&app, admin, &blind_event("rust-mc")).await;
+        add_member(&app, admin, "chair@example.org", "chair").await;
+        add_member(&app, admin, "reviewer@example.org", "reviewer").await;
         let mut tokens = vec![(Role::Anonymous, None)];
-        for (role, email) in [
-            (Role::Speaker, "speaker@example.org"),
-            (Role::Reviewer, "reviewer@example.org"),
-            (Role::Chair, "chair@example.org"),
-            (Role::Admin, "admin@example.org"),
+        for (role, who) in [
+            (Role::Speaker, &people[3]),
+            (Role::Reviewer, &people[2]),
+            (Role::Chair, &people[1]),
+            (Role::Admin, &people[0]),
         ] {
-            tokens.push((role, Some(app.login(email).await)));
+            tokens.push((role, Some(who.token.clone())));
         }
         World { app, tokens }
     }
@@ -85,25 +66,23 @@ impl World {
             .tokens
             .iter()
             .find(|(r, _)| *r == role)
-            .and_then(|(_, t)| t.clone());
-        let mut request = self.app.new_client().request(method, self.app.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.expect("request").status().as_u16()
+            .and_then(|(_, t)| t.as_deref());
+        send(&self.app, method, path, token, body.as_ref()).await.0
     }
 }
 
-fn event_body(slug: &str) -> Value {
-    json!({
-        "slug": slug, "title": "Rust MC", "description": "The **Rust** microconference.",
-        "time_zone": "America/New_York",
-        "cfp_opens_at": "2026-01-01T00:00:00Z", "cfp_closes_at": "2030-01-01T00:00:00Z",
-        "blind_review": true, "score_min": 1, "score_max": 5
-    })
+/// An event with blind review on a 1–5 scale.
+fn blind_event(slug: &str) -> Value {
+    let mut body = event_body(
+        slug,
+        "Rust MC",
+        "The **Rust** microconference.",
+        "America/New_York",
+    );
+    body["blind_review"] = json!(true);
+    body["score_min"] = json!(1);
+    body["score_max"] = json!(5);
+    body
 }
 
 #[tokio::test]
@@ -128,7 +107,7 @@ async fn role_by_route_matrix() {
         (
             Method::POST,
             "/api/v1/events",
-            Some(event_body("new-event")),
+            Some(blind_event("new-event")),
             [401, 403, 403, 403, 201],
         ),
         (
@@ -232,7 +211,7 @@ async fn event_creation_validates_every_field() {
         .new_client()
         .post(world.app.url("/api/v1/events"))
         .bearer_auth(&admin)
-        .json(&event_body("rust-mc"))
+        .json(&blind_event("rust-mc"))
         .send()
         .await
         .expect("create");
@@ -256,7 +235,7 @@ async fn creating_the_same_event_at_once_is_one_201_and_409s_never_a_500() {
             client
                 .post(url)
                 .bearer_auth(admin)
-                .json(&event_body("race-event"))
+                .json(&blind_event("race-event"))
                 .send()
                 .await
                 .expect("send")

@@ -1,0 +1,248 @@
+//! Outbox workers that die or race: a worker killed between claiming an email and sending it
+//! loses nothing, and several workers at once send each email exactly once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use mcfp::schema::outbox;
+
+use super::{DECISION_KINDS, assert_decisions_sent_once, decisions_to, outbox_rows, talk};
+use crate::helpers::{MAIL_FROM, MailSink, SECRET_KEY, TestApp, decide, person, release, submit};
+
+/// A `mcfp` process, killed (by its own pid) if the test ends without stopping it.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `mcfp worker` on the test's database, sending through `smtp_url`.
+fn start_worker(app: &TestApp, smtp_url: &str, log: &std::path::Path) -> Process {
+    let log = std::fs::File::create(log).expect("worker log");
+    let child = Command::new(env!("CARGO_BIN_EXE_mcfp"))
+        .arg("worker")
+        .env_remove("MCFP_MAIL_SPOOL")
+        .env("DATABASE_URL", app.state.settings.database_url.expose())
+        .env("MCFP_SMTP_URL", smtp_url)
+        .env("MCFP_SECRET_KEY", SECRET_KEY)
+        .env("MCFP_MAIL_FROM", MAIL_FROM)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("spawn mcfp worker");
+    Process(child)
+}
+
+/// Queued outbox rows that a `FOR UPDATE SKIP LOCKED` from another connection can take, and
+/// all queued rows.
+async fn claimable_and_queued(app: &TestApp) -> (usize, usize) {
+    let mut conn = app.state.pool.get().await.expect("conn");
+    let claimable: Vec<uuid::Uuid> = outbox::table
+        .filter(outbox::state.eq("queued"))
+        .select(outbox::id)
+        .for_update()
+        .skip_locked()
+        .load(&mut conn)
+        .await
+        .expect("skip locked");
+    let queued: i64 = outbox::table
+        .filter(outbox::state.eq("queued"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    (claimable.len(), queued as usize)
+}
+
+#[tokio::test]
+async fn a_worker_killed_between_claim_and_send_loses_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_with_event("rust-mc").await;
+    let wes = person(&app, "wes@example.org", "Wes Speaker").await;
+    let id = submit(&app, &wes.token, talk("Rust in the page cache")).await;
+    app.deliver_emails().await;
+    decide(&app, &admin, &id, "accept").await;
+    assert_eq!(release(&app, &admin).await, 1);
+    assert_eq!(claimable_and_queued(&app).await, (1, 1));
+
+    // an SMTP server that takes the connection and then never says a word
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    silent.set_nonblocking(true).expect("nonblocking");
+    let port = silent.local_addr().expect("addr").port();
+    let log = std::env::temp_dir().join(format!("mcfp-worker-{}.log", uuid::Uuid::new_v4()));
+    let mut worker = start_worker(&app, &format!("smtp://127.0.0.1:{port}"), &log);
+
+    // wait until the worker holds the row (locked: SKIP LOCKED passes it over) and is talking
+    // to the SMTP server
+    let mut connection = None;
+    for _ in 0..300 {
+        if connection.is_none()
+            && let Ok((stream, _)) = silent.accept()
+        {
+            connection = Some(stream);
+        }
+        if connection.is_some() && claimable_and_queued(&app).await == (0, 1) {
+            break;
+        }
+        if let Some(status) = worker.0.try_wait().expect("try_wait") {
+            panic!(
+                "mcfp worker exited ({status}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        connection.is_some(),
+        "the worker connected to the SMTP server"
+    );
+    assert_eq!(
+        claimable_and_queued(&app).await,
+        (0, 1),
+        "the worker holds the row: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    // our own delivery round skips the locked row meanwhile
+    assert_eq!(app.deliver_emails().await, Default::default());
+
+    // kill -9: no chance to clean up
+    worker.0.kill().expect("SIGKILL");
+    worker.0.wait().expect("reaped");
+    drop(connection);
+    // PostgreSQL notices the dead connection and rolls the claim back
+    for _ in 0..200 {
+        if claimable_and_queued(&app).await == (1, 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        claimable_and_queued(&app).await,
+        (1, 1),
+        "the row is free again"
+    );
+    let rows = outbox_rows(&app, &DECISION_KINDS).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].2.as_str(), rows[0].3),
+        ("queued", 0),
+        "nothing recorded"
+    );
+
+    let report = app.deliver_emails().await;
+    assert_eq!((report.sent, report.retrying, report.failed), (1, 0, 0));
+    assert_eq!(app.deliver_emails().await.sent, 0);
+    let got = decisions_to(&app, &wes.email);
+    assert_eq!(got.len(), 1, "delivered exactly once");
+    assert_eq!(
+        got[0].subject(),
+        "Accepted at Rust MC: Rust in the page cache"
+    );
+    let rows = outbox_rows(&app, &DECISION_KINDS).await;
+    assert_eq!((rows[0].2.as_str(), rows[0].3), ("sent", 1));
+    let _ = std::fs::remove_file(&log);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn several_workers_at_once_deliver_each_email_exactly_once() {
+    const N: usize = 36;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_with_event("rust-mc").await;
+    // a release of real decisions: nine speakers with four proposals each
+    let mut speakers = Vec::new();
+    for i in 0..9 {
+        speakers.push(person(&app, &format!("s{i}@example.org"), &format!("Speaker {i}")).await);
+    }
+    let mut titles = BTreeMap::new();
+    for i in 0..N {
+        let speaker = &speakers[i % speakers.len()];
+        let title = format!("Talk number {i} about Rust");
+        let id = submit(&app, &speaker.token, talk(&title)).await;
+        titles.insert(id, (speaker.email.clone(), title));
+    }
+    app.deliver_emails().await;
+    let before = app.mail.emails().len();
+    let ids: Vec<&String> = titles.keys().collect();
+    for (i, id) in ids.iter().enumerate() {
+        decide(&app, &admin, id, ["accept", "reject", "waitlist"][i % 3]).await;
+    }
+    assert_eq!(release(&app, &admin).await, N as u64);
+
+    // two `mcfp worker` processes and three workers of our own, all at once, each with its own
+    // SMTP connection (the test app's server serves two connections at a time: this one sixteen)
+    let (lanes, port) = MailSink::start_with_threads(16);
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let logs: Vec<_> = (0..2)
+        .map(|_| std::env::temp_dir().join(format!("mcfp-worker-{}.log", uuid::Uuid::new_v4())))
+        .collect();
+    let mut processes: Vec<Process> = logs
+        .iter()
+        .map(|log| start_worker(&app, &smtp, log))
+        .collect();
+    let ours: Vec<_> = (0..3).map(|_| app.worker_to(&smtp, 2)).collect();
+    let rounds = ours.iter().map(|w| w.deliver_due(Utc::now()));
+    let reports = futures_util::future::join_all(rounds).await;
+    let by_us: usize = reports
+        .iter()
+        .map(|r| {
+            let r = r.as_ref().expect("a round");
+            assert_eq!((r.retrying, r.failed), (0, 0), "{r:?}");
+            r.sent
+        })
+        .sum();
+    // whatever the processes took, they finish
+    for _ in 0..200 {
+        if claimable_and_queued(&app).await == (0, 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for process in &mut processes {
+        let pid = process.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+    }
+    for (process, log) in processes.iter_mut().zip(&logs) {
+        let status = process.0.wait().expect("wait");
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        assert!(status.success(), "{text}");
+        assert!(text.contains("outbox worker stopped"), "{text}");
+        let _ = std::fs::remove_file(log);
+    }
+    eprintln!("our workers sent {by_us} of {N}; the processes the rest");
+
+    assert_eq!(app.mail.emails().len(), before);
+    let new = lanes.emails();
+    assert_eq!(new.len(), N, "each email once");
+    let message_ids: BTreeSet<_> = new.iter().filter_map(|e| e.header("Message-ID")).collect();
+    assert_eq!(message_ids.len(), N, "no two copies of one row");
+    let got: BTreeSet<(String, String)> = new
+        .iter()
+        .map(|e| {
+            let subject = e.subject();
+            let title = subject
+                .split_once(": ")
+                .expect("a decision subject")
+                .1
+                .to_owned();
+            (e.to[0].clone(), title)
+        })
+        .collect();
+    let wanted: BTreeSet<(String, String)> = titles.into_values().collect();
+    assert_eq!(got, wanted);
+    assert_decisions_sent_once(&app, N).await;
+}
