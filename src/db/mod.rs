@@ -13,8 +13,10 @@ pub mod users;
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use url::Url;
@@ -25,7 +27,13 @@ pub type DbPool = Pool<AsyncPgConnection>;
 pub type PooledConn = Object<AsyncPgConnection>;
 
 pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // `Fast` recycling: a checkout costs no `SELECT 1` round trip (the default, `Verified`,
+    // doubled the round trips of a one-query request). A connection the server dropped is
+    // noticed at its first use, fails that request, and is discarded by the pool.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(10)))
