@@ -138,7 +138,21 @@ impl AppError {
     pub fn public_detail(&self) -> String {
         match self {
             AppError::Internal(_) => "the error was logged; please try again later".into(),
+            // the cause (pool or driver text) is for the log only
+            AppError::Unavailable(_) => {
+                "the service cannot reach its database right now; please retry shortly".into()
+            }
             other => other.to_string(),
+        }
+    }
+
+    /// When a client should try again: the rate limiter's window, or a short pause while the
+    /// database comes back.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests => Some(crate::rate_limit::WINDOW_SECONDS),
+            AppError::Unavailable(_) => Some(5),
+            _ => None,
         }
     }
 
@@ -202,6 +216,9 @@ impl ResponseError for AppError {
         if matches!(self, AppError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if let Some(seconds) = self.retry_after_seconds() {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
         response.json(problem)
     }
 }
@@ -218,9 +235,33 @@ impl From<diesel::result::Error> for AppError {
                 message: "this already exists".into(),
                 errors: FieldErrors::new(),
             },
+            // The connection died under the query (a restart, a crash): the client may retry.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UnableToSendCommand
+                | diesel::result::DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => AppError::Unavailable(format!("database connection lost: {}", info.message())),
+            diesel::result::Error::BrokenTransactionManager => {
+                AppError::Unavailable("database transaction state lost".into())
+            }
+            // SQLSTATE 22021/22P05: a NUL or another character PostgreSQL cannot store; the
+            // adapters reject such input first, this is the net.
+            diesel::result::Error::DatabaseError(_, info) if is_unstorable_text(info.message()) => {
+                AppError::BadRequest(
+                    "the request contains a character that cannot be stored (such as a NUL byte)"
+                        .into(),
+                )
+            }
             other => AppError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
+}
+
+/// The messages of SQLSTATE 22021 (`invalid byte sequence for encoding "UTF8": 0x00`) and
+/// 22P05 (`unsupported Unicode escape sequence`); the driver does not pass the code on.
+fn is_unstorable_text(message: &str) -> bool {
+    message.starts_with("invalid byte sequence for encoding")
+        || message.starts_with("unsupported Unicode escape sequence")
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
@@ -236,3 +277,36 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_connection_is_503_with_retry_after_and_no_internal_text() {
+        let lost = AppError::from(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_owned()),
+        ));
+        assert_eq!(lost.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(lost.retry_after_seconds(), Some(5));
+        assert!(!lost.public_detail().contains("server closed"));
+        let response = lost.error_response();
+        assert_eq!(
+            response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("5")
+        );
+    }
+
+    #[test]
+    fn text_postgresql_cannot_store_is_a_400() {
+        let nul = AppError::from(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("invalid byte sequence for encoding \"UTF8\": 0x00".to_owned()),
+        ));
+        assert_eq!(nul.status_code(), StatusCode::BAD_REQUEST);
+    }
+}

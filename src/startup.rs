@@ -125,6 +125,7 @@ impl Application {
                 .app_data(accepted_cache.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
+                .wrap(from_fn(crate::http::control_characters::middleware))
                 .wrap(from_fn(crate::http::metrics::middleware))
                 .wrap(
                     DefaultHeaders::new()

@@ -141,7 +141,12 @@ pub async fn insert_event(conn: &mut AsyncPgConnection, new: NewEvent<'_>) -> Qu
     Ok(event)
 }
 
+/// None for a slug no event can have (a NUL or other control character, or too long) without
+/// asking the database: every slug route answers 404 for it.
 pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<Event>> {
+    if slug.len() > 64 || slug.chars().any(char::is_control) {
+        return Ok(None);
+    }
     events::table
         .filter(events::slug.eq(slug))
         .select(Event::as_select())

@@ -4,6 +4,7 @@
 
 mod chaired_event;
 mod conditional;
+pub mod control_characters;
 pub mod metrics;
 
 pub use chaired_event::ChairedEvent;

@@ -11,6 +11,7 @@ mod demo_reset;
 mod email;
 mod errors;
 mod helpers;
+mod hostile_input;
 mod layers;
 mod members;
 mod operations;
