@@ -16,6 +16,27 @@ use crate::mail::{Mailer, OutboxWorker};
 use crate::state::AppState;
 use crate::{api, pages};
 
+/// Headers on every response. HSTS only when the service is served over https (a browser that
+/// saw it keeps to https for a year; sent over plain http it would be ignored anyway).
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ));
+    if https {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
+}
+
 /// The outbox worker for the state's database and mail settings.
 pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
     let mailer = Mailer::from_settings(&state.settings.mail)?;
@@ -119,6 +140,7 @@ impl Application {
         let worker = outbox_worker(&state)?;
         let app_state = state.clone();
         let accepted_cache = web::Data::new(AcceptedCache::default());
+        let https = state.settings.https();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
@@ -127,17 +149,8 @@ impl Application {
                 .wrap(from_fn(pages::pending_cookies_middleware))
                 .wrap(from_fn(crate::http::control_characters::middleware))
                 .wrap(from_fn(crate::http::metrics::middleware))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "same-origin"))
-                        .add((
-                            "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-                        )),
-                )
-                .wrap(TracingLogger::default())
+                .wrap(security_headers(https))
+                .wrap(TracingLogger::<crate::http::access_log::RedactedRootSpan>::new())
                 .configure(crate::routes)
         })
         .listen(listener)?

@@ -13,7 +13,9 @@ use diesel_async::AsyncConnection;
 
 use crate::accounts::password::{hash_password, verify_password};
 use crate::accounts::session::API_TOKEN_PREFIX;
-use crate::accounts::session::{NewSession, session_cookie, start_session};
+use crate::accounts::session::{
+    NewSession, SESSION_COOKIE, session_cookie, start_session, token_from_cookie,
+};
 use crate::crypto::{hash_token, random_token};
 use crate::db::users::{self, InsertOutcome, NewUser, User};
 use crate::domain::{EmailAddress, NewPassword, PersonName, UserId, clean_text};
@@ -39,8 +41,25 @@ pub async fn sign_in(
         .headers()
         .get("user-agent")
         .and_then(|v| v.to_str().ok());
+    // A browser that held another session (someone else's, or an older one) loses it: one
+    // browser, one signed-in account.
+    let previous = req
+        .cookie(SESSION_COOKIE)
+        .and_then(|cookie| token_from_cookie(&state.settings, cookie.value()))
+        .map(|token| hash_token(&token));
+    let user_agent = user_agent.map(str::to_owned);
     let mut conn = state.pool.get().await?;
-    let session = start_session(&mut conn, &state.settings, user_id, user_agent).await?;
+    let session = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if let Some(previous) = &previous {
+                let revoked = users::revoke_session_by_token_hash(conn, previous).await?;
+                if revoked > 0 {
+                    tracing::info!(user.id = %user_id, "the browser's previous session revoked at sign-in");
+                }
+            }
+            Ok(start_session(conn, &state.settings, user_id, user_agent.as_deref()).await?)
+        })
+        .await?;
     let cookie = session_cookie(&state.settings, &session);
     Ok((session, cookie))
 }

@@ -169,6 +169,22 @@ pub async fn revoke_session(conn: &mut AsyncPgConnection, id: SessionId) -> Quer
     .map(|_| ())
 }
 
+/// Revokes the live session with this token hash, if any (the one a browser held before a new
+/// sign-in).
+pub async fn revoke_session_by_token_hash(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::token_hash.eq(token_hash))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
 pub async fn revoke_all_sessions(
     conn: &mut AsyncPgConnection,
     user_id: UserId,

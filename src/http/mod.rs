@@ -2,6 +2,7 @@
 //! conditional GET, the body limit, the metrics middleware and the chair's-event extractor.
 //! Below `api` and `pages`, above the services.
 
+pub mod access_log;
 mod chaired_event;
 mod conditional;
 pub mod control_characters;

@@ -347,6 +347,10 @@ async fn cookies_are_secure_when_the_base_url_is_https() {
         .expect("ascii")
         .to_owned();
     assert!(cookie.contains("; Secure"), "{cookie}");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
     let page = app
         .new_client()
         .get(app.url("/login"))
@@ -355,4 +359,41 @@ async fn cookies_are_secure_when_the_base_url_is_https() {
         .expect("page");
     let csrf = set_cookie(&page, "mcfp_csrf").expect("csrf cookie");
     assert!(csrf.contains("; Secure"), "{csrf}");
+}
+
+#[tokio::test]
+async fn signing_in_as_someone_else_ends_the_browsers_previous_session() {
+    let app = TestApp::spawn().await;
+    app.register("alice@example.org", "Alice").await;
+    app.register("bob@example.org", "Bob").await;
+    // one browser (one cookie jar): Alice signs in, then Bob
+    let browser = app.new_client();
+    let sign_in = |email: &'static str| {
+        let browser = browser.clone();
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            let response = browser
+                .post(url)
+                .json(&json!({"email": email, "password": PASSWORD}))
+                .send()
+                .await
+                .expect("login");
+            assert_eq!(response.status(), 200);
+            let body: Value = response.json().await.expect("json");
+            body["token"].as_str().expect("token").to_owned()
+        }
+    };
+    let alice = sign_in("alice@example.org").await;
+    assert_eq!(app.get_with_token("/api/v1/me", &alice).await.status(), 200);
+    let bob = sign_in("bob@example.org").await;
+    assert_eq!(app.get_with_token("/api/v1/me", &bob).await.status(), 200);
+    // Alice's session went with the browser's switch to Bob
+    assert_eq!(app.get_with_token("/api/v1/me", &alice).await.status(), 401);
+    // a sign-in from another browser leaves Bob's session alone
+    let elsewhere = app.login("alice@example.org").await;
+    assert_eq!(
+        app.get_with_token("/api/v1/me", &elsewhere).await.status(),
+        200
+    );
+    assert_eq!(app.get_with_token("/api/v1/me", &bob).await.status(), 200);
 }

@@ -119,6 +119,8 @@ async fn responses_carry_security_headers() {
             .expect("ascii")
             .contains("default-src 'self'")
     );
+    // plain http: no HSTS (tests/api/accounts.rs checks it is sent over https)
+    assert!(headers.get("strict-transport-security").is_none());
 }
 
 #[tokio::test]
