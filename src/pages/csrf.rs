@@ -8,9 +8,12 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::{PageError, add_cookie, state_of};
+use super::cookies::add_cookie;
+use super::errors::PageError;
+use super::extract::state_of;
 use crate::config::Settings;
 use crate::crypto::random_token;
 use crate::error::AppError;
@@ -117,3 +120,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         })
     }
 }
+
+/// A form whose only field is its CSRF token (buttons: sign out, withdraw, revoke, accept).
+#[derive(Deserialize)]
+pub struct EmptyForm {}

@@ -1,16 +1,23 @@
-//! Chair pages: the proposals dashboard with the tagger's verdicts, and the track override form.
+//! The chairs' dashboard: an event's proposals with the tagger's verdicts and their review
+//! figures, filtered and sorted; the reviewers' progress, the decisions and the track balance.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::SignedInChair;
-use super::{CsrfForm, PageContext, PageResult, SignedIn, redirect, render, set_flash};
+use super::balance::{TrackBalance, track_balance};
+use super::context::PageContext;
+use super::decisions::decide::{DashboardDecisions, dashboard_decisions};
+use super::distribution::distribution_svg;
+use super::errors::PageResult;
+use super::extract::SignedInChair;
+use super::labels::{one_decimal, phase_text};
+use super::respond::render;
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::paging::page_params;
 use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
-use crate::domain::{Decision, ProposalId, ProposalState, Transition};
+use crate::domain::{Decision, ProposalState, Transition};
 use crate::error::AppError;
 use crate::proposals::{self, ProposalView, Viewer};
 use crate::state::AppState;
@@ -67,9 +74,9 @@ struct DashboardPage {
     progress: Vec<crate::review::ReviewerProgress>,
     pending_reviewers: usize,
     /// The release summary, publication, undecided proposals per track.
-    decisions: super::decision_pages::DashboardDecisions,
+    decisions: DashboardDecisions,
     /// Minutes of the proposals decided "accept" (released or not) per track, against the budget.
-    balance: super::balance::TrackBalance,
+    balance: TrackBalance,
 }
 
 impl DashboardPage {
@@ -90,7 +97,7 @@ impl DashboardPage {
         confidence.is_some_and(|c| c < NEEDS_CHECK_BELOW)
     }
     fn number(value: &Option<f64>) -> String {
-        super::review_pages::one_decimal(value)
+        one_decimal(value)
     }
     fn tracks_text(tracks: &Option<Vec<String>>) -> String {
         tracks
@@ -211,9 +218,9 @@ pub async fn dashboard(
                 Some((position, item)) => (position, Some(item)),
                 None => (usize::MAX, None),
             };
-            let chart = stats.as_ref().map_or_else(String::new, |s| {
-                super::review_pages::distribution_svg(&event, &s.distribution)
-            });
+            let chart = stats
+                .as_ref()
+                .map_or_else(String::new, |s| distribution_svg(&event, &s.distribution));
             (position, DashboardRow { p, stats, chart })
         })
         .filter(|(_, row)| {
@@ -236,7 +243,7 @@ pub async fn dashboard(
         _ => {}
     }
     let progress = crate::review::reviewer_progress(&mut conn, &event).await?;
-    let decisions = super::decision_pages::dashboard_decisions(&mut conn, &event, &tracks).await?;
+    let decisions = dashboard_decisions(&mut conn, &event, &tracks).await?;
     let balance = accepted_balance(&mut conn, &event, &tracks).await?;
     let now = chrono::Utc::now();
     render(
@@ -259,7 +266,7 @@ pub async fn dashboard(
             paged: query.cursor.is_some(),
             threshold_percent: (NEEDS_CHECK_BELOW * 100.0).round() as u32,
             review_open: event.review_open_at(now),
-            phase: super::review_pages::phase_text(&event, now),
+            phase: phase_text(&event, now),
             pending_reviewers: progress.iter().filter(|p| p.done < p.assigned).count(),
             progress,
             decisions,
@@ -274,7 +281,7 @@ async fn accepted_balance(
     conn: &mut diesel_async::AsyncPgConnection,
     event: &Event,
     tracks: &[TrackWithSubtopics],
-) -> Result<super::balance::TrackBalance, AppError> {
+) -> Result<TrackBalance, AppError> {
     let all = db::active_of(conn, event.id, None).await?;
     let formats = event.formats();
     let name_of = |key: Option<&str>| {
@@ -294,195 +301,10 @@ async fn accepted_balance(
         })
         .collect();
     let names: Vec<String> = tracks.iter().map(|t| t.name.clone()).collect();
-    Ok(super::balance::track_balance(
-        &names,
-        &talks,
-        event.slot_minutes,
-    ))
+    Ok(track_balance(&names, &talks, event.slot_minutes))
 }
 
-#[derive(Deserialize)]
-pub struct TrackForm {
-    #[serde(default)]
-    track: String,
-    /// Comma-separated subtopic keys (the form sends one field per checked box, joined by the page).
-    #[serde(default)]
-    subtopics: String,
-}
-
-pub async fn set_track(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: SignedIn,
-    id: web::Path<ProposalId>,
-    form: CsrfForm<TrackForm>,
-) -> PageResult {
-    let form = form.0;
-    let track = Some(form.track).filter(|t| !t.is_empty());
-    let subtopics: Vec<String> = form
-        .subtopics
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    match proposals::override_track(&state, &user.0, *id, track.clone(), subtopics).await {
-        Ok(_) => {
-            let message = if track.is_some() {
-                "The track is set."
-            } else {
-                "The chairs' track is removed."
-            };
-            set_flash(&req, "success", message);
-        }
-        Err(AppError::Validation(errors)) => {
-            let detail: Vec<String> = errors
-                .0
-                .iter()
-                .map(|(f, m)| format!("{f}: {}", m.join("; ")))
-                .collect();
-            set_flash(&req, "error", &detail.join(" · "));
-        }
-        Err(other) => return Err(other.into()),
-    }
-    Ok(redirect(&format!("/proposals/{}", *id)))
-}
-
-#[derive(Template)]
-#[template(path = "members.html")]
-struct MembersPage {
-    page: PageContext,
-    event: Event,
-    members: Vec<events::MemberRow>,
-    invitations: Vec<(String, String, Option<Vec<String>>)>,
-    tracks: Vec<TrackWithSubtopics>,
-    /// The add form as typed (kept when it comes back with errors).
-    typed: MemberForm,
-    errors: crate::error::FieldErrors,
-}
-
-impl MembersPage {
-    fn tracks_text(tracks: &Option<Vec<String>>) -> String {
-        tracks
-            .as_ref()
-            .map_or_else(|| "all tracks".to_owned(), |t| t.join(", "))
-    }
-}
-
-async fn members_page(
-    page: PageContext,
-    state: &AppState,
-    event: Event,
-    typed: MemberForm,
-    errors: crate::error::FieldErrors,
-) -> PageResult {
-    let mut conn = state.pool.get().await?;
-    let members = events::members_of(&mut conn, event.id).await?;
-    let invitations = events::open_member_invitations(&mut conn, event.id).await?;
-    let tracks = events::tracks_of(&mut conn, event.id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        status,
-        &MembersPage {
-            page,
-            event,
-            members,
-            invitations,
-            tracks,
-            typed,
-            errors,
-        },
-    )
-}
-
-pub async fn members(
-    page: PageContext,
-    state: web::Data<AppState>,
-    SignedInChair { event, .. }: SignedInChair,
-) -> PageResult {
-    members_page(
-        page,
-        &state,
-        event,
-        MemberForm::default(),
-        crate::error::FieldErrors::new(),
-    )
-    .await
-}
-
-#[derive(Deserialize, Default)]
-pub struct MemberForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
-    /// Comma-separated track keys; empty for every track.
-    #[serde(default)]
-    tracks: String,
-}
-
-pub async fn add_member(
-    req: HttpRequest,
-    page: PageContext,
-    state: web::Data<AppState>,
-    SignedInChair { event, user }: SignedInChair,
-    form: CsrfForm<MemberForm>,
-) -> PageResult {
-    let form = form.0;
-    let mut errors = crate::error::FieldErrors::new();
-    let email = errors.check("email", crate::domain::EmailAddress::parse(&form.email));
-    let role = events::EventRoleKind::parse(&form.role);
-    if role.is_none() {
-        errors.add("role", "choose chair or reviewer");
-    }
-    let keys: Vec<String> = form
-        .tracks
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let known: Vec<String> = {
-        let mut conn = state.pool.get().await?;
-        events::tracks_of(&mut conn, event.id)
-            .await?
-            .into_iter()
-            .map(|t| t.key)
-            .collect()
-    };
-    for key in keys.iter().filter(|k| !known.contains(k)) {
-        errors.add("tracks", format!("`{key}` is not a track of this event"));
-    }
-    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
-        return members_page(page, &state, event, form, errors).await;
-    };
-    let tracks = (role == events::EventRoleKind::Reviewer && !keys.is_empty()).then_some(keys);
-    let member = crate::events::set_member(&state, &user, &event, &email, role, tracks).await?;
-    let message = match member {
-        Some(user) => format!("{} is now a {} of this event.", user.name, role.as_str()),
-        None => {
-            format!("No account has {email} yet: we emailed an invitation with a sign-up link.")
-        }
-    };
-    set_flash(&req, "success", &message);
-    Ok(redirect(&format!("/events/{}/members", event.slug)))
-}
-
-pub async fn remove_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    SignedInChair { event, .. }: SignedInChair,
-    path: web::Path<(String, uuid::Uuid)>,
-    _form: CsrfForm<super::EmptyForm>,
-) -> PageResult {
-    let (_, member) = path.into_inner();
-    if !crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
-        return Err(AppError::NotFound.into());
-    }
-    set_flash(&req, "success", "The member is removed.");
-    Ok(redirect(&format!("/events/{}/members", event.slug)))
+/// `/events/{slug}/dashboard`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events/{slug}/dashboard", web::get().to(dashboard));
 }

@@ -1,0 +1,174 @@
+//! The public list of accepted talks (404 until published), live on the page, and its Atom
+//! feed.
+
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::balance::{TrackBalance, track_balance};
+use super::context::PageContext;
+use super::errors::PageResult;
+use super::markdown;
+use crate::decisions::publishing::{self, AcceptedCache, AcceptedItem, AcceptedList};
+use crate::error::AppError;
+use crate::http::conditional;
+use crate::state::AppState;
+
+/// One talk of the public list.
+struct TalkView {
+    id: uuid::Uuid,
+    title: String,
+    speakers: String,
+    subtopics: Vec<String>,
+    format: String,
+    minutes: i32,
+    abstract_html: String,
+}
+
+struct TrackGroup {
+    name: String,
+    minutes: i32,
+    talks: Vec<TalkView>,
+}
+
+/// The list proper: the page's live part, and the `?fragment=1` representation.
+#[derive(Template)]
+#[template(path = "accepted_list.html")]
+struct AcceptedFragment {
+    groups: Vec<TrackGroup>,
+    balance: TrackBalance,
+    total_talks: usize,
+}
+
+#[derive(Template)]
+#[template(path = "accepted.html")]
+struct AcceptedPage {
+    page: PageContext,
+    slug: String,
+    title: String,
+    published_on: String,
+    etag: String,
+    /// The rendered `AcceptedFragment`.
+    list_html: String,
+}
+
+fn talk_view(list: &AcceptedList, item: &AcceptedItem) -> TalkView {
+    TalkView {
+        id: item.id,
+        title: item.title.clone(),
+        speakers: item
+            .speakers
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        subtopics: item
+            .subtopics
+            .iter()
+            .map(|key| list.subtopic_name(&item.track, key))
+            .collect(),
+        format: item.format_name.clone(),
+        minutes: item.minutes,
+        abstract_html: markdown::render(&item.abstract_text),
+    }
+}
+
+impl AcceptedFragment {
+    fn of(list: &AcceptedList) -> AcceptedFragment {
+        let groups: Vec<TrackGroup> = list
+            .by_track()
+            .into_iter()
+            .map(|(name, items)| TrackGroup {
+                name,
+                minutes: items.iter().map(|i| i.minutes).sum(),
+                talks: items.iter().map(|i| talk_view(list, i)).collect(),
+            })
+            .collect();
+        let tracks: Vec<String> = list.tracks.iter().map(|t| t.name.clone()).collect();
+        let talks: Vec<(String, i32)> = list
+            .items
+            .iter()
+            .map(|i| (list.track_name(&i.track), i.minutes))
+            .collect();
+        let balance = track_balance(&tracks, &talks, list.slot_minutes);
+        AcceptedFragment {
+            total_talks: list.items.len(),
+            groups,
+            balance,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AcceptedQuery {
+    fragment: Option<String>,
+}
+
+/// `GET /events/{slug}/accepted`: the public list of accepted talks (404 until published),
+/// with the API's ETag and Cache-Control. The page is the same for every visitor (no name in
+/// the header, no form token), so that a shared cache may keep it; `?fragment=1` is the list
+/// alone, which the page's script polls for live updates.
+pub async fn accepted(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    cache: web::Data<AcceptedCache>,
+    slug: web::Path<String>,
+    query: web::Query<AcceptedQuery>,
+) -> PageResult {
+    let list = publishing::accepted(&state, &cache, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let html = "text/html; charset=utf-8";
+    let failed = |e: askama::Error| AppError::internal(format!("rendering a page: {e}"));
+    if query.fragment.as_deref() == Some("1") {
+        return Ok(conditional(&req, &list, "fragment", html, || {
+            AcceptedFragment::of(&list).render().map_err(failed)
+        })?);
+    }
+    Ok(conditional(&req, &list, "html", html, || {
+        AcceptedPage {
+            page: PageContext::anonymous(),
+            slug: list.event.clone(),
+            title: list.title.clone(),
+            published_on: crate::time::in_zone(list.published_at, &list.time_zone),
+            etag: list.etag("fragment"),
+            list_html: AcceptedFragment::of(&list).render().map_err(failed)?,
+        }
+        .render()
+        .map_err(failed)
+    })?)
+}
+
+/// `GET /events/{slug}/accepted.atom`: the accepted talks as an Atom feed.
+pub async fn accepted_atom(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    cache: web::Data<AcceptedCache>,
+    slug: web::Path<String>,
+) -> PageResult {
+    let list = publishing::accepted(&state, &cache, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let url = |path: String| -> Result<String, AppError> {
+        Ok(state
+            .base_url
+            .join(&path)
+            .map_err(AppError::internal)?
+            .to_string())
+    };
+    let page_url = url(format!("events/{}/accepted", list.event))?;
+    let feed_url = url(format!("events/{}/accepted.atom", list.event))?;
+    Ok(conditional(
+        &req,
+        &list,
+        "atom",
+        "application/atom+xml; charset=utf-8",
+        || Ok(publishing::atom(&list, &page_url, &feed_url)),
+    )?)
+}
+
+/// `/events/{slug}/accepted` and its Atom feed.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events/{slug}/accepted", web::get().to(accepted))
+        .route("/events/{slug}/accepted.atom", web::get().to(accepted_atom));
+}

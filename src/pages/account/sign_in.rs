@@ -1,0 +1,180 @@
+//! Registering, signing in and signing out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::session::clear_session_cookie;
+use crate::accounts::{self, Credential, Registration};
+use crate::db::users;
+use crate::error::{AppError, FieldErrors};
+use crate::http::client_ip;
+use crate::pages::context::PageContext;
+use crate::pages::csrf::{self, CsrfForm, EmptyForm};
+use crate::pages::errors::PageResult;
+use crate::pages::extract::SignedIn;
+use crate::pages::flash::set_flash;
+use crate::pages::respond::{redirect, render, safe_next};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    page: PageContext,
+    email: String,
+    name: String,
+    next: String,
+    errors: FieldErrors,
+}
+
+pub async fn register_form(page: PageContext, query: web::Query<NextQuery>) -> PageResult {
+    render(
+        StatusCode::OK,
+        &RegisterPage {
+            page,
+            email: String::new(),
+            name: String::new(),
+            next: safe_next(query.next.as_deref()),
+            errors: FieldErrors::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn register(
+    req: HttpRequest,
+    page: PageContext,
+    state: web::Data<AppState>,
+    form: CsrfForm<RegisterForm>,
+) -> PageResult {
+    state.rate_limiter.check(client_ip(&req), "register")?;
+    let form = form.0;
+    let outcome = match Registration::parse(&form.email, &form.name, &form.password) {
+        Ok(registration) => accounts::register(&state, registration, false).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(user) => {
+            let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
+            csrf::rotate(&req, &state.settings);
+            set_flash(
+                &req,
+                "success",
+                &format!("Welcome, {}! Your account is ready.", user.name),
+            );
+            let mut response = redirect(&safe_next(form.next.as_deref()));
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            Ok(response)
+        }
+        Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RegisterPage {
+                page,
+                email: form.email,
+                name: form.name,
+                next: safe_next(form.next.as_deref()),
+                errors,
+            },
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: PageContext,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+}
+
+pub async fn login_form(page: PageContext, query: web::Query<NextQuery>) -> PageResult {
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            page,
+            email: String::new(),
+            next: safe_next(query.next.as_deref()),
+            errors: FieldErrors::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    page: PageContext,
+    state: web::Data<AppState>,
+    form: CsrfForm<LoginForm>,
+) -> PageResult {
+    state.rate_limiter.check(client_ip(&req), "login")?;
+    let form = form.0;
+    let next = safe_next(form.next.as_deref());
+    match accounts::authenticate(&state, &form.email, &form.password).await {
+        Ok(user) => {
+            let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
+            csrf::rotate(&req, &state.settings);
+            set_flash(&req, "success", &format!("Signed in as {}.", user.email));
+            let mut response = redirect(&next);
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            Ok(response)
+        }
+        Err(AppError::InvalidCredentials) => render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                page,
+                email: form.email,
+                next,
+                errors: FieldErrors::single("password", "The email or the password is wrong."),
+            },
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    if let Credential::Session(id) = user.0.credential {
+        let mut conn = state.pool.get().await?;
+        users::revoke_session(&mut conn, id).await?;
+    }
+    set_flash(&req, "info", "You are signed out.");
+    let mut response = redirect("/");
+    response
+        .add_cookie(&clear_session_cookie(&state.settings))
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(response)
+}

@@ -1,0 +1,323 @@
+//! The chairs' decisions: one proposal's (the proposal page's decision box), many at once from
+//! the dashboard (rejecting ticked rows asks once more), the release that tells the speakers,
+//! and publishing the list of accepted talks; and what the dashboard shows of them.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+
+use crate::db::events::Event;
+use crate::db::proposals::{self as proposals_db, ListFilter, ListScope, Proposal};
+use crate::decisions::publishing;
+use crate::decisions::{self, BulkDecision};
+use crate::domain::{Decision, ProposalId, Transition};
+use crate::error::AppError;
+use crate::pages::context::PageContext;
+use crate::pages::csrf::{CsrfForm, EmptyForm};
+use crate::pages::errors::{PageError, PageResult};
+use crate::pages::extract::{SignedIn, SignedInChair};
+use crate::pages::flash::{flash_or_fail, set_flash};
+use crate::pages::respond::{redirect, render, safe_next};
+use crate::state::AppState;
+use crate::time::in_zone;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "accepted", "rejected", "waitlisted" for a decision value; the value itself otherwise.
+fn decided_word(decision: &str) -> &str {
+    match Decision::parse(decision) {
+        Some(d) => d.state().as_str(),
+        None => decision,
+    }
+}
+
+/// Every proposal of the event (withdrawn ones included), oldest first.
+async fn all_proposals(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+) -> Result<Vec<Proposal>, PageError> {
+    Ok(proposals_db::list(
+        conn,
+        event.id,
+        ListScope::All,
+        ListFilter {
+            track: None,
+            state: None,
+            needs_check: false,
+            after: None,
+            limit: i64::MAX,
+        },
+    )
+    .await?)
+}
+
+/// What the dashboard shows about decisions: the release summary, publication, and how many
+/// undecided proposals each track has (for "reject the rest of the track").
+pub struct DashboardDecisions {
+    pub summary: decisions::ReleaseSummary,
+    /// "3 accepts, 5 rejects"; empty when nothing waits.
+    pub summary_text: String,
+    /// When the accepted list was published, in the event's time zone.
+    pub published: Option<String>,
+    /// (track key, track name, undecided active proposals)
+    pub undecided: Vec<(String, String, usize)>,
+}
+
+pub async fn dashboard_decisions(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    tracks: &[crate::db::events::TrackWithSubtopics],
+) -> Result<DashboardDecisions, PageError> {
+    let summary = decisions::release_summary(conn, event).await?;
+    let mut parts = Vec::new();
+    for (n, one, many) in [
+        (summary.accept, "accept", "accepts"),
+        (summary.reject, "reject", "rejects"),
+        (summary.waitlist, "waitlist", "waitlists"),
+    ] {
+        if n > 0 {
+            parts.push(plural(n, one, many));
+        }
+    }
+    let all = all_proposals(conn, event).await?;
+    let undecided = tracks
+        .iter()
+        .map(|t| {
+            let count = all
+                .iter()
+                .filter(|p| p.state.allows(Transition::Decide) && p.decision.is_none())
+                .filter(|p| p.track() == Some(t.key.as_str()))
+                .count();
+            (t.key.clone(), t.name.clone(), count)
+        })
+        .collect();
+    Ok(DashboardDecisions {
+        summary,
+        summary_text: parts.join(", "),
+        published: event.published_at.map(|t| in_zone(t, &event.time_zone)),
+        undecided,
+    })
+}
+
+/// Where a dashboard form goes back to: the dashboard as it was filtered, never elsewhere.
+fn dashboard_return(event: &Event, return_to: Option<&String>) -> String {
+    let base = format!("/events/{}/dashboard", event.slug);
+    match return_to.map(|r| safe_next(Some(r))) {
+        Some(path) if path == base || path.starts_with(&format!("{base}?")) => path,
+        _ => base,
+    }
+}
+
+/// The second step of a destructive form, for browsers without JavaScript (with it, the
+/// button's `data-confirm` question sets `confirmed=yes` and this page is skipped).
+#[derive(Template)]
+#[template(path = "confirm_action.html")]
+struct ConfirmActionPage {
+    page: PageContext,
+    heading: String,
+    message: String,
+    items: Vec<String>,
+    action: String,
+    /// The form's fields, sent again as they came (but the CSRF token, which the page adds).
+    fields: Vec<(String, String)>,
+    confirm_label: String,
+    cancel: String,
+}
+
+/// `POST /events/{slug}/decisions`: the dashboard's bulk decisions. Either the ticked rows
+/// (checkboxes named `p_<id>`) or, with `track`, every active proposal of that track
+/// (`undecided_only=true` keeps the decided ones).
+pub async fn bulk_decide(
+    req: HttpRequest,
+    page: PageContext,
+    state: web::Data<AppState>,
+    SignedInChair { event, user }: SignedInChair,
+    form: CsrfForm<HashMap<String, String>>,
+) -> PageResult {
+    let form = form.0;
+    let back = dashboard_return(&event, form.get("return_to"));
+    let mut ids = Vec::new();
+    for key in form.keys() {
+        if let Some(raw) = key.strip_prefix("p_") {
+            ids.push(
+                uuid::Uuid::parse_str(raw)
+                    .map_err(|_| AppError::BadRequest(format!("malformed form: {key}")))?,
+            );
+        }
+    }
+    let track = form
+        .get("track")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if ids.is_empty() && track.is_none() {
+        set_flash(
+            &req,
+            "error",
+            "Tick at least one proposal in the table first.",
+        );
+        return Ok(redirect(&back));
+    }
+    let decision = form.get("decision").cloned().unwrap_or_default();
+    // rejecting ticked rows asks once more (the track form has its own second step)
+    if Decision::parse(&decision) == Some(Decision::Reject)
+        && track.is_none()
+        && form.get("confirmed").map(String::as_str) != Some("yes")
+    {
+        let mut conn = state.pool.get().await?;
+        let titles: Vec<String> = all_proposals(&mut conn, &event)
+            .await?
+            .into_iter()
+            .filter(|p| ids.contains(&p.id.0))
+            .map(|p| p.title)
+            .collect();
+        let mut fields: Vec<(String, String)> = form
+            .iter()
+            .filter(|(key, _)| !["csrf_token", "confirmed"].contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        fields.sort();
+        return render(
+            StatusCode::OK,
+            &ConfirmActionPage {
+                page,
+                heading: format!("Reject {}?", plural(titles.len(), "proposal", "proposals")),
+                message: "These proposals will be marked rejected. Nothing is sent to the \
+                    speakers until the decisions are released, and a decision can be changed \
+                    until then."
+                    .into(),
+                items: titles,
+                action: format!("/events/{}/decisions", event.slug),
+                fields,
+                confirm_label: "Yes, reject the selected proposals".into(),
+                cancel: back,
+            },
+        );
+    }
+    let request = BulkDecision {
+        proposal_ids: if track.is_some() { Vec::new() } else { ids },
+        track,
+        undecided_only: form.get("undecided_only").map(String::as_str) == Some("true"),
+        decision: decision.clone(),
+        note: form.get("note").cloned().unwrap_or_default(),
+    };
+    match decisions::decide_many(&state, &user, &event, request).await {
+        Ok(0) => set_flash(&req, "info", "No proposal needed that decision."),
+        Ok(n) => set_flash(
+            &req,
+            "success",
+            &format!(
+                "{} {}. Not released yet: the speakers hear about it when you release the decisions.",
+                plural(n, "proposal", "proposals"),
+                decided_word(&decision)
+            ),
+        ),
+        Err(e) => flash_or_fail(&req, e)?,
+    }
+    Ok(redirect(&back))
+}
+
+/// `POST /events/{slug}/decisions/release`: every pending decision becomes visible, and one
+/// email per speaker per proposal is queued.
+pub async fn release(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedInChair { event, user }: SignedInChair,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    match decisions::release(&state, &user, &event).await {
+        Ok(0) => set_flash(
+            &req,
+            "info",
+            "Nothing to release: every decision is released already; no email queued.",
+        ),
+        Ok(n) => set_flash(
+            &req,
+            "success",
+            &format!(
+                "The decisions are released: {} queued. Follow their sending in the outbox.",
+                plural(n, "email", "emails")
+            ),
+        ),
+        Err(e) => flash_or_fail(&req, e)?,
+    }
+    // the top of the dashboard, where the flash is (the decisions card is just below)
+    Ok(redirect(&format!("/events/{}/dashboard", event.slug)))
+}
+
+async fn set_published(
+    req: &HttpRequest,
+    state: &AppState,
+    event: Event,
+    published: bool,
+) -> PageResult {
+    publishing::set_published(state, &event, published).await?;
+    let message = if published {
+        "The list of accepted talks is public now."
+    } else {
+        "The list of accepted talks is no longer public."
+    };
+    set_flash(req, "success", message);
+    Ok(redirect(&format!("/events/{}/dashboard", event.slug)))
+}
+
+/// `POST /events/{slug}/publish`.
+pub async fn publish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedInChair { event, .. }: SignedInChair,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    set_published(&req, &state, event, true).await
+}
+
+/// `POST /events/{slug}/unpublish`.
+pub async fn unpublish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedInChair { event, .. }: SignedInChair,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    set_published(&req, &state, event, false).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /proposals/{id}/decision`: a chair decides one proposal (not released yet).
+pub async fn decide(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    id: web::Path<ProposalId>,
+    form: CsrfForm<DecisionForm>,
+) -> PageResult {
+    let form = form.0;
+    let back = format!("/proposals/{}#decision", *id);
+    if form.decision.trim().is_empty() {
+        set_flash(&req, "error", "Choose accept, waitlist or reject.");
+        return Ok(redirect(&back));
+    }
+    match decisions::decide(&state, &user.0, *id, form.decision.trim(), &form.note).await {
+        Ok(_) => set_flash(
+            &req,
+            "success",
+            &format!(
+                "The decision is saved: {}. Not released yet: the speakers hear about it when the decisions are released.",
+                decided_word(form.decision.trim())
+            ),
+        ),
+        Err(e) => flash_or_fail(&req, e)?,
+    }
+    Ok(redirect(&back))
+}

@@ -1,0 +1,66 @@
+//! Co-speaker invitations: the accept page of the emailed link, and accepting it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+
+use crate::db::events;
+use crate::db::proposals as db;
+use crate::error::AppError;
+use crate::pages::context::PageContext;
+use crate::pages::csrf::{CsrfForm, EmptyForm};
+use crate::pages::errors::PageResult;
+use crate::pages::extract::SignedIn;
+use crate::pages::flash::set_flash;
+use crate::pages::invitation::InvitationPage;
+use crate::pages::respond::{redirect, render};
+use crate::proposals;
+use crate::state::AppState;
+
+/// The accept page; signed-out visitors are offered sign-in or registration that come back here.
+pub async fn invitation(
+    page: PageContext,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> PageResult {
+    let mut conn = state.pool.get().await?;
+    let (_, proposal_id, _) = db::find_invitation(&mut conn, &crate::crypto::hash_token(&token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let proposal = db::find(&mut conn, proposal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let event = events::find_by_id(&mut conn, proposal.event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let inviter = crate::db::users::find_by_id(&mut conn, proposal.submitter_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &InvitationPage {
+            page,
+            offer: format!(
+                "{inviter} invites you to co-present “{}” at {}.",
+                proposal.title, event.title
+            ),
+            path: format!("/invitations/{}", token.into_inner()),
+        },
+    )
+}
+
+pub async fn accept_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    token: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    let proposal_id = proposals::accept_invitation(&state, user.0.id, &token).await?;
+    set_flash(
+        &req,
+        "success",
+        "You are now a co-speaker of this proposal.",
+    );
+    Ok(redirect(&format!("/proposals/{proposal_id}")))
+}

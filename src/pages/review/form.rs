@@ -1,0 +1,60 @@
+//! The answer to the review form: a saved review goes back to the proposal; a rejected one shows
+//! the proposal page again, with the form as typed and its messages (422).
+
+use actix_web::{HttpRequest, web};
+
+use crate::domain::ProposalId;
+use crate::error::AppError;
+use crate::pages::context::PageContext;
+use crate::pages::csrf::CsrfForm;
+use crate::pages::errors::PageResult;
+use crate::pages::extract::SignedIn;
+use crate::pages::flash::set_flash;
+use crate::pages::proposals::page::proposal_page;
+use crate::pages::proposals::sections::review::ReviewForm;
+use crate::pages::respond::redirect;
+use crate::review::{self, ReviewRequest};
+use crate::state::AppState;
+
+/// `POST /proposals/{id}/review`: saves the viewer's review; a rejected one is shown again with
+/// its messages (422).
+pub async fn save_review(
+    req: HttpRequest,
+    page: PageContext,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    id: web::Path<ProposalId>,
+    form: CsrfForm<ReviewForm>,
+) -> PageResult {
+    let form = form.0;
+    // unparsable values become out-of-range ones, so that the service checks everything else
+    // (who may review, whether reviewing is open) before answering with its field messages
+    let request = ReviewRequest {
+        score: form.score.trim().parse().unwrap_or(i16::MIN),
+        confidence: form.confidence.trim().parse().unwrap_or(0),
+        comment_for_chairs: form.comment_for_chairs.clone(),
+        comment_for_speakers: form.comment_for_speakers.clone(),
+    };
+    let mut errors = match review::save_review(&state, &user.0, *id, request).await {
+        Ok(_) => {
+            set_flash(&req, "success", "Your review is saved.");
+            return Ok(redirect(&format!("/proposals/{}#review", *id)));
+        }
+        Err(AppError::Validation(errors)) => errors,
+        Err(AppError::Conflict { errors, .. }) if !errors.is_empty() => errors,
+        Err(other) => return Err(other.into()),
+    };
+    for (field, value, message) in [
+        ("score", &form.score, "choose a score"),
+        (
+            "confidence",
+            &form.confidence,
+            "choose how confident you are",
+        ),
+    ] {
+        if value.trim().is_empty() && errors.0.contains_key(field) {
+            errors.0.insert(field.to_owned(), vec![message.to_owned()]);
+        }
+    }
+    proposal_page(page, &state, &user.0, *id, Some((form, errors))).await
+}
