@@ -150,7 +150,8 @@ impl AppError {
     /// database comes back.
     pub fn retry_after_seconds(&self) -> Option<u64> {
         match self {
-            AppError::TooManyRequests => Some(crate::rate_limit::WINDOW_SECONDS),
+            // the rate limiter refills a client's bucket within a minute
+            AppError::TooManyRequests => Some(60),
             AppError::Unavailable(_) => Some(5),
             _ => None,
         }

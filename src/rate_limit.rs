@@ -9,9 +9,6 @@ use std::time::Instant;
 
 use crate::error::AppError;
 
-/// A refused client's bucket is full again within this many seconds (`Retry-After` on a 429).
-pub const WINDOW_SECONDS: u64 = 60;
-
 pub struct RateLimiter {
     per_minute: f64,
     buckets: Mutex<HashMap<(String, &'static str), Bucket>>,

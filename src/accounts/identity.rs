@@ -174,20 +174,3 @@ impl FromRequest for MaybeUser {
         Box::pin(async move { resolve(&req).await.map(MaybeUser) })
     }
 }
-
-/// A site admin; 401 when signed out, 403 for everyone else.
-pub struct AdminUser(pub CurrentUser);
-
-impl FromRequest for AdminUser {
-    type Error = AppError;
-    type Future = LocalFuture<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = resolve(&req).await?.ok_or(AppError::Unauthorized)?;
-            super::policy::require_admin(&user)?;
-            Ok(AdminUser(user))
-        })
-    }
-}

@@ -6,7 +6,8 @@ pub mod password;
 pub mod policy;
 pub mod session;
 
-pub use identity::{AdminUser, Credential, CurrentUser, MaybeUser};
+pub use identity::{Credential, CurrentUser, MaybeUser};
+pub use policy::AdminUser;
 
 use chrono::{Duration, Utc};
 use diesel_async::AsyncConnection;

@@ -10,6 +10,26 @@ use crate::domain::{ProposalId, Transition, UserId};
 use crate::error::{AppError, AppResult};
 use std::collections::HashMap;
 
+/// A site admin: 401 without a credential, 403 for everyone else.
+pub struct AdminUser(pub CurrentUser);
+
+impl actix_web::FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            require_admin(&user)?;
+            Ok(AdminUser(user))
+        })
+    }
+}
+
 pub fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
     if user.is_admin {
         Ok(())
