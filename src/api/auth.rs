@@ -15,6 +15,22 @@ use crate::error::{AppError, AppResult};
 use crate::http::client_ip;
 use crate::state::AppState;
 
+/// Accounts: registration, sign-in, password resets, the caller and their API tokens; inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/register", web::post().to(register));
+    cfg.route("/auth/login", web::post().to(login));
+    cfg.route("/auth/logout", web::post().to(logout));
+    cfg.route("/auth/password-reset", web::post().to(password_reset));
+    cfg.route(
+        "/auth/password-reset/confirm",
+        web::post().to(password_reset_confirm),
+    );
+    cfg.route("/me", web::get().to(me));
+    cfg.route("/me/tokens", web::get().to(list_tokens));
+    cfg.route("/me/tokens", web::post().to(create_token));
+    cfg.route("/me/tokens/{id}", web::delete().to(revoke_token));
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     pub email: String,

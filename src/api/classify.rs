@@ -10,6 +10,11 @@ use crate::http::client_ip;
 use crate::state::AppState;
 use crate::tagging::ClassifyOutput;
 
+/// The topic tagger; inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/classify", web::post().to(classify));
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClassifyRequest {
     #[serde(default)]

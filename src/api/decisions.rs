@@ -22,6 +22,52 @@ use crate::proposals::ProposalView;
 use crate::proposals::visible_proposal;
 use crate::state::AppState;
 
+/// Decisions, their release and the outbox, confirmations, email templates and publishing; inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/proposals/{id}/decision", web::put().to(put_decision));
+    cfg.route(
+        "/proposals/{id}/decision-history",
+        web::get().to(decision_history),
+    );
+    cfg.route("/events/{slug}/decisions", web::post().to(bulk_decide));
+    cfg.route("/events/{slug}/decisions/release", web::post().to(release));
+    cfg.route(
+        "/events/{slug}/decisions/release",
+        web::get().to(release_summary),
+    );
+    cfg.route("/events/{slug}/outbox", web::get().to(list_outbox));
+    cfg.route(
+        "/events/{slug}/outbox/{id}/retry",
+        web::post().to(retry_outbox),
+    );
+    cfg.route("/proposals/{id}/confirm", web::post().to(confirm));
+    cfg.route("/proposals/{id}/decline", web::post().to(decline));
+    cfg.route(
+        "/events/{slug}/confirmations/remind",
+        web::post().to(remind_unconfirmed),
+    );
+    cfg.route(
+        "/events/{slug}/email-templates",
+        web::get().to(list_templates),
+    );
+    cfg.route(
+        "/events/{slug}/email-templates/{kind}",
+        web::put().to(put_template),
+    );
+    cfg.route(
+        "/events/{slug}/email-templates/{kind}",
+        web::delete().to(reset_template),
+    );
+    cfg.route(
+        "/events/{slug}/email-templates/{kind}/preview",
+        web::post().to(preview_template),
+    );
+    cfg.route("/events/{slug}/publish", web::post().to(publish));
+    cfg.route("/events/{slug}/publish", web::delete().to(unpublish));
+    cfg.route("/events/{slug}/accepted", web::get().to(accepted));
+    cfg.route("/events/{slug}/accepted.csv", web::get().to(accepted_csv));
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionRequest {
     /// `accept`, `reject` or `waitlist`

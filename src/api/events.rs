@@ -14,6 +14,22 @@ pub use crate::events::{CreateEventRequest, EventPatch};
 use crate::http::ChairedEvent;
 use crate::state::AppState;
 
+/// Events and their members; inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events", web::post().to(create_event));
+    cfg.route("/events/{slug}", web::get().to(get_event));
+    cfg.route("/events/{slug}", web::patch().to(patch_event));
+    cfg.route("/events/{slug}/members", web::put().to(put_member));
+    cfg.route(
+        "/events/{slug}/members/{user_id}",
+        web::delete().to(delete_member),
+    );
+    cfg.route(
+        "/member-invitations/accept",
+        web::post().to(accept_member_invitation),
+    );
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SubtopicResponse {
     pub key: String,

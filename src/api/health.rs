@@ -5,6 +5,13 @@ use actix_web::{HttpResponse, web};
 use crate::db;
 use crate::state::AppState;
 
+/// The operational endpoints, at the root (outside `/api/v1`): liveness, readiness, metrics.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz));
+    cfg.route("/readyz", web::get().to(readyz));
+    cfg.route("/metrics", web::get().to(metrics));
+}
+
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok\n")
 }

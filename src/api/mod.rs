@@ -144,164 +144,21 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     }
 }
 
-/// The JSON API under `/api/v1`, and the operational endpoints (health, readiness, metrics).
+/// The JSON API under `/api/v1`, and the operational endpoints (health, readiness, metrics) at
+/// the root. Each API module registers its own routes; the API's 404 comes last in the scope.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use self::{auth, classify, decisions, events, health, openapi, proposals, review};
-
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .service(
-            web::scope("/api/v1")
-                .route("/openapi.json", web::get().to(openapi::openapi_json))
-                .route("/auth/register", web::post().to(auth::register))
-                .route("/auth/login", web::post().to(auth::login))
-                .route("/auth/logout", web::post().to(auth::logout))
-                .route("/auth/password-reset", web::post().to(auth::password_reset))
-                .route(
-                    "/auth/password-reset/confirm",
-                    web::post().to(auth::password_reset_confirm),
-                )
-                .route("/me", web::get().to(auth::me))
-                .route("/me/tokens", web::get().to(auth::list_tokens))
-                .route("/me/tokens", web::post().to(auth::create_token))
-                .route("/me/tokens/{id}", web::delete().to(auth::revoke_token))
-                .route("/events", web::post().to(events::create_event))
-                .route("/events/{slug}", web::get().to(events::get_event))
-                .route("/events/{slug}", web::patch().to(events::patch_event))
-                .route("/events/{slug}/members", web::put().to(events::put_member))
-                .route(
-                    "/events/{slug}/members/{user_id}",
-                    web::delete().to(events::delete_member),
-                )
-                .route(
-                    "/member-invitations/accept",
-                    web::post().to(events::accept_member_invitation),
-                )
-                .route(
-                    "/events/{slug}/proposals",
-                    web::post().to(proposals::create),
-                )
-                .route("/events/{slug}/proposals", web::get().to(proposals::list))
-                .route("/proposals/{id}", web::get().to(proposals::get))
-                .route("/proposals/{id}", web::patch().to(proposals::patch))
-                .route(
-                    "/proposals/{id}/withdraw",
-                    web::post().to(proposals::withdraw),
-                )
-                .route("/proposals/{id}/track", web::put().to(proposals::put_track))
-                .route(
-                    "/events/{slug}/tag-corrections.csv",
-                    web::get().to(proposals::tag_corrections_csv),
-                )
-                .route(
-                    "/invitations/accept",
-                    web::post().to(proposals::accept_invitation),
-                )
-                .route(
-                    "/events/{slug}/assignments/auto",
-                    web::post().to(review::auto_assign),
-                )
-                .route(
-                    "/proposals/{id}/assignments",
-                    web::put().to(review::put_assignments),
-                )
-                .route(
-                    "/proposals/{id}/assignments",
-                    web::get().to(review::get_assignments),
-                )
-                .route(
-                    "/proposals/{id}/conflicts",
-                    web::put().to(review::put_conflict),
-                )
-                .route("/proposals/{id}/review", web::put().to(review::put_review))
-                .route(
-                    "/proposals/{id}/reviews",
-                    web::get().to(review::get_reviews),
-                )
-                .route("/events/{slug}/ranking", web::get().to(review::ranking))
-                .route(
-                    "/events/{slug}/ranking.csv",
-                    web::get().to(review::ranking_csv),
-                )
-                .route("/events/{slug}/reviewers", web::get().to(review::reviewers))
-                .route(
-                    "/events/{slug}/reviewers/remind",
-                    web::post().to(review::remind),
-                )
-                .route("/events/{slug}/review-queue", web::get().to(review::queue))
-                .route(
-                    "/proposals/{id}/decision",
-                    web::put().to(decisions::put_decision),
-                )
-                .route(
-                    "/proposals/{id}/decision-history",
-                    web::get().to(decisions::decision_history),
-                )
-                .route(
-                    "/events/{slug}/decisions",
-                    web::post().to(decisions::bulk_decide),
-                )
-                .route(
-                    "/events/{slug}/decisions/release",
-                    web::post().to(decisions::release),
-                )
-                .route(
-                    "/events/{slug}/decisions/release",
-                    web::get().to(decisions::release_summary),
-                )
-                .route(
-                    "/events/{slug}/outbox",
-                    web::get().to(decisions::list_outbox),
-                )
-                .route(
-                    "/events/{slug}/outbox/{id}/retry",
-                    web::post().to(decisions::retry_outbox),
-                )
-                .route(
-                    "/proposals/{id}/confirm",
-                    web::post().to(decisions::confirm),
-                )
-                .route(
-                    "/proposals/{id}/decline",
-                    web::post().to(decisions::decline),
-                )
-                .route(
-                    "/events/{slug}/confirmations/remind",
-                    web::post().to(decisions::remind_unconfirmed),
-                )
-                .route(
-                    "/events/{slug}/email-templates",
-                    web::get().to(decisions::list_templates),
-                )
-                .route(
-                    "/events/{slug}/email-templates/{kind}",
-                    web::put().to(decisions::put_template),
-                )
-                .route(
-                    "/events/{slug}/email-templates/{kind}",
-                    web::delete().to(decisions::reset_template),
-                )
-                .route(
-                    "/events/{slug}/email-templates/{kind}/preview",
-                    web::post().to(decisions::preview_template),
-                )
-                .route("/events/{slug}/publish", web::post().to(decisions::publish))
-                .route(
-                    "/events/{slug}/publish",
-                    web::delete().to(decisions::unpublish),
-                )
-                .route(
-                    "/events/{slug}/accepted",
-                    web::get().to(decisions::accepted),
-                )
-                .route(
-                    "/events/{slug}/accepted.csv",
-                    web::get().to(decisions::accepted_csv),
-                )
-                .route("/classify", web::post().to(classify::classify))
-                .default_service(web::to(not_found)),
-        );
+    health::routes(cfg);
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(openapi::routes)
+            .configure(auth::routes)
+            .configure(events::routes)
+            .configure(proposals::routes)
+            .configure(review::routes)
+            .configure(decisions::routes)
+            .configure(classify::routes)
+            .default_service(web::to(not_found)),
+    );
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -1,11 +1,16 @@
 //! The OpenAPI document, generated from the handlers' annotations at compile time, and its
 //! rendering as Markdown: the API reference `docs/api.md`.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{auth, classify, decisions, events, proposals, review};
+
+/// The OpenAPI document, inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(openapi_json));
+}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -15,6 +15,21 @@ use crate::http::ChairedEvent;
 use crate::proposals::{self, ProposalFields, ProposalView, Viewer, visible_proposal};
 use crate::state::AppState;
 
+/// Proposals, their tags and co-speaker invitations; inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events/{slug}/proposals", web::post().to(create));
+    cfg.route("/events/{slug}/proposals", web::get().to(list));
+    cfg.route("/proposals/{id}", web::get().to(get));
+    cfg.route("/proposals/{id}", web::patch().to(patch));
+    cfg.route("/proposals/{id}/withdraw", web::post().to(withdraw));
+    cfg.route("/proposals/{id}/track", web::put().to(put_track));
+    cfg.route(
+        "/events/{slug}/tag-corrections.csv",
+        web::get().to(tag_corrections_csv),
+    );
+    cfg.route("/invitations/accept", web::post().to(accept_invitation));
+}
+
 async fn event_by_slug(conn: &mut diesel_async::AsyncPgConnection, slug: &str) -> AppResult<Event> {
     events::find_by_slug(conn, slug)
         .await?

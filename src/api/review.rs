@@ -18,6 +18,30 @@ use crate::review::{
 };
 use crate::state::AppState;
 
+/// Review: assignments, conflicts, reviews, the ranking, reviewers and the queue; inside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/events/{slug}/assignments/auto",
+        web::post().to(auto_assign),
+    );
+    cfg.route(
+        "/proposals/{id}/assignments",
+        web::put().to(put_assignments),
+    );
+    cfg.route(
+        "/proposals/{id}/assignments",
+        web::get().to(get_assignments),
+    );
+    cfg.route("/proposals/{id}/conflicts", web::put().to(put_conflict));
+    cfg.route("/proposals/{id}/review", web::put().to(put_review));
+    cfg.route("/proposals/{id}/reviews", web::get().to(get_reviews));
+    cfg.route("/events/{slug}/ranking", web::get().to(ranking));
+    cfg.route("/events/{slug}/ranking.csv", web::get().to(ranking_csv));
+    cfg.route("/events/{slug}/reviewers", web::get().to(reviewers));
+    cfg.route("/events/{slug}/reviewers/remind", web::post().to(remind));
+    cfg.route("/events/{slug}/review-queue", web::get().to(queue));
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct AutoAssignRequest {
     /// How many reviewers every proposal should have (1–20).

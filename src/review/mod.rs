@@ -1,12 +1,47 @@
-//! Review: the pure parts (reviewer assignment, conflicts of interest, the calibrated ranking,
-//! the score scale's labels) and the actions that put them to work against the database.
+//! Review: the pure parts and the actions that put them to work against the database, shared
+//! by the JSON API and the pages; who may do what is decided in `accounts::policy`.
+//!
+//! Pure (no database): `assignment` (the min-cost-flow reviewer planner), `ranking` (the
+//! calibrated ranking), `conflicts` (conflicts of interest, from `domain`) and the score scale's
+//! labels below. Actions (database, one transaction per write): `queue` (what a member may
+//! review), `declared_conflicts`, `assign` (a chair's list and the automatic run), `reviews`,
+//! `ranking_view` (the ranking and its CSV), `progress` (reviewers' progress and reminders) and
+//! `members` (removing a member).
 
-mod actions;
 pub mod assignment;
 pub mod ranking;
 
+mod assign;
+mod declared_conflicts;
+mod members;
+mod progress;
+mod queue;
+mod ranking_view;
+mod reviews;
+
+pub use crate::accounts::policy::{conflict_between, event_conflicts};
 pub use crate::domain::conflicts;
-pub use actions::*;
+pub use assign::{
+    AssignedReviewer, AssignmentsView, AutoAssignOutcome, ShortProposal, assignments_view,
+    auto_assign, set_assignments,
+};
+pub use declared_conflicts::{ConflictView, set_conflict};
+pub use members::remove_member;
+pub use progress::{ReviewerProgress, remind, reviewer_progress};
+pub use queue::{QueueItem, queue, reviewable_by};
+pub use ranking_view::{RankingItem, ranking, ranking_csv};
+pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
+
+use diesel_async::AsyncPgConnection;
+
+use crate::db::events::Event;
+use crate::db::proposals::{self as proposals_db, Proposal};
+use crate::error::AppResult;
+
+/// The event's proposals that are not withdrawn, oldest first.
+async fn active_proposals(conn: &mut AsyncPgConnection, event: &Event) -> AppResult<Vec<Proposal>> {
+    Ok(proposals_db::active_of(conn, event.id, None).await?)
+}
 
 /// The words shown beside a score: on the default 1–5 scale, 1 is a strong reject and 5 a
 /// strong accept; other scales label their ends and, if there is one, their exact middle.

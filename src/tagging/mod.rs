@@ -2,7 +2,7 @@
 //! of the Rust microconference and explains why.
 //!
 //! The score is the sum of two parts, both deterministic and std-only:
-//! - a hand-built lexicon (`lexicon.rs`) of domain terms with weights, adjusted by
+//! - a hand-built lexicon (`lexicon/`) of domain terms with weights, adjusted by
 //!   context rules: negation ("not a kernel talk"), user-space modifiers ("user-space
 //!   driver"), compile targets ("able to compile the kernel") and tool talks (a compiler
 //!   or tool named in the title makes kernel words in the abstract mere motivation);

@@ -4,8 +4,17 @@
 //! `initdb` into a fresh folder, start `postgres` on a free loopback port with trust
 //! auth and durability switched off (the data is disposable), and remove it all on
 //! `stop`/drop. Only the locally installed server binaries and `std` are needed.
+//!
+//! Beside this file: `binaries.rs` (finding the server binaries), `run_as.rs` (the
+//! unprivileged user when we are root) and `error.rs`.
 
-use std::fmt;
+mod binaries;
+mod error;
+mod run_as;
+
+pub use binaries::find_server_binaries;
+pub use error::PrivatePgError;
+
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -15,6 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use binaries::find_tool;
+use run_as::{RunAs, Wrapper};
+
 /// How long a fresh server may take to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long we wait for the postmaster to exit after `pg_ctl stop`.
@@ -23,8 +35,6 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
 const START_ATTEMPTS: usize = 3;
 /// Lines of the server log shown when it fails to come up.
 const LOG_TAIL_LINES: usize = 25;
-/// Where Debian installs the versioned server binaries.
-const DEBIAN_PG_ROOT: &str = "/usr/lib/postgresql";
 
 /// True when something accepts TCP connections at addr within the timeout.
 pub fn port_answers(addr: &str, timeout: Duration) -> bool {
@@ -34,216 +44,6 @@ pub fn port_answers(addr: &str, timeout: Duration) -> bool {
     addrs
         .into_iter()
         .any(|a| TcpStream::connect_timeout(&a, timeout).is_ok())
-}
-
-/// The bin directory holding initdb and pg_ctl: PATH first, then /usr/lib/postgresql/*/bin (highest version).
-pub fn find_server_binaries() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default();
-    on_path
-        .iter()
-        .find_map(|dir| server_bin_dir(dir))
-        .or_else(|| {
-            debian_bin_dirs(Path::new(DEBIAN_PG_ROOT))
-                .iter()
-                .find_map(|dir| server_bin_dir(dir))
-        })
-}
-
-/// The real directory behind `dir/initdb` if it holds a complete server install.
-///
-/// PATH entries are often symlinks (e.g. /usr/local/bin/initdb -> /usr/lib/postgresql/15/bin/initdb),
-/// so we resolve them: the real directory also has `postgres` and `psql` next to each other.
-/// Wrapper scripts (Debian's pg_wrapper) resolve to another name and are skipped.
-fn server_bin_dir(dir: &Path) -> Option<PathBuf> {
-    let initdb = fs::canonicalize(dir.join("initdb")).ok()?;
-    if initdb.file_name()? != "initdb" {
-        return None;
-    }
-    let real_dir = initdb.parent()?;
-    ["pg_ctl", "postgres"]
-        .iter()
-        .all(|b| is_executable_file(&real_dir.join(b)))
-        .then(|| real_dir.to_path_buf())
-}
-
-fn is_executable_file(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-/// `root/<version>/bin` for every numeric version folder, highest version first.
-fn debian_bin_dirs(root: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(root) else {
-        return Vec::new();
-    };
-    let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let version = name
-                .split('.')
-                .map(|part| part.parse::<u32>().ok())
-                .collect::<Option<Vec<_>>>()?;
-            Some((version, e.path().join("bin")))
-        })
-        .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
-    versions.into_iter().map(|(_, dir)| dir).collect()
-}
-
-#[derive(Debug)]
-pub enum PrivatePgError {
-    NoBinaries,
-    Io(String /*what*/, io::Error),
-    CommandFailed { what: String, output: String },
-    NotReady { log_tail: String },
-}
-
-impl fmt::Display for PrivatePgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoBinaries => write!(
-                f,
-                "no PostgreSQL reachable at 127.0.0.1:5432 and no server binaries found \
-                 (initdb/pg_ctl/postgres on PATH or under {DEBIAN_PG_ROOT}/*/bin): \
-                 install Debian's `postgresql` package or set DATABASE_URL"
-            ),
-            Self::Io(what, e) => write!(f, "private PostgreSQL: {what}: {e}"),
-            Self::CommandFailed { what, output } => {
-                write!(f, "private PostgreSQL: {what} failed: {}", one_line(output))
-            }
-            Self::NotReady { log_tail } => write!(
-                f,
-                "private PostgreSQL did not accept connections within {}s; server log tail: {}",
-                READY_TIMEOUT.as_secs(),
-                one_line(log_tail)
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PrivatePgError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io(_, e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// Keeps multi-line tool output on the single line the Display contract promises.
-fn one_line(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    if lines.is_empty() {
-        "(no output)".to_string()
-    } else {
-        lines.join(" | ")
-    }
-}
-
-/// The unprivileged account the server runs as when we are root
-/// (initdb, pg_ctl and postgres all refuse to run as root).
-#[derive(Debug, Clone)]
-struct RunAs {
-    user: String,
-    uid: u32,
-    gid: u32,
-    /// setpriv execs in place (our child *is* the postmaster); runuser is the fallback.
-    wrapper: Wrapper,
-}
-
-#[derive(Debug, Clone)]
-enum Wrapper {
-    Setpriv(PathBuf),
-    Runuser(PathBuf),
-}
-
-impl RunAs {
-    fn for_root() -> Result<Option<RunAs>, PrivatePgError> {
-        if !running_as_root() {
-            return Ok(None);
-        }
-        let user = "postgres";
-        let Some((uid, gid)) = lookup_user(user) else {
-            return Err(PrivatePgError::CommandFailed {
-                what: "choosing a user to run PostgreSQL as".into(),
-                output: format!(
-                    "running as root and there is no `{user}` system user; \
-                     initdb/postgres refuse to run as root"
-                ),
-            });
-        };
-        let wrapper = if let Some(p) = find_tool("setpriv") {
-            Wrapper::Setpriv(p)
-        } else if let Some(p) = find_tool("runuser") {
-            Wrapper::Runuser(p)
-        } else {
-            return Err(PrivatePgError::CommandFailed {
-                what: format!("switching to user `{user}`"),
-                output: "neither setpriv nor runuser (util-linux) is installed".into(),
-            });
-        };
-        Ok(Some(RunAs {
-            user: user.into(),
-            uid,
-            gid,
-            wrapper,
-        }))
-    }
-}
-
-fn running_as_root() -> bool {
-    // std has no geteuid; /proc/self/status lists real, effective, saved, fs uids.
-    if let Ok(status) = fs::read_to_string("/proc/self/status")
-        && let Some(line) = status.lines().find(|l| l.starts_with("Uid:"))
-    {
-        return line.split_whitespace().nth(2) == Some("0");
-    }
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// (uid, gid) of a user from the passwd database.
-fn lookup_user(user: &str) -> Option<(u32, u32)> {
-    let parse = |text: &str| {
-        text.lines().find_map(|line| {
-            let fields: Vec<&str> = line.split(':').collect();
-            if fields.len() >= 4 && fields[0] == user {
-                Some((fields[2].parse().ok()?, fields[3].parse().ok()?))
-            } else {
-                None
-            }
-        })
-    };
-    if let Some(found) = fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|t| parse(&t))
-    {
-        return Some(found);
-    }
-    // Accounts from NSS sources other than /etc/passwd.
-    let out = Command::new("getent")
-        .args(["passwd", user])
-        .output()
-        .ok()?;
-    parse(&String::from_utf8_lossy(&out.stdout))
-}
-
-/// A tool on PATH or in the usual system dirs (root's PATH may lack the sbin dirs).
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| is_executable_file(p))
 }
 
 /// A port the kernel just considered free on loopback. Racy by nature; `start` retries.
@@ -555,6 +355,7 @@ fn wait_for_exit(child: &mut Child, timeout: Duration) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::binaries::{debian_bin_dirs, is_executable_file};
     use super::*;
 
     fn test_base() -> PathBuf {

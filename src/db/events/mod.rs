@@ -1,4 +1,18 @@
-//! Events (microconferences), their tracks and subtopics, and per-event roles.
+//! Events (microconferences): the row, its creation with the default tracks, and lookups;
+//! tracks, members and member invitations in the files beside this one.
+
+mod event_tracks;
+mod invitations;
+mod members;
+
+pub use event_tracks::{TrackWithSubtopics, replace_tracks, tracks_of};
+pub use invitations::{
+    MemberInvitation, NewMemberInvitation, find_member_invitation, mark_member_invitation_accepted,
+    open_member_invitations, upsert_member_invitation,
+};
+pub use members::{
+    EventRoleKind, MemberRow, member_role, members_of, remove_member, upsert_member,
+};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -6,7 +20,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::track::{SUBTOPICS, Track};
 use crate::domain::{EventId, TrackId, UserId};
-use crate::schema::{event_members, events, member_invitations, subtopics, tracks};
+use crate::schema::{event_members, events, subtopics, tracks};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]
@@ -163,110 +177,6 @@ pub async fn list_events(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Event>
         .await
 }
 
-#[derive(Debug, Clone)]
-pub struct TrackWithSubtopics {
-    pub key: String,
-    pub name: String,
-    pub description: String,
-    pub subtopics: Vec<(String, String)>,
-}
-
-/// Tracks in display order, each with its subtopics (two queries, not one per track).
-pub async fn tracks_of(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-) -> QueryResult<Vec<TrackWithSubtopics>> {
-    let track_rows: Vec<(TrackId, String, String, String)> = tracks::table
-        .filter(tracks::event_id.eq(event_id))
-        .order((tracks::position.asc(), tracks::key.asc()))
-        .select((tracks::id, tracks::key, tracks::name, tracks::description))
-        .load(conn)
-        .await?;
-    let ids: Vec<TrackId> = track_rows.iter().map(|t| t.0).collect();
-    let subtopic_rows: Vec<(TrackId, String, String)> = subtopics::table
-        .filter(subtopics::track_id.eq_any(ids))
-        .order((subtopics::position.asc(), subtopics::key.asc()))
-        .select((subtopics::track_id, subtopics::key, subtopics::name))
-        .load(conn)
-        .await?;
-    Ok(track_rows
-        .into_iter()
-        .map(|(id, key, name, description)| TrackWithSubtopics {
-            key,
-            name,
-            description,
-            subtopics: subtopic_rows
-                .iter()
-                .filter(|s| s.0 == id)
-                .map(|s| (s.1.clone(), s.2.clone()))
-                .collect(),
-        })
-        .collect())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventRoleKind {
-    Chair,
-    Reviewer,
-}
-
-impl EventRoleKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventRoleKind::Chair => "chair",
-            EventRoleKind::Reviewer => "reviewer",
-        }
-    }
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "chair" => Some(EventRoleKind::Chair),
-            "reviewer" => Some(EventRoleKind::Reviewer),
-            _ => None,
-        }
-    }
-}
-
-/// Adds the member or changes their role and track restriction.
-pub async fn upsert_member(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-    user_id: UserId,
-    role: EventRoleKind,
-    track_keys: Option<Vec<String>>,
-) -> QueryResult<()> {
-    diesel::insert_into(event_members::table)
-        .values((
-            event_members::event_id.eq(event_id),
-            event_members::user_id.eq(user_id),
-            event_members::role.eq(role.as_str()),
-            event_members::tracks.eq(&track_keys),
-        ))
-        .on_conflict((event_members::event_id, event_members::user_id))
-        .do_update()
-        .set((
-            event_members::role.eq(role.as_str()),
-            event_members::tracks.eq(&track_keys),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-pub async fn member_role(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-    user_id: UserId,
-) -> QueryResult<Option<(EventRoleKind, Option<Vec<String>>)>> {
-    let row: Option<(String, Option<Vec<String>>)> = event_members::table
-        .filter(event_members::event_id.eq(event_id))
-        .filter(event_members::user_id.eq(user_id))
-        .select((event_members::role, event_members::tracks))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(row.and_then(|(role, tracks)| EventRoleKind::parse(&role).map(|r| (r, tracks))))
-}
-
 /// One event of the page header's navigation: see [`nav_events`].
 #[derive(Debug, Clone, Queryable)]
 pub struct NavEventRow {
@@ -355,220 +265,6 @@ pub async fn update_event(
         .set(changes)
         .returning(Event::as_returning())
         .get_result(conn)
-        .await
-}
-
-/// Replaces the event's tracks and subtopics with this list, in this order.
-pub async fn replace_tracks(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-    replacement: &[TrackWithSubtopics],
-) -> QueryResult<()> {
-    diesel::delete(tracks::table.filter(tracks::event_id.eq(event_id)))
-        .execute(conn)
-        .await?;
-    for (position, track) in replacement.iter().enumerate() {
-        let track_id = TrackId::new();
-        diesel::insert_into(tracks::table)
-            .values((
-                tracks::id.eq(track_id),
-                tracks::event_id.eq(event_id),
-                tracks::key.eq(&track.key),
-                tracks::name.eq(&track.name),
-                tracks::description.eq(&track.description),
-                tracks::position.eq(position as i32),
-            ))
-            .execute(conn)
-            .await?;
-        let rows: Vec<_> = track
-            .subtopics
-            .iter()
-            .enumerate()
-            .map(|(i, (key, name))| {
-                (
-                    subtopics::id.eq(uuid::Uuid::now_v7()),
-                    subtopics::track_id.eq(track_id),
-                    subtopics::key.eq(key),
-                    subtopics::name.eq(name),
-                    subtopics::position.eq(i as i32),
-                )
-            })
-            .collect();
-        diesel::insert_into(subtopics::table)
-            .values(rows)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Removes the member; false when the user was not one.
-pub async fn remove_member(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-    user_id: UserId,
-) -> QueryResult<bool> {
-    let removed = diesel::delete(
-        event_members::table
-            .filter(event_members::event_id.eq(event_id))
-            .filter(event_members::user_id.eq(user_id)),
-    )
-    .execute(conn)
-    .await?;
-    Ok(removed == 1)
-}
-
-/// Creates the open invitation for this email, or updates its role and tracks (keeping its token,
-/// so the link already sent stays valid). Returns the invitation id and whether it is new.
-pub struct NewMemberInvitation<'a> {
-    pub event_id: EventId,
-    pub email: &'a str,
-    pub email_normalized: &'a str,
-    pub role: EventRoleKind,
-    pub tracks: Option<Vec<String>>,
-    pub token_hash: &'a [u8],
-    pub invited_by: UserId,
-}
-
-pub async fn upsert_member_invitation(
-    conn: &mut AsyncPgConnection,
-    invitation: NewMemberInvitation<'_>,
-) -> QueryResult<(uuid::Uuid, bool)> {
-    let NewMemberInvitation {
-        event_id,
-        email,
-        email_normalized,
-        role,
-        tracks: track_keys,
-        token_hash,
-        invited_by,
-    } = invitation;
-    let existing: Option<uuid::Uuid> = member_invitations::table
-        .filter(member_invitations::event_id.eq(event_id))
-        .filter(member_invitations::email_normalized.eq(email_normalized))
-        .filter(member_invitations::accepted_at.is_null())
-        .select(member_invitations::id)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(id) = existing {
-        diesel::update(member_invitations::table.find(id))
-            .set((
-                member_invitations::role.eq(role.as_str()),
-                member_invitations::tracks.eq(&track_keys),
-            ))
-            .execute(conn)
-            .await?;
-        return Ok((id, false));
-    }
-    let id = uuid::Uuid::now_v7();
-    diesel::insert_into(member_invitations::table)
-        .values((
-            member_invitations::id.eq(id),
-            member_invitations::event_id.eq(event_id),
-            member_invitations::email.eq(email),
-            member_invitations::email_normalized.eq(email_normalized),
-            member_invitations::role.eq(role.as_str()),
-            member_invitations::tracks.eq(&track_keys),
-            member_invitations::token_hash.eq(token_hash),
-            member_invitations::invited_by.eq(Some(invited_by)),
-        ))
-        .execute(conn)
-        .await?;
-    Ok((id, true))
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct MemberInvitation {
-    pub id: uuid::Uuid,
-    pub event_id: EventId,
-    pub role: String,
-    pub tracks: Option<Vec<String>>,
-    pub accepted_by: Option<UserId>,
-}
-
-pub async fn find_member_invitation(
-    conn: &mut AsyncPgConnection,
-    token_hash: &[u8],
-) -> QueryResult<Option<MemberInvitation>> {
-    member_invitations::table
-        .filter(member_invitations::token_hash.eq(token_hash))
-        .select((
-            member_invitations::id,
-            member_invitations::event_id,
-            member_invitations::role,
-            member_invitations::tracks,
-            member_invitations::accepted_by,
-        ))
-        .first(conn)
-        .await
-        .optional()
-}
-
-pub async fn mark_member_invitation_accepted(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-    user_id: UserId,
-) -> QueryResult<()> {
-    diesel::update(
-        member_invitations::table
-            .find(id)
-            .filter(member_invitations::accepted_at.is_null()),
-    )
-    .set((
-        member_invitations::accepted_at.eq(Utc::now()),
-        member_invitations::accepted_by.eq(Some(user_id)),
-    ))
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct MemberRow {
-    pub user_id: UserId,
-    pub name: String,
-    pub email: String,
-    pub role: String,
-    pub tracks: Option<Vec<String>>,
-}
-
-pub async fn members_of(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-) -> QueryResult<Vec<MemberRow>> {
-    use crate::schema::users;
-    event_members::table
-        .inner_join(users::table)
-        .filter(event_members::event_id.eq(event_id))
-        .order((event_members::role.asc(), users::name.asc()))
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            event_members::role,
-            event_members::tracks,
-        ))
-        .load(conn)
-        .await
-}
-
-/// Open invitations: (email, role, tracks).
-pub async fn open_member_invitations(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-) -> QueryResult<Vec<(String, String, Option<Vec<String>>)>> {
-    member_invitations::table
-        .filter(member_invitations::event_id.eq(event_id))
-        .filter(member_invitations::accepted_at.is_null())
-        .order(member_invitations::created_at.asc())
-        .select((
-            member_invitations::email,
-            member_invitations::role,
-            member_invitations::tracks,
-        ))
-        .load(conn)
         .await
 }
 

@@ -1,0 +1,141 @@
+//! What a speaker sends for a proposal, and its parsing into valid values (shared by submitting
+//! and editing).
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::db::events::Event;
+use crate::domain::{Abstract, ChairNotes, EmailAddress, MaterialLink, ProposalTitle};
+use crate::error::{AppError, FieldErrors};
+
+/// What a speaker sends, before parsing. `None` on an edit: leave the field as it is.
+#[derive(Debug, Default, Clone, serde::Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ProposalFields {
+    pub title: Option<String>,
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<String>,
+    pub notes: Option<String>,
+    pub format: Option<String>,
+    /// A track key, or null/empty to let the automatic tag decide.
+    #[serde(default, deserialize_with = "deserialize_some")]
+    pub track: Option<Option<String>>,
+    pub co_speakers: Option<Vec<String>>,
+    pub links: Option<Vec<String>>,
+}
+
+/// Tells a JSON `null` (Some(None): clear it) from an absent field (None: unchanged).
+fn deserialize_some<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// Parsed, valid values; on an edit only the fields that were sent.
+#[derive(Default)]
+pub(super) struct ParsedFields {
+    pub(super) title: Option<ProposalTitle>,
+    pub(super) abstract_text: Option<Abstract>,
+    pub(super) notes: Option<ChairNotes>,
+    pub(super) format: Option<String>,
+    pub(super) track: Option<Option<String>>,
+    pub(super) co_speakers: Option<Vec<EmailAddress>>,
+    pub(super) links: Option<Vec<String>>,
+}
+
+pub(super) fn parse_fields(
+    fields: &ProposalFields,
+    event: &Event,
+    track_keys: &[String],
+    submitter_email: &str,
+    creating: bool,
+) -> Result<ParsedFields, AppError> {
+    let mut errors = FieldErrors::new();
+    let mut required = |name: &str, value: &Option<String>| {
+        if creating && value.is_none() {
+            errors.add(name, "is required");
+        }
+    };
+    required("title", &fields.title);
+    required("abstract", &fields.abstract_text);
+    required("format", &fields.format);
+    let mut parsed = ParsedFields {
+        title: fields
+            .title
+            .as_deref()
+            .and_then(|t| errors.check("title", ProposalTitle::parse(t))),
+        abstract_text: fields
+            .abstract_text
+            .as_deref()
+            .and_then(|a| errors.check("abstract", Abstract::parse(a))),
+        notes: fields
+            .notes
+            .as_deref()
+            .and_then(|n| errors.check("notes", ChairNotes::parse(n))),
+        ..Default::default()
+    };
+    if creating && parsed.notes.is_none() && fields.notes.is_none() {
+        parsed.notes = ChairNotes::parse("").ok();
+    }
+    if let Some(format) = &fields.format {
+        let formats = event.formats();
+        if formats.iter().any(|f| &f.key == format) {
+            parsed.format = Some(format.clone());
+        } else {
+            let allowed: Vec<&str> = formats.iter().map(|f| f.key.as_str()).collect();
+            errors.add("format", format!("must be one of: {}", allowed.join(", ")));
+        }
+    }
+    match &fields.track {
+        Some(Some(track)) if !track.trim().is_empty() => {
+            if track_keys.iter().any(|k| k == track.trim()) {
+                parsed.track = Some(Some(track.trim().to_owned()));
+            } else {
+                errors.add(
+                    "track",
+                    format!(
+                        "must be one of: {} (or empty to let mcfp decide)",
+                        track_keys.join(", ")
+                    ),
+                );
+            }
+        }
+        Some(_) => parsed.track = Some(None),
+        None => {}
+    }
+    if let Some(emails) = &fields.co_speakers {
+        let max = usize::try_from(event.max_co_speakers).unwrap_or(0);
+        if emails.len() > max {
+            errors.add("co_speakers", format!("at most {max} co-speakers"));
+        }
+        let mut seen = HashSet::new();
+        let mut list = Vec::new();
+        for (i, raw) in emails.iter().enumerate() {
+            let field = format!("co_speakers[{i}]");
+            if let Some(email) = errors.check(&field, EmailAddress::parse(raw)) {
+                if email.normalized() == submitter_email.to_lowercase() {
+                    errors.add(&field, "you are already the primary speaker");
+                } else if !seen.insert(email.normalized().to_owned()) {
+                    errors.add(&field, "is listed twice");
+                } else {
+                    list.push(email);
+                }
+            }
+        }
+        parsed.co_speakers = Some(list);
+    }
+    if let Some(links) = &fields.links {
+        if links.len() > 10 {
+            errors.add("links", "at most 10 links");
+        }
+        let parsed_links: Vec<String> = links
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| errors.check(&format!("links[{i}]"), MaterialLink::parse(l)))
+            .map(|l| l.as_str().to_owned())
+            .collect();
+        parsed.links = Some(parsed_links);
+    }
+    errors.into_result()?;
+    Ok(parsed)
+}

@@ -1,0 +1,157 @@
+//! How a proposal is shown: to its speakers, to the chairs, and to reviewers (blind or not).
+
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+
+use super::tags::{TagsView, tags};
+use crate::db::events::Event;
+use crate::db::proposals::{self as db, Proposal};
+use crate::domain::{Decision, ProposalId, ProposalState, Transition};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Viewer {
+    Speaker,
+    Chair,
+    /// A reviewer; under blind review they see nothing that identifies the speakers.
+    Reviewer {
+        blind: bool,
+    },
+}
+
+impl Viewer {
+    /// How someone with this access to a proposal of `event` sees it.
+    pub fn of(access: crate::accounts::policy::ProposalAccess, event: &Event) -> Viewer {
+        use crate::accounts::policy::ProposalAccess;
+        match access {
+            ProposalAccess::Chair => Viewer::Chair,
+            ProposalAccess::Speaker => Viewer::Speaker,
+            ProposalAccess::Reviewer => Viewer::Reviewer {
+                blind: event.blind_review,
+            },
+        }
+    }
+
+    /// Speakers' names, emails and links (which may name them) are hidden from this viewer.
+    pub fn hides_identities(self) -> bool {
+        matches!(self, Viewer::Reviewer { blind: true })
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpeakerView {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProposalView {
+    pub id: uuid::Uuid,
+    pub event: String,
+    pub title: String,
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+    pub notes: String,
+    pub format: String,
+    pub state: ProposalState,
+    pub speakers: Vec<SpeakerView>,
+    /// Co-speaker invitations not accepted yet.
+    pub invited: Vec<String>,
+    pub links: Vec<String>,
+    pub tags: TagsView,
+    /// The chairs' decision and whether it is released; chairs only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionView>,
+    pub editable: bool,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// Builds the views of many proposals with two extra queries in all (speakers, invitations).
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
+pub async fn views(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposals: &[Proposal],
+    viewer: Viewer,
+) -> Result<Vec<ProposalView>, AppError> {
+    let ids: Vec<ProposalId> = proposals.iter().map(|p| p.id).collect();
+    let speakers = db::speakers_of(conn, &ids).await?;
+    let invitations = db::invitations_of(conn, &ids).await?;
+    let open = event.cfp_open_at(Utc::now());
+    let blind = viewer.hides_identities();
+    let is_reviewer = matches!(viewer, Viewer::Reviewer { .. });
+    Ok(proposals
+        .iter()
+        .map(|p| ProposalView {
+            id: p.id.0,
+            event: event.slug.clone(),
+            title: p.title.clone(),
+            abstract_text: p.abstract_text.clone(),
+            // the form promises speakers that only the chairs read these
+            notes: if is_reviewer {
+                String::new()
+            } else {
+                p.notes.clone()
+            },
+            format: p.format.clone(),
+            state: p.state,
+            speakers: speakers
+                .iter()
+                .filter(|s| s.proposal_id == p.id && !blind)
+                .map(|s| SpeakerView {
+                    name: s.name.clone(),
+                    email: s.email.clone(),
+                })
+                .collect(),
+            invited: invitations
+                .iter()
+                .filter(|i| i.proposal_id == p.id && !i.accepted && !is_reviewer)
+                .map(|i| i.email.clone())
+                .collect(),
+            links: if blind { Vec::new() } else { p.links.clone() },
+            tags: tags(p),
+            decision: if viewer == Viewer::Chair {
+                decision_view(p)
+            } else {
+                None
+            },
+            editable: viewer == Viewer::Speaker && open && p.state.allows(Transition::Edit),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        })
+        .collect())
+}
+
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
+pub async fn view(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal: &Proposal,
+    viewer: Viewer,
+) -> Result<ProposalView, AppError> {
+    views(conn, event, std::slice::from_ref(proposal), viewer)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal("a view for one proposal"))
+}
+
+/// What chairs see of a proposal's decision (never shown to speakers or reviewers).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DecisionView {
+    pub decision: Decision,
+    pub note: String,
+    pub decided_at: Option<chrono::DateTime<Utc>>,
+    /// The speakers have been told (the current decision is released).
+    pub released: bool,
+}
+
+pub fn decision_view(proposal: &Proposal) -> Option<DecisionView> {
+    proposal.decision.map(|d| DecisionView {
+        decision: d,
+        note: proposal.decision_note.clone(),
+        decided_at: proposal.decided_at,
+        released: proposal.released_decision == Some(d),
+    })
+}
