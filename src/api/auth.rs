@@ -250,10 +250,10 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<uuid::Uuid>,
+    path: web::Path<ApiTokenId>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    if users::revoke_api_token(&mut conn, user.id, ApiTokenId(path.into_inner())).await? {
+    if users::revoke_api_token(&mut conn, user.id, path.into_inner()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(AppError::NotFound)

@@ -185,11 +185,11 @@ pub async fn list_outbox(
 pub async fn retry_outbox(
     state: web::Data<AppState>,
     ChairedEvent { event, .. }: ChairedEvent,
-    path: web::Path<(String, uuid::Uuid)>,
+    path: web::Path<(String, OutboxId)>,
 ) -> AppResult<web::Json<OutboxItem>> {
     let (_, id) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let row = crate::mail::outbox_view::retry(&mut conn, event.id, OutboxId(id)).await?;
+    let row = crate::mail::outbox_view::retry(&mut conn, event.id, id).await?;
     Ok(web::Json(row.into()))
 }
 

@@ -233,12 +233,12 @@ pub async fn patch_event(
 pub async fn delete_member(
     state: web::Data<AppState>,
     ChairedEvent { event, .. }: ChairedEvent,
-    path: web::Path<(String, uuid::Uuid)>,
+    path: web::Path<(String, crate::domain::UserId)>,
 ) -> AppResult<HttpResponse> {
     let (_, member) = path.into_inner();
     let conn = state.pool.get().await?;
     drop(conn);
-    if crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
+    if crate::review::remove_member(&state, &event, member).await? {
         tracing::info!(event.slug = %event.slug, member = %member, "member removed");
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -132,11 +132,11 @@ pub async fn revoke_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: SignedIn,
-    path: web::Path<uuid::Uuid>,
+    path: web::Path<ApiTokenId>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
-    if !users::revoke_api_token(&mut conn, user.0.id, ApiTokenId(path.into_inner())).await? {
+    if !users::revoke_api_token(&mut conn, user.0.id, path.into_inner()).await? {
         return Err(PageError::App(AppError::NotFound));
     }
     set_flash(&req, "success", "The token is revoked.");

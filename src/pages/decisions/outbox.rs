@@ -120,12 +120,12 @@ pub async fn retry_outbox(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignedInChair { event, .. }: SignedInChair,
-    path: web::Path<(String, uuid::Uuid)>,
+    path: web::Path<(String, OutboxId)>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
     let (_, id) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    match crate::mail::outbox_view::retry(&mut conn, event.id, OutboxId(id)).await {
+    match crate::mail::outbox_view::retry(&mut conn, event.id, id).await {
         Ok(row) => set_flash(
             &req,
             "success",

@@ -144,11 +144,11 @@ pub async fn remove_member(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignedInChair { event, .. }: SignedInChair,
-    path: web::Path<(String, uuid::Uuid)>,
+    path: web::Path<(String, crate::domain::UserId)>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
     let (_, member) = path.into_inner();
-    if !crate::review::remove_member(&state, &event, crate::domain::UserId(member)).await? {
+    if !crate::review::remove_member(&state, &event, member).await? {
         return Err(AppError::NotFound.into());
     }
     set_flash(&req, "success", "The member is removed.");
