@@ -88,6 +88,7 @@ pub async fn create(
                 }
             }
         }
+        db::lock_submissions_of(conn, event.id, user.id).await?;
         let active = db::count_active_by_submitter(conn, event.id, user.id).await?;
         if active >= i64::from(event.max_proposals_per_speaker) {
             return Err(AppError::conflict(

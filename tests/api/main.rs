@@ -18,6 +18,7 @@ mod operations;
 mod pages;
 mod proposal_pages;
 mod proposals;
+mod races;
 mod review;
 mod review_pages;
 mod roles;

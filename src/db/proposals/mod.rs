@@ -162,6 +162,22 @@ pub async fn set_state(
         .await
 }
 
+/// Serialises one speaker's submissions to one event until the transaction ends, so that
+/// counting their proposals and inserting one cannot interleave with another request's (the
+/// per-speaker cap would not hold under concurrent requests otherwise).
+pub async fn lock_submissions_of(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    submitter: UserId,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))")
+        .bind::<diesel::sql_types::Text, _>(event_id.to_string())
+        .bind::<diesel::sql_types::Text, _>(submitter.to_string())
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Proposals the user submitted to the event that are still in the running.
 pub async fn count_active_by_submitter(
     conn: &mut AsyncPgConnection,
