@@ -94,13 +94,16 @@ async fn count(app: &TestApp, query: &str) -> String {
         .join(",")
 }
 
+/// Signs in on a client of its own: one cookie jar holds one account's session (a sign-in ends
+/// the jar's previous session), and the demo's people are different browsers.
 async fn demo_login(app: &TestApp, email: &str) -> String {
     let response = app
-        .post_json(
-            "/api/v1/auth/login",
-            &json!({"email": email, "password": mcfp::demo::DEMO_PASSWORD}),
-        )
-        .await;
+        .new_client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": mcfp::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
     assert_eq!(response.status(), 200, "{email}");
     let body: Value = response.json().await.expect("json");
     body["token"].as_str().expect("token").to_owned()
