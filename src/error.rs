@@ -80,6 +80,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("too many requests; try again later")]
     TooManyRequests,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -112,6 +114,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::TooManyRequests => "too-many-requests",
+            AppError::RequestTimeout => "request-timeout",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal-error",
         }
@@ -129,6 +132,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "Request too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
             AppError::TooManyRequests => "Too many requests",
+            AppError::RequestTimeout => "Request timeout",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Something went wrong on our side",
         }
@@ -197,6 +201,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

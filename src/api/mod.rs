@@ -90,7 +90,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "send the body as JSON with Content-Type: application/json".into(),
                 ));
             }
-            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+            let bytes = crate::http::within_body_timeout(body).await?;
+            let bytes = bytes.map_err(|e| match e.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => AppError::PayloadTooLarge {
                     limit_bytes: BODY_LIMIT_BYTES,
                 },

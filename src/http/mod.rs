@@ -16,6 +16,19 @@ use actix_web::{HttpRequest, HttpResponse};
 /// The largest request body the service reads (JSON and forms alike).
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
+/// How long a request body may take to arrive once its head is in: a client trickling a body
+/// byte by byte gets a 408 instead of holding a connection (and a worker's attention) for ever.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Waits for a body extractor at most `BODY_READ_TIMEOUT`.
+pub async fn within_body_timeout<T>(
+    body: impl std::future::Future<Output = T>,
+) -> Result<T, crate::error::AppError> {
+    tokio::time::timeout(BODY_READ_TIMEOUT, body)
+        .await
+        .map_err(|_| crate::error::AppError::RequestTimeout)
+}
+
 /// The peer's address (no proxy headers are trusted).
 pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
     req.peer_addr()

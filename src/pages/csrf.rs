@@ -87,8 +87,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<Vec<(String, String)>>::from_request(&req, payload);
         Box::pin(async move {
-            let fields = form
-                .await
+            let fields = crate::http::within_body_timeout(form)
+                .await?
                 .map_err(|e| {
                     PageError::App(match e.as_response_error().status_code().as_u16() {
                         413 => AppError::PayloadTooLarge {

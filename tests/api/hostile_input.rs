@@ -154,3 +154,41 @@ async fn a_refused_client_is_told_when_to_retry() {
         .and_then(|v| v.parse::<u64>().ok());
     assert_eq!(retry_after, Some(60));
 }
+
+/// Sends a request head promising a body, then only its first byte; returns the status line of
+/// the answer and how long it took.
+async fn trickled_body(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    content_type: &str,
+) -> (String, u64) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 512];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut answer))
+        .await
+        .expect("an answer within 30 s")
+        .expect("read");
+    let text = String::from_utf8_lossy(&answer[..read]).into_owned();
+    let status_line = text.lines().next().unwrap_or_default().to_owned();
+    (status_line, started.elapsed().as_secs())
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_arriving_gets_a_408() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let (json, json_seconds) = trickled_body(&app, "/api/v1/auth/login", "application/json").await;
+    assert!(json.starts_with("HTTP/1.1 408"), "{json}");
+    // not before the timeout: the server waited for the body, then gave up
+    assert!(json_seconds >= 9, "{json_seconds} s");
+    let (form, _) = trickled_body(&app, "/login", "application/x-www-form-urlencoded").await;
+    assert!(form.starts_with("HTTP/1.1 408"), "{form}");
+}
