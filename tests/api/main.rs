@@ -14,6 +14,7 @@ mod helpers;
 mod layers;
 mod members;
 mod operations;
+mod outbox;
 mod pages;
 mod proposal_pages;
 mod proposals;
