@@ -203,3 +203,54 @@ async fn a_queue_of_two_hundred_goes_out_in_batches_each_email_once() {
     .expect("count");
     assert_eq!(left[0].count, 0, "every row sent once, its lease ended");
 }
+
+/// The lease version of `decisions::workers::a_worker_killed_between_claim_and_send_loses_nothing`
+/// (which asserts the row stays row-locked while the worker talks to SMTP, as it was before
+/// leases): a worker killed while the SMTP server has not even greeted it leaves the row leased
+/// and untouched; once the lease has run out it is delivered, once.
+#[tokio::test]
+async fn a_worker_killed_between_claim_and_send_leaves_the_row_leased_and_it_is_delivered_once() {
+    let app = TestApp::spawn().await;
+    queue(&app, "silent", 1).await;
+    // an SMTP server that takes the connection and then never says a word
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    silent.set_nonblocking(true).expect("nonblocking");
+    let port = silent.local_addr().expect("addr").port();
+    let mut worker = Process::start(&app, "worker", &format!("smtp://127.0.0.1:{port}"));
+    let mut connection = None;
+    for _ in 0..1500 {
+        if connection.is_none() {
+            connection = silent.accept().ok();
+        }
+        if connection.is_some() && rows(&app).await[0].3.is_some() {
+            break;
+        }
+        worker.assert_running();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        connection.is_some(),
+        "the worker connected: {}",
+        worker.log()
+    );
+    worker.signal("-KILL");
+    assert!(worker.exit_within(Duration::from_secs(10)).await.is_some());
+    drop(connection);
+
+    let all = rows(&app).await;
+    assert_eq!(
+        (all[0].1.as_str(), all[0].2),
+        ("queued", 0),
+        "nothing recorded"
+    );
+    assert!(all[0].3.is_some(), "leased to the dead worker");
+    let now = Utc::now();
+    assert_eq!(app.deliver_emails_at(now).await, Default::default());
+    let report = app
+        .deliver_emails_at(now + mcfp::mail::LEASE + chrono::Duration::seconds(1))
+        .await;
+    assert_eq!((report.sent, report.retrying, report.failed), (1, 0, 0));
+    assert_eq!(app.mail.emails().len(), 1, "delivered once");
+    let all = rows(&app).await;
+    assert_eq!((all[0].1.as_str(), all[0].2, all[0].3), ("sent", 1, None));
+}
