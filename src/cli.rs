@@ -89,9 +89,8 @@ pub async fn run() -> anyhow::Result<()> {
             let worker = startup::outbox_worker(&state)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));
-            shutdown_signal().await;
-            let _ = stop.send(true);
-            running.await.context("the worker task")?;
+            startup::shutdown_signal().await;
+            startup::stop_worker(&stop, running).await;
             Ok(())
         }
         Command::User {
@@ -234,22 +233,6 @@ fn api_reference(json: bool, output: Option<&std::path::Path>) -> anyhow::Result
         }
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[derive(serde::Deserialize)]

@@ -1,6 +1,7 @@
 //! Building the application: database, state, routes, server and outbox worker.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{DefaultHeaders, from_fn};
@@ -37,11 +38,17 @@ fn security_headers(https: bool) -> DefaultHeaders {
     }
 }
 
-/// The outbox worker for the state's database and mail settings.
+/// The outbox worker for the state's database and mail settings, with a connection pool of its
+/// own. Its connections are opened by the worker itself, so they live on the runtime the worker
+/// runs on (in `mcfp serve`, the main one) and outlast the HTTP workers' runtimes, which stop
+/// first at shutdown.
 pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
     let mailer = Mailer::from_settings(&state.settings.mail)?;
+    // one connection claims and records at a time; a second for a retry while the first is
+    // being recycled
+    let pool = db::build_pool(state.settings.database_url.expose(), 2)?;
     Ok(OutboxWorker::new(
-        state.pool.clone(),
+        pool,
         mailer,
         state.settings.secret_key.clone(),
         state.settings.mail_from.clone(),
@@ -51,6 +58,40 @@ pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
             .unwrap_or("mcfp.localhost")
             .to_owned(),
     ))
+}
+
+/// How long a stopping process waits for its outbox worker: the message in flight (connecting
+/// and sending, `SMTP_TIMEOUT` each), then the worker's own STOP_GRACE, and a margin. The
+/// worker keeps to this by itself; this bound only guards against a bug.
+pub const WORKER_STOP_LIMIT: Duration = Duration::from_secs(2 * 30 + 5 + 5);
+
+/// Stops the worker task: signals it, then waits at most WORKER_STOP_LIMIT.
+pub async fn stop_worker(stop: &watch::Sender<bool>, worker: tokio::task::JoinHandle<()>) {
+    let _ = stop.send(true);
+    match tokio::time::timeout(WORKER_STOP_LIMIT, worker).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "the outbox worker task failed"),
+        Err(_) => tracing::error!(
+            "the outbox worker did not stop in time; the row it was sending goes out again when its lease runs out"
+        ),
+    }
+}
+
+/// Resolves at SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Makes sure a database is there: the configured server, or a private one started from the
@@ -110,6 +151,7 @@ pub struct Application {
     state: web::Data<AppState>,
     worker: OutboxWorker,
     run_worker: bool,
+    handle_signals: bool,
 }
 
 impl Application {
@@ -164,6 +206,7 @@ impl Application {
             state,
             worker,
             run_worker: options.run_worker,
+            handle_signals: options.handle_signals,
         })
     }
 
@@ -184,16 +227,30 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server stops (SIGTERM lets in-flight requests finish), then stops the worker.
+    /// Serves until the server stops, then stops the worker. At SIGTERM (with signal handling
+    /// on) the worker is told to stop at once, while the server lets in-flight requests finish:
+    /// it starts no new email, finishes and records the one in flight, gives the rest back.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let (stop_worker, stop_signal) = watch::channel(false);
+        let (stop, stop_signal) = watch::channel(false);
         let worker = self
             .run_worker
             .then(|| tokio::spawn(self.worker.clone().run(stop_signal)));
-        let served = self.server.await;
-        let _ = stop_worker.send(true);
+        let mut server = std::pin::pin!(self.server);
+        let served = if self.handle_signals && worker.is_some() {
+            tokio::select! {
+                served = &mut server => served,
+                () = shutdown_signal() => {
+                    tracing::info!("stopping: the outbox worker finishes the email in flight");
+                    let _ = stop.send(true);
+                    // actix saw the signal too and is shutting the server down gracefully
+                    server.await
+                }
+            }
+        } else {
+            server.await
+        };
         if let Some(worker) = worker {
-            let _ = worker.await;
+            stop_worker(&stop, worker).await;
         }
         served.map_err(Into::into)
     }

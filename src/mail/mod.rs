@@ -6,8 +6,8 @@ pub mod placeholders;
 pub mod templates;
 mod worker;
 
-pub use mailer::{MailError, Mailer};
-pub use worker::{DeliveryReport, OutboxWorker, backoff_after};
+pub use mailer::{MailError, MailSession, Mailer, SMTP_TIMEOUT};
+pub use worker::{DeliveryReport, LEASE, OutboxWorker, backoff_after};
 
 use diesel_async::AsyncPgConnection;
 

@@ -15,6 +15,7 @@ mod hostile_input;
 mod layers;
 mod members;
 mod operations;
+mod outbox;
 mod pages;
 mod proposal_pages;
 mod proposals;
