@@ -1,4 +1,5 @@
-//! The command line: serve, migrate, worker, user create, demo, classify, api-reference.
+//! The command line: serve, migrate, worker, user create, demo, classify, api-reference; and,
+//! hidden, the benchmark's bench-seed, bench-hello and bench-argon2 (`bench/run.sh`).
 
 use std::io::{BufRead, Write};
 
@@ -53,6 +54,55 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
     },
+    /// Benchmark: write a generated event straight through the database layer (bench/run.sh).
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        proposals: usize,
+        #[arg(long, default_value_t = 40)]
+        reviewers: usize,
+        #[arg(long, default_value_t = 5)]
+        reviews_per_proposal: usize,
+        /// The best-scored proposals, accepted and released.
+        #[arg(long, default_value_t = 0)]
+        accepted: usize,
+        /// The next best, decided (a tenth waitlisted, the rest rejected) but not released.
+        #[arg(long, default_value_t = 0)]
+        unreleased: usize,
+        /// Accounts submitting the proposals (default: one per two proposals).
+        #[arg(long)]
+        speakers: Option<usize>,
+        /// Accounts without proposals, for the submission scenario.
+        #[arg(long, default_value_t = 0)]
+        idle_speakers: usize,
+        /// Publish the accepted list.
+        #[arg(long)]
+        publish: bool,
+        /// Every seeded account's password.
+        #[arg(long, env = "MCFP_BENCH_PASSWORD", default_value = crate::bench_seed::DEFAULT_PASSWORD)]
+        password: String,
+        #[arg(long, default_value_t = crate::bench_seed::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Benchmark references: GET / (hello world), GET /select (one SELECT by key), POST /insert.
+    #[command(hide = true)]
+    BenchHello {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// The event /select looks up by its slug.
+        #[arg(long, default_value = "bench-5k")]
+        slug: String,
+    },
+    /// Benchmark reference: argon2id hashes per second with mcfp's parameters.
+    #[command(hide = true)]
+    BenchArgon2 {
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +126,52 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Serve => serve(None).await,
         Command::Demo { reset, no_serve } => serve(Some(DemoOptions { reset, no_serve })).await,
         Command::ApiReference { json, output } => api_reference(json, output.as_deref()),
+        Command::BenchSeed {
+            slug,
+            proposals,
+            reviewers,
+            reviews_per_proposal,
+            accepted,
+            unreleased,
+            speakers,
+            idle_speakers,
+            publish,
+            password,
+            seed,
+        } => {
+            let options = crate::bench_seed::SeedOptions {
+                slug,
+                proposals,
+                reviewers,
+                reviews_per_proposal,
+                accepted,
+                unreleased,
+                speakers,
+                idle_speakers,
+                publish,
+                password,
+                seed,
+            };
+            let mut settings = Settings::from_env()?;
+            let _private = startup::prepare_database(&mut settings).await?;
+            let pool = crate::db::build_pool(settings.database_url.expose(), 4)?;
+            let report = crate::bench_seed::seed(&pool, &options).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::BenchHello { listen, slug } => {
+            let settings = Settings::from_env()?;
+            // only an explicitly named database gets the scratch table
+            let url = settings
+                .database_url_is_explicit
+                .then(|| settings.database_url.expose().to_owned());
+            crate::bench_seed::hello_server(listen, url.as_deref(), &slug).await
+        }
+        Command::BenchArgon2 { seconds, threads } => {
+            let rate = crate::bench_seed::argon2_rate(seconds, threads).await?;
+            println!("{}", serde_json::to_string(&rate)?);
+            Ok(())
+        }
         Command::Migrate => {
             let mut settings = Settings::from_env()?;
             let _private = startup::prepare_database(&mut settings).await?;

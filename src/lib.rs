@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod bench_seed;
 pub mod cli;
 pub mod config;
 pub mod crypto;

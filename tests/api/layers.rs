@@ -40,7 +40,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("request helpers", &["http"]),
     ("adapters", &["api", "pages"]),
-    ("composition", &["lib", "main", "cli", "demo", "startup"]),
+    (
+        "composition",
+        &["lib", "main", "cli", "demo", "startup", "bench_seed"],
+    ),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
