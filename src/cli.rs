@@ -179,13 +179,21 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker => {
+            let mut stop_signal = startup::StopSignal::listen();
             let mut settings = Settings::from_env()?;
-            let _private = startup::prepare_database(&mut settings).await?;
+            let prepared = tokio::select! {
+                prepared = startup::prepare_database(&mut settings) => Some(prepared?),
+                _ = stop_signal.recv() => None,
+            };
+            let Some(_private) = prepared else {
+                tracing::info!("outbox worker stopped before it started");
+                return Ok(());
+            };
             let state = state_without_server(settings)?;
             let worker = startup::outbox_worker(&state)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));
-            startup::shutdown_signal().await;
+            stop_signal.recv().await;
             startup::stop_worker(&stop, running).await;
             Ok(())
         }

@@ -77,21 +77,32 @@ pub async fn stop_worker(stop: &watch::Sender<bool>, worker: tokio::task::JoinHa
     }
 }
 
-/// Resolves at SIGTERM or SIGINT (Ctrl-C).
-pub async fn shutdown_signal() {
+/// SIGTERM or Ctrl-C, listened for from the moment this is made: a stop that arrives while the
+/// process is still starting (migrating, connecting) is not lost, and ends it cleanly.
+pub struct StopSignal {
     #[cfg(unix)]
-    {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignal {
+    pub fn listen() -> StopSignal {
+        StopSignal {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(term) = &mut self.term {
             tokio::select! {
                 _ = term.recv() => {}
                 _ = tokio::signal::ctrl_c() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Makes sure a database is there: the configured server, or a private one started from the
@@ -237,9 +248,10 @@ impl Application {
             .then(|| tokio::spawn(self.worker.clone().run(stop_signal)));
         let mut server = std::pin::pin!(self.server);
         let served = if self.handle_signals && worker.is_some() {
+            let mut stop_signal = StopSignal::listen();
             tokio::select! {
                 served = &mut server => served,
-                () = shutdown_signal() => {
+                () = stop_signal.recv() => {
                     tracing::info!("stopping: the outbox worker finishes the email in flight");
                     let _ = stop.send(true);
                     // actix saw the signal too and is shutting the server down gracefully
