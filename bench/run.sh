@@ -2,7 +2,7 @@
 # The performance benchmark (issue 12), one command from a fresh clone:
 #
 #   bench/run.sh [--large] [--duration S] [--warmup S] [--connections N] [--threads N]
-#                [--output FILE]
+#                [--output FILE] [--only REGEX]
 #
 # Installs what it needs (wrk, pgbench, psql from Debian; aiosmtpd into bench/.venv from PyPI),
 # builds target/release/mcfp, creates a throwaway database mcfp_bench_<pid> on the PostgreSQL at
@@ -13,6 +13,8 @@
 # (bench/scenarios.py), prints the table and writes it to bench/RESULTS.md. On exit, however
 # it exits, it stops what it started and drops the database.
 #
+# --only REGEX runs only the scenarios whose name matches (and the limits they are compared
+# with), e.g. --only 'ranking|dashboard'; the table is then partial: write it elsewhere (--output).
 # Defaults: 64 connections, 3 s warm-up + 10 s per scenario; about 5 minutes after the build.
 # BENCH_MCFP_BIN=path uses that binary instead of building (to try the script; not for figures);
 # BENCH_RUST_LOG sets the servers' RUST_LOG (default warn, so request logs cost nothing).
@@ -27,11 +29,12 @@ WARMUP=3
 CONNECTIONS=64
 THREADS=$(nproc)
 OUTPUT=bench/RESULTS.md
+ONLY=
 PASSWORD=bench-password-2026
 IDLE_SPEAKERS=256
 ARGS="$*"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift ;;
     --threads) THREADS=$2; shift ;;
     --output) OUTPUT=$2; shift ;;
+    --only) ONLY=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -177,4 +181,4 @@ python3 bench/scenarios.py \
   --slugs "$SLUGS" --idle-speakers "$IDLE_SPEAKERS" --password "$PASSWORD" \
   --duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" --threads "$THREADS" \
   "${SEED_REPORTS[@]}" --workdir "$WORK" --output "$OUTPUT" \
-  --command "bench/run.sh${ARGS:+ $ARGS}"
+  --only "$ONLY" --command "bench/run.sh${ARGS:+ $ARGS}"

@@ -866,6 +866,8 @@ def main():
     p.add_argument("--workdir", required=True)
     p.add_argument("--output", required=True)
     p.add_argument("--command", default="bench/run.sh")
+    p.add_argument("--only", default="", help="a regular expression: only the scenarios whose name "
+                   "matches, with the limits they are compared with")
     a = p.parse_args()
 
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -891,26 +893,42 @@ def main():
     login = bench.login_scenario(acc, port, pid)
     submission = bench.submission_scenario(main_slug, acc, port, pid)
 
-    log("SQL statements per request (second server behind a counting proxy)")
-    bench.count_statements([s for slug in slugs for s in reads[slug]] + [login])
+    def wanted(scenario):
+        return not a.only or re.search(a.only, scenario.name) is not None
 
-    bench.limit("hello", hello)
+    def needs(limit):
+        return any(wanted(s) and s.limit == limit
+                   for s in [x for slug in slugs for x in reads[slug]] + [login, submission])
+
+    log("SQL statements per request (second server behind a counting proxy)")
+    bench.count_statements([s for slug in slugs for s in reads[slug] if wanted(s)]
+                           + [s for s in [login] if wanted(s)])
+
+    if needs("hello"):
+        bench.limit("hello", hello)
     for s in reads[main_slug][:3]:
-        bench.scenario(s)
-    bench.limit("select", select)
+        if wanted(s):
+            bench.scenario(s)
+    if needs("select"):
+        bench.limit("select", select)
     for s in reads[main_slug][3:]:
-        bench.scenario(s)
-    bench.argon2_limit()
-    bench.scenario(login)
+        if wanted(s):
+            bench.scenario(s)
+    if wanted(login):
+        bench.argon2_limit()
+        bench.scenario(login)
     for slug in slugs[1:]:
         for s in reads[slug]:
-            bench.scenario(s)
-    bench.sink_limit(a.sink_messages)
-    bench.release(main_slug, acc, pid)
+            if wanted(s):
+                bench.scenario(s)
+    if not a.only or re.search(a.only, "release"):
+        bench.sink_limit(a.sink_messages)
+        bench.release(main_slug, acc, pid)
     # last: the submissions' receipts keep the outbox worker busy for minutes afterwards
-    bench.pgbench_limit()
-    bench.rows.append(bench.measure(insert) | {"is_limit": True})
-    bench.scenario(submission)
+    if wanted(submission):
+        bench.pgbench_limit()
+        bench.rows.append(bench.measure(insert) | {"is_limit": True})
+        bench.scenario(submission)
 
     load_after = os.getloadavg()
     facts = machine()
