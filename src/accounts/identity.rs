@@ -112,14 +112,6 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
             None => None,
         },
     };
-    if let Some(CurrentUser {
-        credential: Credential::Session(id),
-        ..
-    }) = &resolved
-    {
-        let mut conn = state.pool.get().await?;
-        users::touch_session(&mut conn, *id, now).await?;
-    }
     req.extensions_mut().insert(Resolved(resolved.clone()));
     Ok(resolved)
 }

@@ -123,38 +123,41 @@ pub async fn insert_session(
     Ok(id)
 }
 
-/// The live (unrevoked, unexpired) session with this token hash, and its user.
+/// Activity is recorded at most this often: most requests then read their session or token
+/// without writing to it.
+const TOUCH_EVERY_MINUTES: i64 = 5;
+
+/// The live (unrevoked, unexpired) session with this token hash, and its user; records activity
+/// on it when the last record is older than five minutes (one statement on most requests).
 pub async fn find_live_session(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<Option<(SessionId, User)>> {
-    sessions::table
+    let found: Option<(SessionId, DateTime<Utc>, User)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
-        .select((sessions::id, User::as_select()))
+        .select((sessions::id, sessions::last_seen_at, User::as_select()))
         .first(conn)
         .await
-        .optional()
-}
-
-/// Records activity on a session, at most once per five minutes (no write on most requests).
-pub async fn touch_session(
-    conn: &mut AsyncPgConnection,
-    id: SessionId,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(
-        sessions::table
-            .find(id)
-            .filter(sessions::last_seen_at.lt(now - chrono::Duration::minutes(5))),
-    )
-    .set(sessions::last_seen_at.eq(now))
-    .execute(conn)
-    .await
-    .map(|_| ())
+        .optional()?;
+    let Some((id, last_seen_at, user)) = found else {
+        return Ok(None);
+    };
+    let stale_before = now - chrono::Duration::minutes(TOUCH_EVERY_MINUTES);
+    if last_seen_at < stale_before {
+        diesel::update(
+            sessions::table
+                .find(id)
+                .filter(sessions::last_seen_at.lt(stale_before)),
+        )
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)
+        .await?;
+    }
+    Ok(Some((id, user)))
 }
 
 pub async fn revoke_session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult<()> {
@@ -263,7 +266,7 @@ pub async fn find_live_api_token(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<Option<(ApiTokenId, User)>> {
-    let found: Option<(ApiTokenId, User)> = api_tokens::table
+    let found = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
@@ -272,17 +275,28 @@ pub async fn find_live_api_token(
                 .is_null()
                 .or(api_tokens::expires_at.gt(now)),
         )
-        .select((api_tokens::id, User::as_select()))
-        .first(conn)
+        .select((api_tokens::id, api_tokens::last_used_at, User::as_select()))
+        .first::<(ApiTokenId, Option<DateTime<Utc>>, User)>(conn)
         .await
         .optional()?;
-    if let Some((id, _)) = &found {
-        diesel::update(api_tokens::table.find(*id))
-            .set(api_tokens::last_used_at.eq(now))
-            .execute(conn)
-            .await?;
+    let Some((id, last_used_at, user)) = found else {
+        return Ok(None);
+    };
+    // a write per request would cost a WAL flush on every API call: record use every 5 minutes
+    let stale_before = now - chrono::Duration::minutes(TOUCH_EVERY_MINUTES);
+    if last_used_at.is_none_or(|at| at < stale_before) {
+        diesel::update(
+            api_tokens::table.find(id).filter(
+                api_tokens::last_used_at
+                    .is_null()
+                    .or(api_tokens::last_used_at.lt(stale_before)),
+            ),
+        )
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(conn)
+        .await?;
     }
-    Ok(found)
+    Ok(Some((id, user)))
 }
 
 /// Revokes the user's own token; false when there is no such live token of theirs.

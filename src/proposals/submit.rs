@@ -4,10 +4,11 @@
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 
+use super::Viewer;
 use super::fields::{ProposalFields, parse_fields};
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
-use super::{Viewer, view};
+use super::view::assemble;
 use crate::accounts::CurrentUser;
 use crate::crypto::hash_token;
 use crate::db::events::{self, Event};
@@ -129,6 +130,23 @@ pub async fn create(
             },
         )
         .await?;
+        let co_speakers = parsed.co_speakers.unwrap_or_default();
+        // what the response shows, known without asking the database again
+        let speakers = [db::Speaker {
+            proposal_id: proposal.id,
+            user_id: user.id,
+            name: user.name.clone(),
+            email: user.email.clone(),
+            primary: true,
+        }];
+        let invited: Vec<db::CoSpeakerInvite> = co_speakers
+            .iter()
+            .map(|email| db::CoSpeakerInvite {
+                proposal_id: proposal.id,
+                email: email.as_str().to_owned(),
+                accepted: false,
+            })
+            .collect();
         invite_co_speakers(
             conn,
             &key,
@@ -136,7 +154,7 @@ pub async fn create(
             &event,
             &proposal,
             &user.name,
-            parsed.co_speakers.unwrap_or_default(),
+            co_speakers,
             0,
         )
         .await?;
@@ -166,8 +184,17 @@ pub async fn create(
             },
         )
         .await?;
-        let body = serde_json::to_value(view(conn, &event, &proposal, Viewer::Speaker).await?)
-            .map_err(AppError::internal)?;
+        let view = assemble(
+            &event,
+            std::slice::from_ref(&proposal),
+            &speakers,
+            &invited,
+            Viewer::Speaker,
+        );
+        let view = view
+            .first()
+            .ok_or_else(|| AppError::internal("a view for one proposal"))?;
+        let body = serde_json::to_value(view).map_err(AppError::internal)?;
         if let Some(idempotency_key) = idempotency_key {
             db::store_idempotent_response(conn, user.id, idempotency_key, 201, &body).await?;
         }

@@ -79,10 +79,22 @@ pub async fn views(
     let ids: Vec<ProposalId> = proposals.iter().map(|p| p.id).collect();
     let speakers = db::speakers_of(conn, &ids).await?;
     let invitations = db::invitations_of(conn, &ids).await?;
+    Ok(assemble(event, proposals, &speakers, &invitations, viewer))
+}
+
+/// The views of proposals whose speakers and invitations are already at hand (a submission
+/// knows them without asking the database).
+pub(super) fn assemble(
+    event: &Event,
+    proposals: &[Proposal],
+    speakers: &[db::Speaker],
+    invitations: &[db::CoSpeakerInvite],
+    viewer: Viewer,
+) -> Vec<ProposalView> {
     let open = event.cfp_open_at(Utc::now());
     let blind = viewer.hides_identities();
     let is_reviewer = matches!(viewer, Viewer::Reviewer { .. });
-    Ok(proposals
+    proposals
         .iter()
         .map(|p| ProposalView {
             id: p.id.0,
@@ -121,7 +133,7 @@ pub async fn views(
             created_at: p.created_at,
             updated_at: p.updated_at,
         })
-        .collect())
+        .collect()
 }
 
 #[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
