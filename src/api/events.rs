@@ -267,7 +267,7 @@ pub async fn accept_member_invitation(
 /// The event's export document (see the README's Backups section), for its chairs.
 #[utoipa::path(get, path = "/api/v1/events/{slug}/export", tag = "events", params(("slug" = String, Path)),
     responses((status = 200, content_type = "application/json",
-        description = "the event as one versioned JSON document (`format` \"mcfp-event-export\", `version` 1) with its settings, tracks, members, open invitations, proposals, co-speakers, revisions, tag corrections, assignments, conflicts, reviews and their history, decisions and their audit, email templates and the people they name (id, email, name; never a secret), as an attachment; `mcfp import` restores it"),
+        description = "the event as one versioned JSON document (`format` \"mcfp-event-export\", `version` 1) with its settings, tracks, members, member invitations (without their tokens), proposals, co-speakers, revisions, tag corrections, assignments, conflicts, reviews and their history, decisions and their audit, email templates and the people they name (id, email, name; never a secret), as an attachment; `mcfp import` restores it"),
         (status = 401), (status = 403), (status = 404)))]
 pub async fn export_event(
     state: web::Data<AppState>,
