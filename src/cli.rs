@@ -1,4 +1,5 @@
-//! The command line: serve, migrate, worker, user create, demo, classify, api-reference; and,
+//! The command line: serve, migrate, worker, user create, demo, classify, api-reference, export,
+//! import; and,
 //! hidden, the benchmark's bench-seed, bench-hello and bench-argon2 (`bench/run.sh`).
 
 use std::io::{BufRead, Write};
@@ -53,6 +54,26 @@ enum Command {
         /// Write it to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
+    },
+    /// Write one event (settings, tracks, members, proposals, reviews, decisions, templates and
+    /// the people they name; no secrets) as a versioned JSON document, to FILE or stdout.
+    Export {
+        /// The event's slug.
+        #[arg(long, value_name = "SLUG")]
+        event: String,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Recreate an event from an export document, in one transaction (all or nothing);
+    /// refuses a slug that exists unless --slug names another.
+    Import {
+        /// The export document (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Import the event under this slug (a copy: its ids are renewed if taken).
+        #[arg(long, value_name = "NEW_SLUG")]
+        slug: Option<String>,
     },
     /// Benchmark: write a generated event straight through the database layer (bench/run.sh).
     #[command(hide = true)]
@@ -126,6 +147,8 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Serve => serve(None).await,
         Command::Demo { reset, no_serve } => serve(Some(DemoOptions { reset, no_serve })).await,
         Command::ApiReference { json, output } => api_reference(json, output.as_deref()),
+        Command::Export { event, output } => export(&event, output.as_deref()).await,
+        Command::Import { file, slug } => import(&file, slug.as_deref()).await,
         Command::BenchSeed {
             slug,
             proposals,
@@ -232,6 +255,74 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A connection to the configured database, migrated first.
+async fn database_connection() -> anyhow::Result<(
+    crate::db::PooledConn,
+    Option<crate::db::private_pg::PrivatePostgres>,
+)> {
+    let mut settings = Settings::from_env()?;
+    let private = startup::prepare_database(&mut settings).await?;
+    let pool = crate::db::build_pool(settings.database_url.expose(), 1)?;
+    let conn = pool
+        .get()
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+    Ok((conn, private))
+}
+
+/// `mcfp export --event SLUG [--output FILE]`.
+async fn export(slug: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let (mut conn, _private) = database_connection().await?;
+    let event = crate::db::export::event_with_slug(&mut conn, slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no event has the slug `{slug}`"))?;
+    let document =
+        crate::events::export::export_event(&mut conn, event, chrono::Utc::now()).await?;
+    let mut text = serde_json::to_string_pretty(&document)?;
+    text.push('\n');
+    match output {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("mcfp: exported the event `{slug}` to {}", path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .context("writing standard output")?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// `mcfp import FILE [--slug NEW_SLUG]`.
+async fn import(file: &std::path::Path, slug: Option<&str>) -> anyhow::Result<()> {
+    let text = if file == std::path::Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+            .context("reading standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let (mut conn, _private) = database_connection().await?;
+    let report = crate::events::export::import_event(&mut conn, &text, slug)
+        .await
+        .with_context(|| format!("{}: nothing was imported", file.display()))?;
+    println!("{}", serde_json::to_string(&report)?);
+    eprintln!(
+        "mcfp: imported the event `{}` ({} proposals; {} accounts reused, {} created without a \
+         password: they set one with password reset; ids {})",
+        report.slug,
+        report.rows.get("proposals").copied().unwrap_or_default(),
+        report.people_reused,
+        report.people_created,
+        if report.ids_kept { "kept" } else { "renewed" }
+    );
+    Ok(())
 }
 
 fn describe(e: &crate::error::AppError) -> String {

@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/events", web::post().to(create_event));
     cfg.route("/events/{slug}", web::get().to(get_event));
     cfg.route("/events/{slug}", web::patch().to(patch_event));
+    cfg.route("/events/{slug}/export", web::get().to(export_event));
     cfg.route("/events/{slug}/members", web::put().to(put_member));
     cfg.route(
         "/events/{slug}/members/{user_id}",
@@ -261,4 +262,31 @@ pub async fn accept_member_invitation(
     let event = crate::events::accept_member_invitation(&state, &user, &body.0.token).await?;
     let mut conn = state.pool.get().await?;
     Ok(web::Json(event_response(&mut conn, event).await?))
+}
+
+/// The event's export document (see the README's Backups section), for its chairs.
+#[utoipa::path(get, path = "/api/v1/events/{slug}/export", tag = "events", params(("slug" = String, Path)),
+    responses((status = 200, content_type = "application/json",
+        description = "the event as one versioned JSON document (`format` \"mcfp-event-export\", `version` 1) with its settings, tracks, members, member invitations (without their tokens), proposals, co-speakers, revisions, tag corrections, assignments, conflicts, reviews and their history, decisions and their audit, email templates and the people they name (id, email, name; never a secret), as an attachment; `mcfp import` restores it"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn export_event(
+    state: web::Data<AppState>,
+    ChairedEvent { event, .. }: ChairedEvent,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let now = Utc::now();
+    let document = crate::events::export::export_event(&mut conn, event.id.0, now)
+        .await
+        .map_err(|e| AppError::internal(format!("exporting the event: {e:#}")))?;
+    let mut body = serde_json::to_string_pretty(&document).map_err(AppError::internal)?;
+    body.push('\n');
+    let filename = format!("mcfp-{}-{}.json", event.slug, now.format("%Y%m%dT%H%M%SZ"));
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body))
 }

@@ -18,7 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     paths(
         auth::register, auth::login, auth::logout, auth::password_reset, auth::password_reset_confirm,
         auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
-        events::create_event, events::get_event, events::patch_event, events::put_member, events::delete_member, events::accept_member_invitation,
+        events::create_event, events::get_event, events::patch_event, events::put_member, events::delete_member, events::accept_member_invitation, events::export_event,
         proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw,
         proposals::accept_invitation, proposals::put_track, proposals::tag_corrections_csv, classify::classify,
         review::auto_assign, review::put_assignments, review::get_assignments, review::put_conflict,

@@ -3,6 +3,7 @@
 
 pub mod decisions;
 pub mod events;
+pub mod export;
 pub mod outbox;
 pub mod paging;
 pub mod private_pg;

@@ -1,5 +1,7 @@
 //! Creating and configuring events: shared by the JSON API and the chairs' pages.
 
+pub mod export;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api_reference;
+mod backup;
 mod bench_seed;
 mod browser;
 mod chairs;

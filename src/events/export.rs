@@ -1,0 +1,458 @@
+//! One event out of mcfp and back in: the versioned export document (`mcfp export`,
+//! `GET /api/v1/events/{slug}/export`) and its import (`mcfp import`), all or nothing.
+//!
+//! The document is `{"format": "mcfp-event-export", "version": 1, "exported_at", "event",
+//! "people", and one array per table}` (the tables and their columns: `db::export::TABLES`).
+//! Arrays are in a fixed order, so exporting an imported event gives the same document again
+//! (apart from `exported_at`). People are only an id, an email and a name: never a password
+//! hash, a session, a token, or any other secret; invitation tokens are not exported either.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel_async::AsyncPgConnection;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::db::export::{self as db, TABLES, Table};
+use crate::domain::{EmailAddress, EventSlug};
+
+/// The document's `format`.
+pub const FORMAT: &str = "mcfp-event-export";
+/// The document's `version`: what this mcfp writes and reads.
+pub const VERSION: u64 = 1;
+
+/// The event's document, read in one consistent snapshot.
+pub async fn export_event(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    exported_at: DateTime<Utc>,
+) -> anyhow::Result<Value> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run::<_, anyhow::Error, _>(async move |conn| {
+            db::utc(conn).await?;
+            let mut document = Map::new();
+            document.insert("format".into(), FORMAT.into());
+            document.insert("version".into(), VERSION.into());
+            document.insert(
+                "exported_at".into(),
+                exported_at
+                    .to_rfc3339_opts(SecondsFormat::Micros, true)
+                    .into(),
+            );
+            let mut people = BTreeSet::new();
+            let mut sections = Vec::new();
+            for table in TABLES {
+                let rows = db::rows_of(conn, table, event_id).await?;
+                for row in &rows {
+                    for column in table.people {
+                        if let Some(id) = row[*column].as_str().and_then(|s| s.parse().ok()) {
+                            people.insert(id);
+                        }
+                    }
+                }
+                sections.push((table.name, rows));
+            }
+            let ids: Vec<Uuid> = people.into_iter().collect();
+            let people: Vec<Value> = db::people(conn, &ids)
+                .await?
+                .into_iter()
+                .map(|p| serde_json::json!({"id": p.id, "email": p.email, "name": p.name}))
+                .collect();
+            for (name, mut rows) in sections {
+                if name == "events" {
+                    let event = rows.pop().ok_or_else(|| anyhow::anyhow!("no such event"))?;
+                    document.insert("event".into(), event);
+                    document.insert("people".into(), Value::Array(people.clone()));
+                } else {
+                    document.insert(name.into(), Value::Array(rows));
+                }
+            }
+            Ok(Value::Object(document))
+        })
+        .await
+}
+
+/// What an import did.
+#[derive(Debug, serde::Serialize)]
+pub struct ImportReport {
+    pub event_id: Uuid,
+    pub slug: String,
+    /// Whether the rows kept the ids of the document (false: every id of the event's own rows
+    /// was replaced, consistently, because some were taken).
+    pub ids_kept: bool,
+    pub people_reused: usize,
+    pub people_created: usize,
+    /// Rows inserted per table.
+    pub rows: BTreeMap<&'static str, usize>,
+}
+
+/// A document that cannot be imported: what is wrong, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ImportError(String);
+
+fn bad(message: impl Into<String>) -> anyhow::Error {
+    ImportError(message.into()).into()
+}
+
+/// Recreates the event of `text` (a document of `export_event`) in one transaction, under
+/// `new_slug` if given. Accounts are matched by normalized email; missing ones are created
+/// with no usable password. Refuses when the slug is taken.
+pub async fn import_event(
+    conn: &mut AsyncPgConnection,
+    text: &str,
+    new_slug: Option<&str>,
+) -> anyhow::Result<ImportReport> {
+    let document: Value = serde_json::from_str(text)
+        .map_err(|e| bad(format!("the file is not a complete JSON document: {e}")))?;
+    let mut parsed = Parsed::check(document)?;
+    if let Some(slug) = new_slug {
+        parsed.event["slug"] = Value::String(slug.to_owned());
+    }
+    let slug = parsed.event["slug"].as_str().unwrap_or_default().to_owned();
+    let slug = EventSlug::parse(&slug)
+        .map_err(|e| bad(format!("event.slug `{slug}`: {e}")))?
+        .as_str()
+        .to_owned();
+    parsed.event["slug"] = Value::String(slug.clone());
+
+    conn.build_transaction()
+        .read_write()
+        .run::<_, anyhow::Error, _>(async move |conn| {
+            if db::event_with_slug(conn, &slug).await?.is_some() {
+                return Err(bad(format!(
+                    "an event with the slug `{slug}` exists already: delete it first, or import \
+                     a copy under another slug with --slug NEW_SLUG"
+                )));
+            }
+            let (people, reused, created) = parsed.match_people(conn).await?;
+            let own: Vec<Uuid> = parsed.own_ids.iter().copied().collect();
+            let ids_kept = !db::any_id_taken(conn, &own).await?;
+            let renamed: HashMap<Uuid, Uuid> = own
+                .iter()
+                .map(|&id| (id, if ids_kept { id } else { Uuid::now_v7() }))
+                .collect();
+            let mut rows = BTreeMap::new();
+            for table in TABLES {
+                let mut section = if table.name == "events" {
+                    vec![parsed.event.clone()]
+                } else {
+                    parsed.tables.remove(table.name).unwrap_or_default()
+                };
+                for row in &mut section {
+                    remap(row, table.own_ids, &renamed);
+                    remap(row, table.people, &people);
+                }
+                let count = db::insert_rows(conn, table, &Value::Array(section))
+                    .await
+                    .map_err(|e| {
+                        bad(format!(
+                            "{}: the database refused the rows: {e}",
+                            table.name
+                        ))
+                    })?;
+                rows.insert(table.name, count);
+            }
+            let event_id = *renamed
+                .get(&parsed.event_id)
+                .ok_or_else(|| bad("event.id: missing"))?;
+            db::renew_public_version(conn, event_id).await?;
+            Ok(ImportReport {
+                event_id,
+                slug,
+                ids_kept,
+                people_reused: reused,
+                people_created: created,
+                rows,
+            })
+        })
+        .await
+}
+
+/// Replaces the ids in these columns by their mapped ones.
+fn remap(row: &mut Value, columns: &[&str], map: &HashMap<Uuid, Uuid>) {
+    for column in columns {
+        let key = Table::key(column);
+        let mapped = row[key]
+            .as_str()
+            .and_then(|s| s.parse::<Uuid>().ok())
+            .and_then(|id| map.get(&id));
+        if let Some(id) = mapped {
+            row[key] = Value::String(id.to_string());
+        }
+    }
+}
+
+/// A person of the document.
+struct Person {
+    id: Uuid,
+    email: EmailAddress,
+    name: String,
+}
+
+/// A document that passed every check that needs no database.
+struct Parsed {
+    event: Value,
+    event_id: Uuid,
+    people: Vec<Person>,
+    tables: HashMap<&'static str, Vec<Value>>,
+    /// The ids of the event's own rows.
+    own_ids: BTreeSet<Uuid>,
+}
+
+/// The table whose rows a reference column points at.
+fn referenced_table(column: &str) -> Option<&'static str> {
+    match column {
+        "event_id" => Some("events"),
+        "track_id" => Some("tracks"),
+        "proposal_id" => Some("proposals"),
+        "review_id" => Some("reviews"),
+        _ => None,
+    }
+}
+
+fn uuid_at(row: &Value, key: &str, place: &str) -> anyhow::Result<Option<Uuid>> {
+    match &row[key] {
+        Value::Null => Ok(None),
+        Value::String(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(format!("{place}.{key}: `{s}` is not a UUID"))),
+        other => Err(bad(format!("{place}.{key}: {other} is not a UUID"))),
+    }
+}
+
+impl Parsed {
+    fn check(document: Value) -> anyhow::Result<Parsed> {
+        let Value::Object(mut document) = document else {
+            return Err(bad("the file is not a JSON object"));
+        };
+        match document.get("format").and_then(Value::as_str) {
+            Some(FORMAT) => {}
+            other => {
+                return Err(bad(format!(
+                    "format: expected \"{FORMAT}\", found {}",
+                    other.map_or("nothing".to_owned(), |f| format!("\"{f}\""))
+                )));
+            }
+        }
+        match document.get("version").and_then(Value::as_u64) {
+            Some(VERSION) => {}
+            other => {
+                return Err(bad(format!(
+                    "version: this mcfp reads version {VERSION}, the file has {}",
+                    other.map_or("none".to_owned(), |v| v.to_string())
+                )));
+            }
+        }
+        let mut known: BTreeSet<&str> = ["format", "version", "exported_at", "event", "people"]
+            .into_iter()
+            .collect();
+        known.extend(TABLES.iter().map(|t| t.name).filter(|n| *n != "events"));
+        if let Some(unknown) = document.keys().find(|k| !known.contains(k.as_str())) {
+            return Err(bad(format!("unknown section `{unknown}`")));
+        }
+
+        let event = document
+            .remove("event")
+            .ok_or_else(|| bad("missing section `event`"))?;
+        let mut tables = HashMap::new();
+        for table in TABLES.iter().filter(|t| t.name != "events") {
+            let rows = match document.remove(table.name) {
+                Some(Value::Array(rows)) => rows,
+                Some(_) => return Err(bad(format!("`{}` is not an array", table.name))),
+                None => return Err(bad(format!("missing section `{}`", table.name))),
+            };
+            tables.insert(table.name, rows);
+        }
+        tables.insert("events", vec![event]);
+        for table in TABLES {
+            for (index, row) in tables[table.name].iter().enumerate() {
+                check_columns(table, row, &place(table, index))?;
+            }
+        }
+
+        // the event's own rows: unique ids, and every reference to one of them resolves
+        let mut own_ids = BTreeSet::new();
+        let mut ids_of: HashMap<&str, BTreeSet<Uuid>> = HashMap::new();
+        for table in TABLES.iter().filter(|t| t.columns.contains(&"id")) {
+            for (index, row) in tables[table.name].iter().enumerate() {
+                let place = place(table, index);
+                let id = uuid_at(row, "id", &place)?
+                    .ok_or_else(|| bad(format!("{place}.id: missing")))?;
+                if !own_ids.insert(id) {
+                    return Err(bad(format!("{place}.id: {id} appears twice in the file")));
+                }
+                ids_of.entry(table.name).or_default().insert(id);
+            }
+        }
+        let event_id = ids_of
+            .get("events")
+            .and_then(|ids| ids.first().copied())
+            .ok_or_else(|| bad("event.id: missing"))?;
+        for table in TABLES {
+            for (index, row) in tables[table.name].iter().enumerate() {
+                let place = place(table, index);
+                for column in table.own_ids.iter().filter(|c| **c != "id") {
+                    let target = referenced_table(column).unwrap_or("events");
+                    let id = uuid_at(row, column, &place)?;
+                    if !id.is_some_and(|id| ids_of.get(target).is_some_and(|s| s.contains(&id))) {
+                        return Err(bad(format!(
+                            "{place}.{column}: names no row of `{}` in the file",
+                            if target == "events" { "event" } else { target }
+                        )));
+                    }
+                }
+            }
+        }
+
+        // people: unique ids and emails, and every reference to a person resolves
+        let people = match document.remove("people") {
+            Some(Value::Array(people)) => people,
+            Some(_) => return Err(bad("`people` is not an array")),
+            None => return Err(bad("missing section `people`")),
+        };
+        let mut checked: Vec<Person> = Vec::new();
+        let mut emails = BTreeSet::new();
+        for (index, person) in people.iter().enumerate() {
+            let place = format!("people[{index}]");
+            let object = person
+                .as_object()
+                .ok_or_else(|| bad(format!("{place}: not an object")))?;
+            if let Some(key) = object
+                .keys()
+                .find(|k| !["id", "email", "name"].contains(&k.as_str()))
+            {
+                return Err(bad(format!("{place}: unknown field `{key}`")));
+            }
+            let id = uuid_at(person, "id", &place)?
+                .ok_or_else(|| bad(format!("{place}.id: missing")))?;
+            let email = person["email"]
+                .as_str()
+                .ok_or_else(|| bad(format!("{place}.email: missing")))?;
+            let email = EmailAddress::parse(email)
+                .map_err(|e| bad(format!("{place}.email `{email}`: {e}")))?;
+            let name = person["name"]
+                .as_str()
+                .ok_or_else(|| bad(format!("{place}.name: missing")))?
+                .to_owned();
+            if checked.iter().any(|p| p.id == id) {
+                return Err(bad(format!("{place}.id: {id} appears twice in `people`")));
+            }
+            if !emails.insert(email.normalized().to_owned()) {
+                return Err(bad(format!(
+                    "{place}.email: {} appears twice in `people`",
+                    email.as_str()
+                )));
+            }
+            checked.push(Person { id, email, name });
+        }
+        for table in TABLES {
+            for (index, row) in tables[table.name].iter().enumerate() {
+                let place = place(table, index);
+                for column in table.people {
+                    if let Some(id) = uuid_at(row, column, &place)?
+                        && !checked.iter().any(|p| p.id == id)
+                    {
+                        return Err(bad(format!("{place}.{column}: {id} is not in `people`")));
+                    }
+                }
+            }
+        }
+
+        let event = tables
+            .remove("events")
+            .and_then(|mut e| e.pop())
+            .ok_or_else(|| bad("missing section `event`"))?;
+        Ok(Parsed {
+            event,
+            event_id,
+            people: checked,
+            tables,
+            own_ids,
+        })
+    }
+
+    /// The document's people mapped onto accounts: the account with the same normalized email,
+    /// or a new one without a usable password (the document's id when it is free). Returns the
+    /// mapping and how many were reused and created.
+    async fn match_people(
+        &self,
+        conn: &mut AsyncPgConnection,
+    ) -> anyhow::Result<(HashMap<Uuid, Uuid>, usize, usize)> {
+        let emails: Vec<String> = self
+            .people
+            .iter()
+            .map(|p| p.email.normalized().to_owned())
+            .collect();
+        let existing: HashMap<String, Uuid> = db::people_by_email(conn, &emails)
+            .await?
+            .into_iter()
+            .map(|p| (p.email_normalized, p.id))
+            .collect();
+        let ids: Vec<Uuid> = self.people.iter().map(|p| p.id).collect();
+        let taken: BTreeSet<Uuid> = db::taken_user_ids(conn, &ids).await?.into_iter().collect();
+        let mut map = HashMap::new();
+        let (mut reused, mut created) = (0, 0);
+        for person in &self.people {
+            let id = match existing.get(person.email.normalized()) {
+                Some(&id) => {
+                    reused += 1;
+                    id
+                }
+                None => {
+                    let id = if taken.contains(&person.id) {
+                        Uuid::now_v7()
+                    } else {
+                        person.id
+                    };
+                    db::insert_person_without_password(
+                        conn,
+                        id,
+                        person.email.as_str(),
+                        person.email.normalized(),
+                        &person.name,
+                    )
+                    .await
+                    .map_err(|e| bad(format!("people: creating {}: {e}", person.email.as_str())))?;
+                    created += 1;
+                    id
+                }
+            };
+            map.insert(person.id, id);
+        }
+        Ok((map, reused, created))
+    }
+}
+
+/// Where a row is, for messages: `event` or `proposals[3]`.
+fn place(table: &Table, index: usize) -> String {
+    if table.name == "events" {
+        "event".to_owned()
+    } else {
+        format!("{}[{index}]", table.name)
+    }
+}
+
+/// A row is an object with exactly the table's exported columns.
+fn check_columns(table: &Table, row: &Value, place: &str) -> anyhow::Result<()> {
+    let object = row
+        .as_object()
+        .ok_or_else(|| bad(format!("{place}: not an object")))?;
+    for column in table.columns {
+        let key = Table::key(column);
+        if !object.contains_key(key) {
+            return Err(bad(format!("{place}: missing field `{key}`")));
+        }
+    }
+    if let Some(key) = object
+        .keys()
+        .find(|k| !table.columns.iter().any(|c| Table::key(c) == k.as_str()))
+    {
+        return Err(bad(format!("{place}: unknown field `{key}`")));
+    }
+    Ok(())
+}
