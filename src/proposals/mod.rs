@@ -13,7 +13,7 @@ mod view;
 
 pub use access::{lock_with_event, visible_proposal};
 pub use corrections::{corrections_csv, override_track};
-pub use edit::{update, withdraw};
+pub use edit::{EditPrecondition, stale_edit, update, withdraw};
 pub use fields::ProposalFields;
 pub use invitations::accept_invitation;
 pub use submit::{CreateOutcome, create};
