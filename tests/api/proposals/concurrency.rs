@@ -5,7 +5,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::rust_talk;
-use crate::helpers::{Person, TestApp, person, proposal_as, submit};
+use crate::helpers::{
+    Person, TestApp, csrf_token, field_value, person, proposal_as, submit, unescape,
+};
 
 /// Ada's proposal, co-presented by Grace (both may edit it).
 async fn co_presented(app: &TestApp) -> (Person, Person, String) {
@@ -281,3 +283,96 @@ async fn a_malformed_if_match_is_a_400_naming_the_header() {
     let title = proposal_as(&app, &ada.token, &id).await["title"].clone();
     assert_eq!(title, "Two speakers, one proposal");
 }
+
+#[tokio::test]
+async fn the_edit_page_keeps_what_was_typed_and_shows_the_saved_text_when_someone_saved_meanwhile()
+{
+    let app = TestApp::spawn().await;
+    let (ada, grace, id) = co_presented(&app).await;
+    let path = format!("/proposals/{id}/edit");
+    // Ada opens the form; it carries the version it was filled from
+    let (browser, csrf) = app.browser_signed_in(&ada.email).await;
+    let (status, form) = app.page(&browser, &path).await;
+    assert_eq!(status, 200);
+    let version = field_value(&form, "version");
+    let (_, etag, _) = read(&app, &ada.token, &id).await;
+    assert_eq!(format!("\"{version}\""), etag);
+    // meanwhile Grace saves a new title and a link through the API
+    let (status, ..) = patch(
+        &app,
+        &grace.token,
+        &id,
+        Some(&etag),
+        &json!({"title": "Grace's saved title", "links": ["https://example.org/grace-saved"]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Ada saves her own text from the old form
+    let typed_abstract = format!("{ABSTRACT_TYPED} Ada typed this <carefully>.");
+    let response = browser
+        .post(app.url(&path))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("version", version.as_str()),
+            ("title", "Ada's typed title"),
+            ("abstract", typed_abstract.as_str()),
+            ("format", "talk"),
+            ("track", ""),
+            ("co_speakers", "grace@example.org"),
+            ("links", "https://example.org/ada-typed"),
+            ("notes", "Ada's typed notes"),
+        ])
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(response.status(), 409);
+    let html = unescape(&response.text().await.expect("page"));
+    assert!(html.contains("Someone else saved this proposal"), "{html}");
+    // every field typed is still in the form
+    assert!(html.contains("value=\"Ada's typed title\""), "{html}");
+    assert!(html.contains(&typed_abstract));
+    assert!(html.contains(">https://example.org/ada-typed</textarea>"));
+    assert!(html.contains(">Ada's typed notes</textarea>"));
+    // what is saved now is shown beside it
+    assert!(html.contains("Grace's saved title"));
+    assert!(html.contains("https://example.org/grace-saved"));
+    assert!(!csrf_token(&html).is_empty(), "the CSRF token is still there");
+    let (_, current, _) = read(&app, &ada.token, &id).await;
+    assert_eq!(
+        format!("\"{}\"", field_value(&html, "version")),
+        current,
+        "a second save replaces the version shown"
+    );
+    assert_eq!(
+        proposal_as(&app, &ada.token, &id).await["title"],
+        "Grace's saved title",
+        "nothing of Ada's was saved"
+    );
+    // saving again, knowingly, from the version shown
+    let response = browser
+        .post(app.url(&path))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("version", field_value(&html, "version").as_str()),
+            ("title", "Ada's typed title"),
+            ("abstract", typed_abstract.as_str()),
+            ("format", "talk"),
+            ("track", ""),
+            ("co_speakers", "grace@example.org"),
+            (
+                "links",
+                "https://example.org/ada-typed\nhttps://example.org/grace-saved",
+            ),
+            ("notes", "Ada's typed notes"),
+        ])
+        .send()
+        .await
+        .expect("edit again");
+    assert_eq!(response.status(), 303);
+    let saved = proposal_as(&app, &ada.token, &id).await;
+    assert_eq!(saved["title"], "Ada's typed title");
+    assert_eq!(saved["links"].as_array().map(Vec::len), Some(2));
+}
+
+const ABSTRACT_TYPED: &str = "How rustc_codegen_gcc lets rustc use GCC as a backend, what works \
+today, and what remains before it can be used for every target.";
