@@ -3,6 +3,7 @@
 //! templates and the published accepted list.
 
 mod confirmation;
+mod declines;
 mod deciding;
 mod delivery;
 mod matrix;
