@@ -175,7 +175,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProposalView,
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"` (strong): send it back in `If-Match` when you PATCH",
             headers(("ETag" = String, description = "the proposal's version, e.g. `\"3\"`: send it back in `If-Match` when you PATCH"))),
         (status = 401), (status = 404)))]
 pub async fn get(
@@ -192,7 +192,10 @@ pub async fn get(
 /// 200 with the proposal and its version as a strong `ETag`.
 fn with_etag(view: ProposalView) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::ETAG, EntityTag::new_strong(view.version.to_string())))
+        .insert_header((
+            header::ETAG,
+            EntityTag::new_strong(view.version.to_string()),
+        ))
         .json(view)
 }
 
@@ -241,7 +244,7 @@ fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
         ("If-Match" = Option<String>, Header, description = "the ETag of the proposal as you read it (e.g. `\"3\"`); \
             the edit applies only if nobody changed the proposal since, else 412. Clients should send it: \
             without it (or with `*`) the edit overwrites whatever is current")),
-    responses((status = 200, body = ProposalView,
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`, the new version",
             headers(("ETag" = String, description = "the proposal's new version"))),
         (status = 400, description = "a malformed If-Match header"),
         (status = 403, description = "the CfP is closed"), (status = 404), (status = 409),
@@ -260,7 +263,7 @@ pub async fn patch(
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "proposals", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProposalView, headers(("ETag" = String, description = "the proposal's version"))), (status = 404), (status = 409)))]
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`", headers(("ETag" = String, description = "the proposal's version"))), (status = 404), (status = 409)))]
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: CurrentUser,

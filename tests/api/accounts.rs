@@ -115,7 +115,10 @@ async fn a_taken_email_answers_like_a_new_one_and_its_owner_is_told() {
     let text = told[0].text();
     assert!(told[0].subject().contains("tried to register"), "{text}");
     assert!(text.contains("Hello First"), "{text}");
-    assert!(text.contains("/login") && text.contains("/password-reset"), "{text}");
+    assert!(
+        text.contains("/login") && text.contains("/password-reset"),
+        "{text}"
+    );
     assert!(
         app.mail
             .emails()

@@ -5,7 +5,11 @@ use crate::helpers::{
 };
 
 /// Registers through the form with a fresh browser: (status, Location, the page shown next).
-async fn register_through_the_form(app: &TestApp, name: &str, email: &str) -> (u16, String, String) {
+async fn register_through_the_form(
+    app: &TestApp,
+    name: &str,
+    email: &str,
+) -> (u16, String, String) {
     let browser = app.new_client();
     let (status, html) = app.page(&browser, "/register").await;
     assert_eq!(status, 200);
@@ -24,7 +28,10 @@ async fn register_through_the_form(app: &TestApp, name: &str, email: &str) -> (u
     )
     .await;
     let status = response.status().as_u16();
-    assert!(set_cookie(&response, "mcfp_session").is_none(), "nobody is signed in");
+    assert!(
+        set_cookie(&response, "mcfp_session").is_none(),
+        "nobody is signed in"
+    );
     let location = response.headers()["location"]
         .to_str()
         .expect("ascii")
@@ -40,7 +47,10 @@ async fn register_through_the_form_then_sign_in_and_come_back() {
         register_through_the_form(&app, "Grace Hopper", "grace@example.org").await;
     assert_eq!(status, 303);
     assert_eq!(location, "/login?next=%2Fevents%2Frust-mc");
-    assert!(login.contains("Sign in with your email and password"), "flash shown");
+    assert!(
+        login.contains("Sign in with your email and password"),
+        "flash shown"
+    );
     assert!(login.contains("name=\"next\" value=\"/events/rust-mc\""));
     // the account exists: the password signs in
     app.login("grace@example.org").await;

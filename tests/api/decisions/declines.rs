@@ -66,7 +66,10 @@ async fn a_co_speaker_declining_a_confirmed_talk_is_told_to_the_submitter_and_th
     let notices = decline_notices(&app).await;
     let to_sam = to(&notices, &cast.sam).expect("the submitter is told");
     let to_chair = to(&notices, &cast.chair).expect("the chair is told");
-    assert!(to(&notices, &cast.cora).is_none(), "not the one who declined");
+    assert!(
+        to(&notices, &cast.cora).is_none(),
+        "not the one who declined"
+    );
     assert!(to(&notices, &cast.rev).is_none(), "not the reviewers");
     for email in [&to_sam, &to_chair] {
         let text = email.text();
@@ -77,12 +80,21 @@ async fn a_co_speaker_declining_a_confirmed_talk_is_told_to_the_submitter_and_th
             "who: {}",
             email.subject()
         );
-        assert!(text.contains("Writing a PCI driver in Rust"), "which talk: {text}");
+        assert!(
+            text.contains("Writing a PCI driver in Rust"),
+            "which talk: {text}"
+        );
         assert!(text.contains("was confirmed"), "what it was: {text}");
         assert!(text.contains(&format!("/proposals/{}", cast.id)), "{text}");
     }
-    assert!(to_chair.text().contains("slot is free again"), "what it means to a chair");
-    assert!(to_sam.text().contains("write to the chairs"), "what it means to a speaker");
+    assert!(
+        to_chair.text().contains("slot is free again"),
+        "what it means to a chair"
+    );
+    assert!(
+        to_sam.text().contains("write to the chairs"),
+        "what it means to a speaker"
+    );
     // the same decline again changes nothing and tells nobody again
     answer(&app, &cast.cora.token, &cast.id, "decline").await;
     assert_eq!(decline_notices(&app).await.len(), notices.len());
@@ -97,7 +109,12 @@ async fn the_submitter_declining_an_accepted_talk_tells_the_co_speaker_and_the_c
     assert!(to(&notices, &cast.cora).is_some());
     assert!(to(&notices, &cast.chair).is_some());
     assert!(to(&notices, &cast.sam).is_none());
-    assert!(to(&notices, &cast.cora).expect("cora").text().contains("was accepted"));
+    assert!(
+        to(&notices, &cast.cora)
+            .expect("cora")
+            .text()
+            .contains("was accepted")
+    );
 }
 
 #[tokio::test]

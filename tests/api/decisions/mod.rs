@@ -3,8 +3,8 @@
 //! templates and the published accepted list.
 
 mod confirmation;
-mod declines;
 mod deciding;
+mod declines;
 mod delivery;
 mod matrix;
 mod publishing;

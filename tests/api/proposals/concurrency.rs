@@ -104,7 +104,11 @@ async fn get_sends_the_version_as_a_strong_etag_that_changes_with_each_edit() {
     let (ada, grace, id) = co_presented(&app).await;
     let (status, etag, body) = read(&app, &ada.token, &id).await;
     assert_eq!(status, 200);
-    assert_eq!(etag, format!("\"{}\"", body["version"]), "strong, the version");
+    assert_eq!(
+        etag,
+        format!("\"{}\"", body["version"]),
+        "strong, the version"
+    );
     let (_, grace_etag, _) = read(&app, &grace.token, &id).await;
     assert_eq!(grace_etag, etag, "the same for every speaker");
 
@@ -161,7 +165,11 @@ async fn of_two_edits_from_the_same_version_the_second_is_a_412_problem_and_noth
         detail.contains(&format!("current version is {}", current["version"])),
         "names the current version: {detail}"
     );
-    assert_eq!(current["links"], json!([ada_link]), "the 412 changed nothing");
+    assert_eq!(
+        current["links"],
+        json!([ada_link]),
+        "the 412 changed nothing"
+    );
 
     // Grace reads again and re-applies her change: both links are kept
     let (status, ..) = patch(
@@ -336,7 +344,10 @@ async fn the_edit_page_keeps_what_was_typed_and_shows_the_saved_text_when_someon
     // what is saved now is shown beside it
     assert!(html.contains("Grace's saved title"));
     assert!(html.contains("https://example.org/grace-saved"));
-    assert!(!csrf_token(&html).is_empty(), "the CSRF token is still there");
+    assert!(
+        !csrf_token(&html).is_empty(),
+        "the CSRF token is still there"
+    );
     let (_, current, _) = read(&app, &ada.token, &id).await;
     assert_eq!(
         format!("\"{}\"", field_value(&html, "version")),
