@@ -74,6 +74,9 @@ pub enum AppError {
         message: String,
         errors: FieldErrors,
     },
+    /// A conditional request (`If-Match`) whose condition no longer holds: 412.
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("the request body is larger than the limit of {limit_bytes} bytes")]
     PayloadTooLarge { limit_bytes: usize },
     #[error("{0}")]
@@ -111,6 +114,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
             AppError::Conflict { .. } => "conflict",
+            AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::TooManyRequests => "too-many-requests",
@@ -129,6 +133,7 @@ impl AppError {
             AppError::Forbidden(_) => "Not allowed",
             AppError::NotFound => "Not found",
             AppError::Conflict { .. } => "Conflict",
+            AppError::PreconditionFailed(_) => "The resource changed since it was read",
             AppError::PayloadTooLarge { .. } => "Request too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
             AppError::TooManyRequests => "Too many requests",
@@ -198,6 +203,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,

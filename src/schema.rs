@@ -135,6 +135,7 @@ diesel::table! {
         released_at -> Nullable<Timestamptz>,
         responded_at -> Nullable<Timestamptz>,
         public_touched_at -> Timestamptz,
+        version -> Int8,
     }
 }
 

@@ -21,7 +21,7 @@ use crate::crypto::{hash_token, random_token};
 use crate::db::users::{self, InsertOutcome, NewUser, User};
 use crate::domain::{EmailAddress, NewPassword, PersonName, UserId, clean_text};
 use crate::error::{AppError, FieldErrors};
-use crate::mail::templates::PasswordReset;
+use crate::mail::templates::{PasswordReset, RegistrationAttempt};
 use crate::mail::{self, OutgoingEmail, SECRET_PLACEHOLDER};
 use crate::state::AppState;
 
@@ -89,7 +89,8 @@ impl Registration {
     }
 }
 
-/// Creates the account; 409 on an email that exists in any letter case.
+/// Creates the account; 409 on an email that exists in any letter case. For the operators'
+/// tools (the CLI, the demo); the public adapters use `sign_up`, which does not tell.
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: &AppState,
@@ -120,6 +121,105 @@ pub async fn register(
             "an account with this email already exists",
         )),
     }
+}
+
+/// What a public registration answers: the same shape whether the email was new or not.
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    /// The new account's id; for an email that already has an account, a fresh id that was
+    /// never stored (nothing tells the caller the address is taken).
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+}
+
+/// A public registration (the API and the register page): creates the account when the email is
+/// new; when it already has one, changes nothing, emails its owner (in the same transaction, at
+/// most once an hour per account) and answers exactly as for a new account. The password is
+/// hashed either way, so the time taken says nothing either. Nobody is signed in here: the
+/// caller signs in with the password next, which only the owner of the address can.
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(state: &AppState, registration: Registration) -> Result<SignUp, AppError> {
+    let hash = hash_password(registration.password).await?;
+    let id = UserId::new();
+    let key = state.settings.secret_key.clone();
+    let base_url = state.base_url.clone();
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let outcome = users::insert_user(
+            conn,
+            NewUser {
+                id,
+                email: registration.email.as_str(),
+                email_normalized: registration.email.normalized(),
+                name: registration.name.as_str(),
+                password_hash: &hash,
+                is_admin: false,
+            },
+        )
+        .await?;
+        match outcome {
+            InsertOutcome::Inserted(user) => {
+                tracing::info!(user.id = %user.id, "account registered");
+            }
+            InsertOutcome::Duplicate => {
+                let owner = users::find_by_email(conn, registration.email.normalized())
+                    .await?
+                    .ok_or_else(|| AppError::internal("a duplicate email without its account"))?;
+                tell_owner_of_registration_attempt(conn, &key, &base_url, &owner).await?;
+                tracing::info!(user.id = %owner.id, "registration with a taken email: owner told");
+            }
+        }
+        Ok(SignUp {
+            id,
+            email: registration.email.as_str().to_owned(),
+            name: registration.name.as_str().to_owned(),
+        })
+    })
+    .await
+}
+
+/// Queues "someone tried to register with your address" to the account's owner: one an hour.
+async fn tell_owner_of_registration_attempt(
+    conn: &mut diesel_async::AsyncPgConnection,
+    key: &crate::crypto::SecretKey,
+    base_url: &url::Url,
+    owner: &User,
+) -> Result<(), AppError> {
+    let link = |path: &str| {
+        base_url
+            .join(path)
+            .map(|u| u.to_string())
+            .map_err(AppError::internal)
+    };
+    let content = RegistrationAttempt {
+        name: owner.name.clone(),
+        sign_in_link: link("/login")?,
+        reset_link: link("/password-reset")?,
+        base_url: base_url.to_string(),
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    mail::enqueue(
+        conn,
+        key,
+        OutgoingEmail {
+            // repeated attempts within the hour: one email, not a flood
+            dedupe_key: format!(
+                "registration-attempt:{}:{}",
+                owner.id,
+                Utc::now().format("%Y-%m-%dT%H")
+            ),
+            kind: "registration_attempt",
+            event_id: None,
+            proposal_id: None,
+            to: mail::mailbox_text(&owner.name, &owner.email),
+            content,
+            secret: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// The user whose email and password match; the same error (and the same time) otherwise.

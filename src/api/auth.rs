@@ -46,7 +46,11 @@ pub struct UserResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
-    responses((status = 201, body = UserResponse), (status = 409, description = "email taken"), (status = 422, description = "invalid fields")))]
+    description = "Creates the account; the caller signs in next with `POST /auth/login`. An email that \
+        already has an account gets the same 201 (with an id that was never stored) and its owner an email \
+        saying someone tried: the answer never tells whether an address is registered.",
+    responses((status = 201, body = UserResponse, description = "registered, or the email already had an account (indistinguishable)"),
+        (status = 422, description = "invalid fields"), (status = 429)))]
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -54,11 +58,11 @@ pub async fn register(
 ) -> AppResult<HttpResponse> {
     state.rate_limiter.check(client_ip(&req), "register")?;
     let registration = Registration::parse(&body.0.email, &body.0.name, &body.0.password)?;
-    let user = accounts::register(&state, registration, false).await?;
+    let account = accounts::sign_up(&state, registration).await?;
     Ok(HttpResponse::Created().json(UserResponse {
-        id: user.id.0,
-        email: user.email,
-        name: user.name,
+        id: account.id.0,
+        email: account.email,
+        name: account.name,
     }))
 }
 

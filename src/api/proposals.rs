@@ -1,5 +1,6 @@
 //! Proposals: submit, list, read, edit, withdraw.
 
+use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -12,7 +13,9 @@ use crate::db::proposals::{self as db, ListFilter, ListScope};
 use crate::domain::{ProposalId, ProposalState};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::http::ChairedEvent;
-use crate::proposals::{self, ProposalFields, ProposalView, Viewer, visible_proposal};
+use crate::proposals::{
+    self, EditPrecondition, ProposalFields, ProposalView, Viewer, visible_proposal,
+};
 use crate::state::AppState;
 
 /// Proposals, their tags and co-speaker invitations; inside `/api/v1`.
@@ -172,40 +175,102 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProposalView), (status = 401), (status = 404)))]
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"` (strong): send it back in `If-Match` when you PATCH",
+            headers(("ETag" = String, description = "the proposal's version, e.g. `\"3\"`: send it back in `If-Match` when you PATCH"))),
+        (status = 401), (status = 404)))]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ProposalId>,
-) -> AppResult<web::Json<ProposalView>> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let (proposal, event, access) = visible_proposal(&mut conn, &user, *id).await?;
-    Ok(web::Json(
-        proposals::view(&mut conn, &event, &proposal, Viewer::of(access, &event)).await?,
-    ))
+    let view = proposals::view(&mut conn, &event, &proposal, Viewer::of(access, &event)).await?;
+    Ok(with_etag(view))
 }
 
-#[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals", request_body = ProposalFields, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProposalView), (status = 403, description = "the CfP is closed"), (status = 404), (status = 409), (status = 422)))]
+/// 200 with the proposal and its version as a strong `ETag`.
+fn with_etag(view: ProposalView) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            header::ETAG,
+            EntityTag::new_strong(view.version.to_string()),
+        ))
+        .json(view)
+}
+
+/// Reads `If-Match` (RFC 9110 13.1.1): absent or `*` is no condition; otherwise the list of
+/// entity tags, compared strongly (a weak tag, or a tag that is not one of our versions, never
+/// matches). Anything that is not an entity tag list is a 400 naming the header.
+fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
+    let malformed = || {
+        AppError::BadRequest(
+            "the If-Match header must be `*` or a list of entity tags such as `\"3\"` \
+             (the ETag of the proposal as you read it)"
+                .into(),
+        )
+    };
+    let mut versions = Vec::new();
+    let mut any_header = false;
+    for value in req.headers().get_all(header::IF_MATCH) {
+        any_header = true;
+        let text = value.to_str().map_err(|_| malformed())?;
+        for item in text.split(',').map(str::trim) {
+            if item == "*" {
+                return Ok(EditPrecondition::Any);
+            }
+            let (weak, quoted) = match item.strip_prefix("W/") {
+                Some(rest) => (true, rest),
+                None => (false, item),
+            };
+            let tag = quoted
+                .strip_prefix('"')
+                .and_then(|r| r.strip_suffix('"'))
+                .filter(|t| !t.contains('"'))
+                .ok_or_else(malformed)?;
+            if !weak && let Ok(version) = tag.parse::<i64>() {
+                versions.push(version);
+            }
+        }
+    }
+    if !any_header {
+        return Ok(EditPrecondition::Any);
+    }
+    Ok(EditPrecondition::Versions(versions))
+}
+
+#[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals", request_body = ProposalFields,
+    params(("id" = uuid::Uuid, Path),
+        ("If-Match" = Option<String>, Header, description = "the ETag of the proposal as you read it (e.g. `\"3\"`); \
+            the edit applies only if nobody changed the proposal since, else 412. Clients should send it: \
+            without it (or with `*`) the edit overwrites whatever is current")),
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`, the new version",
+            headers(("ETag" = String, description = "the proposal's new version"))),
+        (status = 400, description = "a malformed If-Match header"),
+        (status = 403, description = "the CfP is closed"), (status = 404), (status = 409),
+        (status = 412, description = "the proposal changed since the version in If-Match; the problem names the current version"),
+        (status = 422)))]
 pub async fn patch(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ProposalId>,
     body: ApiJson<ProposalFields>,
 ) -> AppResult<HttpResponse> {
-    let view = proposals::update(&state, &user, *id, body.0).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let precondition = if_match(&req)?;
+    let view = proposals::update(&state, &user, *id, body.0, precondition).await?;
+    Ok(with_etag(view))
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "proposals", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProposalView), (status = 404), (status = 409)))]
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`", headers(("ETag" = String, description = "the proposal's version"))), (status = 404), (status = 409)))]
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ProposalId>,
 ) -> AppResult<HttpResponse> {
     let view = proposals::withdraw(&state, &user, *id).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(with_etag(view))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -22,6 +22,8 @@ pub async fn respond(
 ) -> AppResult<ProposalView> {
     let mut conn = state.pool.get().await?;
     let user = user.clone();
+    let key = state.settings.secret_key.clone();
+    let base_url = state.base_url.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
         let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         match proposal_access(conn, &event, &proposal, &user).await? {
@@ -65,6 +67,18 @@ pub async fn respond(
             },
         )
         .await?;
+        if !confirm {
+            // the other speakers and the chairs hear it in the same transaction
+            crate::proposals::tell_others_of_decline(
+                conn,
+                &key,
+                &base_url,
+                &event,
+                &proposal,
+                (user.id, &user.name),
+            )
+            .await?;
+        }
         tracing::info!(proposal = %proposal.id, state = target.as_str(), "speaker answered");
         crate::proposals::view(conn, &event, &updated, Viewer::Speaker).await
     })

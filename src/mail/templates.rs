@@ -59,6 +59,21 @@ email_views!(
     PasswordResetHtml = "email/password_reset.html"
 );
 
+/// To the owner of an account when someone tries to register again with its email.
+pub struct RegistrationAttempt {
+    pub name: String,
+    pub sign_in_link: String,
+    pub reset_link: String,
+    pub base_url: String,
+}
+
+email_views!(
+    RegistrationAttempt,
+    RegistrationAttemptSubject = "email/registration_attempt.subject.txt",
+    RegistrationAttemptText = "email/registration_attempt.txt",
+    RegistrationAttemptHtml = "email/registration_attempt.html"
+);
+
 pub struct ProposalReceipt {
     pub name: String,
     pub title: String,
@@ -88,6 +103,27 @@ email_views!(
     CoSpeakerInvitationSubject = "email/co_speaker_invitation.subject.txt",
     CoSpeakerInvitationText = "email/co_speaker_invitation.txt",
     CoSpeakerInvitationHtml = "email/co_speaker_invitation.html"
+);
+
+/// To the other speakers and the chairs when a speaker declines an accepted or confirmed talk.
+pub struct CoSpeakerDeclined {
+    pub name: String,
+    /// Who declined.
+    pub decliner: String,
+    pub title: String,
+    pub event_title: String,
+    /// `accepted` or `confirmed`: what the talk was before.
+    pub previous_state: String,
+    /// The chairs' wording (the programme's slot) rather than a speaker's.
+    pub to_chair: bool,
+    pub link: String,
+}
+
+email_views!(
+    CoSpeakerDeclined,
+    CoSpeakerDeclinedSubject = "email/co_speaker_declined.subject.txt",
+    CoSpeakerDeclinedText = "email/co_speaker_declined.txt",
+    CoSpeakerDeclinedHtml = "email/co_speaker_declined.html"
 );
 
 pub struct MemberInvitation {

@@ -8,7 +8,7 @@ use super::access::speaker_proposal_for_update;
 use super::fields::{ProposalFields, parse_fields};
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
-use super::{Viewer, view};
+use super::{ProposalView, Viewer, view};
 use crate::accounts::CurrentUser;
 use crate::db::events;
 use crate::db::proposals::{self as db, ProposalChanges};
@@ -16,20 +16,54 @@ use crate::domain::{EmailAddress, ProposalId, Transition};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Applies a speaker's edit while the CfP is open; keeps a revision of what changed.
+/// What the client says it last read (`If-Match`, or the edit form's hidden version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditPrecondition {
+    /// No condition (no `If-Match`, or `If-Match: *`): the edit applies to whatever is current.
+    Any,
+    /// The edit applies only if the proposal is still at one of these versions.
+    Versions(Vec<i64>),
+}
+
+impl EditPrecondition {
+    fn holds_for(&self, version: i64) -> bool {
+        match self {
+            EditPrecondition::Any => true,
+            EditPrecondition::Versions(versions) => versions.contains(&version),
+        }
+    }
+}
+
+/// The 412 of an edit made from a version that is no longer current.
+pub fn stale_edit(current_version: i64) -> AppError {
+    AppError::PreconditionFailed(format!(
+        "the proposal changed since you read it: its current version is {current_version} \
+         (ETag \"{current_version}\"); read it again, re-apply your change and send \
+         If-Match: \"{current_version}\""
+    ))
+}
+
+/// Applies a speaker's edit while the CfP is open; keeps a revision of what changed. With a
+/// precondition, the edit applies only to the version the client read (412 otherwise): the
+/// row is locked, compared and written in one transaction, so of two edits made from the same
+/// version one wins and the other is told.
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn update(
     state: &AppState,
     user: &CurrentUser,
     id: ProposalId,
     fields: ProposalFields,
-) -> Result<serde_json::Value, AppError> {
+    precondition: EditPrecondition,
+) -> Result<ProposalView, AppError> {
     let mut conn = state.pool.get().await?;
     let key = state.settings.secret_key.clone();
     let base_url = state.base_url.clone();
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
         let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
+        if !precondition.holds_for(proposal.version) {
+            return Err(stale_edit(proposal.version));
+        }
         if !event.cfp_open_at(Utc::now()) {
             return Err(AppError::Forbidden(
                 "the call for proposals is closed: the proposal is read-only now".into(),
@@ -143,7 +177,17 @@ pub async fn update(
             auto_evidence: text_changed.then_some(auto_evidence.as_slice()),
             updated_at: (!changes.is_empty()).then(Utc::now),
         };
-        let updated = db::update(conn, proposal.id, &db_changes).await?;
+        // the row is locked since it was read; the version in the WHERE makes the write refuse
+        // anything else all the same
+        let updated = db::update(
+            conn,
+            proposal.id,
+            Some(proposal.version),
+            &db_changes,
+            !changes.is_empty(),
+        )
+        .await?
+        .ok_or_else(|| stale_edit(proposal.version))?;
         if !changes.is_empty() {
             db::insert_revision(
                 conn,
@@ -153,8 +197,7 @@ pub async fn update(
             )
             .await?;
         }
-        serde_json::to_value(view(conn, &event, &updated, Viewer::Speaker).await?)
-            .map_err(AppError::internal)
+        view(conn, &event, &updated, Viewer::Speaker).await
     })
     .await
 }
@@ -165,7 +208,7 @@ pub async fn withdraw(
     state: &AppState,
     user: &CurrentUser,
     id: ProposalId,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ProposalView, AppError> {
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
@@ -182,8 +225,7 @@ pub async fn withdraw(
             &json!({"state": {"before": proposal.state, "after": withdrawn}}),
         )
         .await?;
-        serde_json::to_value(view(conn, &event, &updated, Viewer::Speaker).await?)
-            .map_err(AppError::internal)
+        view(conn, &event, &updated, Viewer::Speaker).await
     })
     .await
 }

@@ -4,6 +4,7 @@
 
 mod access;
 mod corrections;
+mod declined;
 mod edit;
 mod fields;
 mod invitations;
@@ -13,7 +14,8 @@ mod view;
 
 pub use access::{lock_with_event, visible_proposal};
 pub use corrections::{corrections_csv, override_track};
-pub use edit::{update, withdraw};
+pub use declined::tell_others_of_decline;
+pub use edit::{EditPrecondition, stale_edit, update, withdraw};
 pub use fields::ProposalFields;
 pub use invitations::accept_invitation;
 pub use submit::{CreateOutcome, create};

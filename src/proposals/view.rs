@@ -64,6 +64,9 @@ pub struct ProposalView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionView>,
     pub editable: bool,
+    /// The version of the speaker-editable content, also sent as the `ETag`; send it back in
+    /// `If-Match` when you PATCH so that an edit made meanwhile is not overwritten.
+    pub version: i64,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
 }
@@ -130,6 +133,7 @@ pub(super) fn assemble(
                 None
             },
             editable: viewer == Viewer::Speaker && open && p.state.allows(Transition::Edit),
+            version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
         })

@@ -48,30 +48,84 @@ async fn the_password_is_stored_as_an_argon2id_hash() {
     assert!(!user.password_hash.contains(PASSWORD));
 }
 
+/// A registration's status, headers (minus the date) and body with its id taken out, and the id.
+async fn registration(app: &TestApp, email: &str, name: &str, password: &str) -> (String, String) {
+    let response = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": email, "name": name, "password": password}),
+        )
+        .await;
+    let mut headers: Vec<String> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != "date")
+        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or("?")))
+        .collect();
+    headers.sort();
+    let status = response.status().as_u16();
+    let mut body: Value = response.json().await.expect("json");
+    let id = body["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 36, "{body}");
+    body["id"] = json!("ID");
+    (format!("{status}\n{}\n{body}", headers.join("\n")), id)
+}
+
 #[tokio::test]
-async fn a_duplicate_email_in_any_case_is_a_conflict() {
+async fn a_taken_email_answers_like_a_new_one_and_its_owner_is_told() {
     let app = TestApp::spawn().await;
     app.register("dup@example.org", "First").await;
+    let (new, new_id) = registration(&app, "new@example.org", "Second", "another-Pass-42").await;
     for email in ["dup@example.org", "DUP@Example.ORG"] {
-        let response = app
-            .post_json(
-                "/api/v1/auth/register",
-                &json!({"email": email, "name": "Second", "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(response.status(), 409, "{email}");
+        let (taken, taken_id) = registration(&app, email, "Second", "another-Pass-42").await;
         assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
+            taken,
+            new.replace("new@example.org", email),
+            "the same status, headers and body shape"
         );
-        let body: Value = response.json().await.expect("json");
-        assert_eq!(body["status"], 409);
+        assert_ne!(taken_id, new_id);
+        // the id answered was never stored: nobody can sign in or be found with it
+        let mut conn = app.state.pool.get().await.expect("conn");
+        let id = uuid::Uuid::parse_str(&taken_id).expect("uuid");
         assert!(
-            body["errors"]["email"][0]
-                .as_str()
-                .is_some_and(|m| m.contains("already exists"))
+            mcfp::db::users::find_by_id(&mut conn, mcfp::domain::UserId(id))
+                .await
+                .expect("q")
+                .is_none()
         );
     }
+    // the owner's password is unchanged, the other one does not sign in
+    app.login("dup@example.org").await;
+    let wrong = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "dup@example.org", "password": "another-Pass-42"}),
+        )
+        .await;
+    assert_eq!(wrong.status(), 401);
+    // the owner hears about it, once for both attempts of the hour, with the links to use
+    app.deliver_emails().await;
+    let told: Vec<_> = app
+        .mail
+        .emails()
+        .into_iter()
+        .filter(|e| e.to == ["dup@example.org".to_owned()])
+        .collect();
+    assert_eq!(told.len(), 1, "one email an hour per account");
+    let text = told[0].text();
+    assert!(told[0].subject().contains("tried to register"), "{text}");
+    assert!(text.contains("Hello First"), "{text}");
+    assert!(
+        text.contains("/login") && text.contains("/password-reset"),
+        "{text}"
+    );
+    assert!(
+        app.mail
+            .emails()
+            .iter()
+            .all(|e| !e.to.contains(&"new@example.org".to_owned())),
+        "a new account gets no such email"
+    );
 }
 
 #[tokio::test]

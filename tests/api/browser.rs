@@ -372,6 +372,11 @@ async fn a_proposal_from_submission_to_the_published_list() {
     speaker.fill("#email", "sam@acme.example").await;
     speaker.fill("#password", PASSWORD).await;
     speaker.press("Create account").await;
+    // registering leads to the sign-in page (it never signs in: see accounts::sign_up)
+    assert!(speaker.path().await.starts_with("/login"));
+    speaker.fill("#email", "sam@acme.example").await;
+    speaker.fill("#password", PASSWORD).await;
+    speaker.press("Sign in").await;
     speaker.goto("/events/rust-mc").await;
     speaker.screenshot("02-event-cfp").await;
     speaker.goto("/events/rust-mc/submit").await;
@@ -420,6 +425,10 @@ async fn a_proposal_from_submission_to_the_published_list() {
     cora.fill("#email", "cora@cospeakers.test").await;
     cora.fill("#password", PASSWORD).await;
     cora.press("Create account").await;
+    // the sign-in page comes next, and comes back to the invitation
+    cora.fill("#email", "cora@cospeakers.test").await;
+    cora.fill("#password", PASSWORD).await;
+    cora.press("Sign in").await;
     if !cora.path().await.starts_with("/invitations/") {
         cora.goto(&path_of(&link)).await;
     }

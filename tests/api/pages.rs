@@ -4,35 +4,81 @@ use crate::helpers::{
     PASSWORD, TestApp, create_event, csrf_token, event_body, post_form, set_cookie,
 };
 
-#[tokio::test]
-async fn register_through_the_form_signs_in_and_greets() {
-    let app = TestApp::spawn().await;
+/// Registers through the form with a fresh browser: (status, Location, the page shown next).
+async fn register_through_the_form(
+    app: &TestApp,
+    name: &str,
+    email: &str,
+) -> (u16, String, String) {
     let browser = app.new_client();
     let (status, html) = app.page(&browser, "/register").await;
     assert_eq!(status, 200);
     let csrf = csrf_token(&html);
     let response = post_form(
-        &app,
+        app,
         &browser,
         "/register",
         &[
             ("csrf_token", &csrf),
-            ("name", "Grace Hopper"),
-            ("email", "grace@example.org"),
+            ("name", name),
+            ("email", email),
             ("password", PASSWORD),
+            ("next", "/events/rust-mc"),
         ],
     )
     .await;
-    assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/");
-    let (_, home) = app.page(&browser, "/").await;
-    assert!(home.contains("Welcome, Grace Hopper!"), "flash shown");
-    assert!(home.contains("Sign out"));
-    let (_, again) = app.page(&browser, "/").await;
+    let status = response.status().as_u16();
     assert!(
-        !again.contains("Welcome, Grace Hopper!"),
-        "flash shown once"
+        set_cookie(&response, "mcfp_session").is_none(),
+        "nobody is signed in"
     );
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let (_, next_page) = app.page(&browser, &location).await;
+    (status, location, next_page)
+}
+
+#[tokio::test]
+async fn register_through_the_form_then_sign_in_and_come_back() {
+    let app = TestApp::spawn().await;
+    let (status, location, login) =
+        register_through_the_form(&app, "Grace Hopper", "grace@example.org").await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/login?next=%2Fevents%2Frust-mc");
+    assert!(
+        login.contains("Sign in with your email and password"),
+        "flash shown"
+    );
+    assert!(login.contains("name=\"next\" value=\"/events/rust-mc\""));
+    // the account exists: the password signs in
+    app.login("grace@example.org").await;
+}
+
+#[tokio::test]
+async fn the_register_page_says_the_same_for_a_taken_email_and_the_owner_is_told() {
+    let app = TestApp::spawn().await;
+    app.register("grace@example.org", "Grace Hopper").await;
+    let new = register_through_the_form(&app, "Someone", "someone@example.org").await;
+    let taken = register_through_the_form(&app, "Someone", "Grace@Example.org").await;
+    let csrf_free = |html: &str| html.replace(&csrf_token(html), "CSRF");
+    assert_eq!(
+        (new.0, &new.1, csrf_free(&new.2)),
+        (taken.0, &taken.1, csrf_free(&taken.2)),
+        "the same answer and the same next page"
+    );
+    assert!(!taken.2.contains("already exists"));
+    // Grace's password still signs her in; the other does not exist
+    app.login("grace@example.org").await;
+    app.deliver_emails().await;
+    let told = app
+        .mail
+        .emails()
+        .into_iter()
+        .find(|e| e.to == ["grace@example.org".to_owned()])
+        .expect("the owner is emailed");
+    assert!(told.text().contains("tried to create an mcfp account"));
 }
 
 #[tokio::test]

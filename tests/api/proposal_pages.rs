@@ -288,13 +288,32 @@ async fn the_co_speaker_accepts_the_invitation_from_the_email_link() {
         .send()
         .await
         .expect("register");
+    // registering does not sign in (it would tell a new address from a taken one): the
+    // sign-in page comes next, and it comes back to the invitation
+    let login_path = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(login_path.starts_with("/login?next="), "{login_path}");
+    let (_, login) = app.page(&visitor, &login_path).await;
+    let response = visitor
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf_token(&login).as_str()),
+            ("email", "grace@example.org"),
+            ("password", PASSWORD),
+            ("next", path.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sign in");
     assert_eq!(
         response.headers()["location"].to_str().expect("ascii"),
         path
     );
     let (_, page) = app.page(&visitor, &path).await;
     assert!(page.contains("Accept the invitation"));
-    let csrf = csrf_token(&page); // registering signed Grace in and rotated the nonce
+    let csrf = csrf_token(&page); // signing in rotated the nonce
     let response = visitor
         .post(app.url(&path))
         .form(&[("csrf_token", csrf.as_str())])

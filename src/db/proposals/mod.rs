@@ -54,6 +54,8 @@ pub struct Proposal {
     pub released_decision: Option<Decision>,
     pub released_at: Option<DateTime<Utc>>,
     pub responded_at: Option<DateTime<Utc>>,
+    /// Bumped by every edit of the speaker-editable content; the API's ETag.
+    pub version: i64,
 }
 
 impl Proposal {
@@ -132,16 +134,36 @@ pub async fn find_for_update(
         .optional()
 }
 
+/// Writes a speaker's edit if the proposal is still at `expected_version` (None: whatever it is),
+/// bumping the version when `bump` (something changed) in the same statement. None when the
+/// version moved on: the check and the write are one statement, so two edits made from the same
+/// version cannot both succeed.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: ProposalId,
+    expected_version: Option<i64>,
     changes: &ProposalChanges<'_>,
-) -> QueryResult<Proposal> {
-    diesel::update(proposals::table.find(id))
-        .set(changes)
-        .returning(Proposal::as_returning())
-        .get_result(conn)
-        .await
+    bump: bool,
+) -> QueryResult<Option<Proposal>> {
+    let bumped = proposals::version.eq(proposals::version + i64::from(bump));
+    let target = proposals::table.find(id);
+    match expected_version {
+        Some(version) => {
+            diesel::update(target.filter(proposals::version.eq(version)))
+                .set((changes, bumped))
+                .returning(Proposal::as_returning())
+                .get_result(conn)
+                .await
+        }
+        None => {
+            diesel::update(target)
+                .set((changes, bumped))
+                .returning(Proposal::as_returning())
+                .get_result(conn)
+                .await
+        }
+    }
+    .optional()
 }
 
 pub async fn set_state(

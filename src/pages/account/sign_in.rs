@@ -65,24 +65,17 @@ pub async fn register(
 ) -> PageResult {
     state.rate_limiter.check(client_ip(&req), "register")?;
     let form = form.0;
+    let next = safe_next(form.next.as_deref());
     let outcome = match Registration::parse(&form.email, &form.name, &form.password) {
-        Ok(registration) => accounts::register(&state, registration, false).await,
+        Ok(registration) => accounts::sign_up(&state, registration).await,
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(user) => {
-            let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
-            csrf::rotate(&req, &state.settings);
-            set_flash(
-                &req,
-                "success",
-                &format!("Welcome, {}! Your account is ready.", user.name),
-            );
-            let mut response = redirect(&safe_next(form.next.as_deref()));
-            response
-                .add_cookie(&cookie)
-                .map_err(|e| AppError::internal(e.to_string()))?;
-            Ok(response)
+        // The same answer whether the email was new or already had an account (whose owner is
+        // emailed): nobody is signed in here, the password signs in on the next page.
+        Ok(_) => {
+            set_flash(&req, "success", REGISTERED);
+            Ok(redirect(&login_path(&next)))
         }
         Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -90,12 +83,26 @@ pub async fn register(
                 page,
                 email: form.email,
                 name: form.name,
-                next: safe_next(form.next.as_deref()),
+                next,
                 errors,
             },
         ),
         Err(other) => Err(other.into()),
     }
+}
+
+/// What the register page says after any valid registration: it cannot tell a new account from
+/// an address that already had one.
+pub const REGISTERED: &str = "Thank you! Sign in with your email and password to continue. \
+    If this email already had an account, nothing was changed and we have emailed its owner.";
+
+/// The sign-in page, coming back to `next` afterwards.
+fn login_path(next: &str) -> String {
+    if next == "/" {
+        return "/login".to_owned();
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    format!("/login?next={encoded}")
 }
 
 #[derive(Template)]

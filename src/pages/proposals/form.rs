@@ -16,7 +16,9 @@ use crate::pages::errors::{PageError, PageResult};
 use crate::pages::extract::SignedIn;
 use crate::pages::flash::set_flash;
 use crate::pages::respond::{redirect, render};
-use crate::proposals::{self, ProposalFields, ProposalView, Viewer, visible_proposal};
+use crate::proposals::{
+    self, EditPrecondition, ProposalFields, ProposalView, Viewer, visible_proposal,
+};
 use crate::state::AppState;
 
 /// The form as typed: lists are one item per line.
@@ -39,6 +41,9 @@ pub struct ProposalForm {
     /// One-time token: a double-clicked submit creates one proposal.
     #[serde(default)]
     form_token: String,
+    /// Editing: the version the form was filled from; saving refuses to overwrite a newer one.
+    #[serde(default)]
+    version: String,
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -79,8 +84,63 @@ impl ProposalForm {
                 .join("\n"),
             links: view.links.join("\n"),
             form_token: String::new(),
+            version: view.version.to_string(),
         }
     }
+
+    /// What the saved proposal (`saved`) says differently from this form, field by field.
+    fn differences(&self, saved: &ProposalForm) -> Vec<Difference> {
+        let text = |s: &str| s.trim().to_owned();
+        let list = |s: &str| lines(s).join("\n");
+        [
+            ("Title", text(&saved.title), text(&self.title)),
+            (
+                "Abstract",
+                text(&saved.abstract_text),
+                text(&self.abstract_text),
+            ),
+            ("Format", saved.format.clone(), self.format.clone()),
+            ("Track", saved.track.clone(), self.track.clone()),
+            (
+                "Co-speakers",
+                list(&saved.co_speakers),
+                list(&self.co_speakers),
+            ),
+            ("Links", list(&saved.links), list(&self.links)),
+            ("Notes", text(&saved.notes), text(&self.notes)),
+        ]
+        .into_iter()
+        .filter(|(_, saved, yours)| saved != yours)
+        .map(|(field, saved, yours)| Difference {
+            field,
+            saved,
+            yours,
+        })
+        .collect()
+    }
+
+    /// The precondition of an edit: the version the form was filled from (none: an old form).
+    fn precondition(&self) -> Result<EditPrecondition, AppError> {
+        match self.version.trim() {
+            "" => Ok(EditPrecondition::Any),
+            text => text
+                .parse::<i64>()
+                .map(|v| EditPrecondition::Versions(vec![v]))
+                .map_err(|_| {
+                    AppError::Validation(FieldErrors::single(
+                        "version",
+                        "the form's version is not a number; reload the page",
+                    ))
+                }),
+        }
+    }
+}
+
+/// One field a concurrent edit saved differently from what the speaker typed.
+struct Difference {
+    field: &'static str,
+    saved: String,
+    yours: String,
 }
 
 #[derive(Template)]
@@ -94,6 +154,8 @@ struct ProposalFormPage {
     errors: FieldErrors,
     /// None: a new proposal; Some(id): editing it.
     editing: Option<uuid::Uuid>,
+    /// Someone saved the proposal while this form was open: what they saved differently.
+    conflict: Option<Vec<Difference>>,
 }
 
 impl ProposalFormPage {
@@ -123,10 +185,13 @@ async fn form_page(
     form: ProposalForm,
     errors: FieldErrors,
     editing: Option<ProposalId>,
+    conflict: Option<Vec<Difference>>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
-    let status = if errors.is_empty() {
+    let status = if conflict.is_some() {
+        StatusCode::CONFLICT
+    } else if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -141,6 +206,7 @@ async fn form_page(
             form,
             errors,
             editing: editing.map(|id| id.0),
+            conflict,
         },
     )
 }
@@ -171,7 +237,7 @@ pub async fn submit_form(
         form_token: random_token("form-"),
         ..Default::default()
     };
-    form_page(page, &state, event, form, FieldErrors::new(), None).await
+    form_page(page, &state, event, form, FieldErrors::new(), None, None).await
 }
 
 pub async fn submit(
@@ -200,7 +266,7 @@ pub async fn submit(
             Ok(redirect(&format!("/proposals/{id}")))
         }
         Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => {
-            form_page(page, &state, event, form, errors, None).await
+            form_page(page, &state, event, form, errors, None, None).await
         }
         Err(other) => Err(other.into()),
     }
@@ -229,6 +295,7 @@ pub async fn edit_form(
         ProposalForm::from_view(&view),
         FieldErrors::new(),
         Some(*id),
+        None,
     )
     .await
 }
@@ -242,7 +309,8 @@ pub async fn edit(
     form: CsrfForm<ProposalForm>,
 ) -> PageResult {
     let form = form.0;
-    match proposals::update(&state, &user.0, *id, form.fields()).await {
+    let precondition = form.precondition()?;
+    match proposals::update(&state, &user.0, *id, form.fields(), precondition).await {
         Ok(_) => {
             set_flash(&req, "success", "Your changes are saved.");
             Ok(redirect(&format!("/proposals/{}", *id)))
@@ -252,7 +320,33 @@ pub async fn edit(
                 let mut conn = state.pool.get().await?;
                 visible_proposal(&mut conn, &user.0, *id).await?.1
             };
-            form_page(page, &state, event, form, errors, Some(*id)).await
+            form_page(page, &state, event, form, errors, Some(*id), None).await
+        }
+        Err(AppError::PreconditionFailed(_)) => {
+            // Someone saved meanwhile: keep everything typed, show what is saved now, and let
+            // a second save (from the version shown) replace it knowingly.
+            let (event, saved) = {
+                let mut conn = state.pool.get().await?;
+                let (proposal, event, _) = visible_proposal(&mut conn, &user.0, *id).await?;
+                let saved = proposals::view(&mut conn, &event, &proposal, Viewer::Speaker).await?;
+                (event, saved)
+            };
+            let saved = ProposalForm::from_view(&saved);
+            let differences = form.differences(&saved);
+            let form = ProposalForm {
+                version: saved.version.clone(),
+                ..form
+            };
+            form_page(
+                page,
+                &state,
+                event,
+                form,
+                FieldErrors::new(),
+                Some(*id),
+                Some(differences),
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }

@@ -4,6 +4,7 @@
 
 mod confirmation;
 mod deciding;
+mod declines;
 mod delivery;
 mod matrix;
 mod publishing;
