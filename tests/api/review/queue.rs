@@ -193,7 +193,7 @@ async fn a_conflicted_proposal_never_fills_a_page() {
         200,
     )
     .await;
-    assert_eq!(ids_of(&one["items"], "proposal_id"), [first.clone()]);
+    assert_eq!(ids_of(&one["items"], "proposal_id"), [first.as_str()]);
     assert!(one["next_cursor"].is_string());
     for limit in [1, 2, 20] {
         let pages = queue_pages(app, &c.rita.token, limit).await;
@@ -243,8 +243,8 @@ async fn the_queue_keeps_to_the_members_tracks_and_role() {
         let token = p.token.clone();
         async move { ids_by_page(&queue_pages(app, &token, 1).await).concat() }
     };
-    assert_eq!(queue_of(&tess).await, [rust.clone()]);
-    assert_eq!(queue_of(&c.rita).await, [kernel.clone()]);
+    assert_eq!(queue_of(&tess).await, [rust.as_str()]);
+    assert_eq!(queue_of(&c.rita).await, [kernel.as_str()]);
     assert_eq!(queue_of(&c.chair).await, [kernel.clone(), rust.clone()]);
 
     patch_event(app, &c.admin, json!({"reviewers_see_all": true})).await;
@@ -264,7 +264,7 @@ async fn the_queue_keeps_to_the_members_tracks_and_role() {
         200,
     )
     .await;
-    assert_eq!(queue_of(&tess).await, [other_rust.clone()]);
+    assert_eq!(queue_of(&tess).await, [other_rust.as_str()]);
     assert_eq!(queue_of(&c.chair).await, [kernel]);
     // a speaker is no member: 403
     let (status, _) = send(app, Method::GET, QUEUE, Some(&c.speaker.token), None).await;
