@@ -3,6 +3,7 @@
 # (as bench/run.sh does), serves it, signs in as reviewer001 and times N sequential requests of
 # the first page, then prints p50 and max. Usage: bench/queue_p50.sh [proposals] [requests]
 # (defaults 5000 and 20; reviewers scale as bench/run.sh's: 40 for 5,000, 800 for 100,000).
+# BENCH_SEE_ALL=1 lets reviewers review every proposal (`reviewers_see_all`) before timing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MCFP=${BENCH_MCFP_BIN:-$ROOT/target/release/mcfp}
@@ -24,6 +25,9 @@ cleanup() {
 trap cleanup EXIT
 "$MCFP" bench-seed --slug "$SLUG" --proposals "$PROPOSALS" --reviewers "$REVIEWERS" \
   --reviews-per-proposal 5 >/dev/null
+if [ "${BENCH_SEE_ALL:-0}" = 1 ]; then
+  psql -h 127.0.0.1 -U postgres -d "$DB" -qc "UPDATE events SET reviewers_see_all = true" >/dev/null
+fi
 MCFP_LISTEN=127.0.0.1:$PORT "$MCFP" serve >/dev/null 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
