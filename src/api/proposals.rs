@@ -114,10 +114,19 @@ pub async fn list(
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
     let access = event_access(&mut conn, &event, &user).await?;
+    let filter = ListFilter {
+        track: query.track.as_deref(),
+        state: state_filter,
+        needs_check: query.needs_check.as_deref() == Some("true"),
+        after,
+        // one more than asked tells whether there is a next page
+        limit: limit + 1,
+    };
     // a reviewer who also speaks sees their own proposals as a speaker, the rest as a reviewer
     let mut own: Vec<ProposalId> = Vec::new();
-    let (scope, viewer) = if access.can_manage() {
-        (ListScope::All, Viewer::Chair)
+    let (mut rows, viewer) = if access.can_manage() {
+        let rows = db::list(&mut conn, event.id, ListScope::All, filter).await?;
+        (rows, Viewer::Chair)
     } else if access.is_reviewer() {
         own = db::list_for_speaker(&mut conn, user.id)
             .await?
@@ -125,33 +134,12 @@ pub async fn list(
             .filter(|(p, _, _)| p.event_id == event.id)
             .map(|(p, _, _)| p.id)
             .collect();
-        let visible = crate::review::reviewable_by(&mut conn, &event, user.id).await?;
-        let ids = visible
-            .into_iter()
-            .map(|p| p.id)
-            .chain(own.clone())
-            .collect();
-        (
-            ListScope::Only(ids),
-            Viewer::of(ProposalAccess::Reviewer, &event),
-        )
+        let rows = crate::review::reviewer_list(&mut conn, &event, user.id, &own, filter).await?;
+        (rows, Viewer::of(ProposalAccess::Reviewer, &event))
     } else {
-        (ListScope::SpeakerOf(user.id), Viewer::Speaker)
+        let rows = db::list(&mut conn, event.id, ListScope::SpeakerOf(user.id), filter).await?;
+        (rows, Viewer::Speaker)
     };
-    // one more than asked tells whether there is a next page
-    let mut rows = db::list(
-        &mut conn,
-        event.id,
-        scope,
-        ListFilter {
-            track: query.track.as_deref(),
-            state: state_filter,
-            needs_check: query.needs_check.as_deref() == Some("true"),
-            after,
-            limit: limit + 1,
-        },
-    )
-    .await?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|p| encode_cursor(p.created_at, p.id.0))

@@ -266,23 +266,49 @@ pub async fn remind(
 #[derive(Serialize, ToSchema)]
 pub struct QueueResponse {
     pub items: Vec<QueueItem>,
+    /// The next page's `cursor`; `null` on the last page.
+    pub next_cursor: Option<String>,
     pub review_open: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/events/{slug}/review-queue", tag = "review", params(("slug" = String, Path)),
-    responses((status = 200, body = QueueResponse, description = "the caller's proposals to review, pending first"),
-        (status = 401), (status = 403), (status = 404)))]
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/review-queue", tag = "review",
+    params(("slug" = String, Path), ("limit" = Option<i64>, Query, description = "1–500, 50 when absent"),
+        ("cursor" = Option<String>, Query, description = "the previous page's `next_cursor`")),
+    responses((status = 200, body = QueueResponse, description = "the caller's proposals to review, a page at a time: pending before done, assigned before merely visible, then oldest first"),
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "a bad `limit` or `cursor`")))]
 pub async fn queue(
     state: web::Data<AppState>,
     user: CurrentUser,
     slug: web::Path<String>,
+    query: web::Query<QueueQuery>,
 ) -> AppResult<web::Json<QueueResponse>> {
+    let mut errors = FieldErrors::new();
+    let (limit, _) = crate::db::paging::parse_params(query.limit.as_deref(), None, &mut errors);
+    let after = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(text) => {
+            let key = review::decode_queue_cursor(text);
+            if key.is_none() {
+                errors.add("cursor", "is not a cursor this API returned");
+            }
+            key
+        }
+    };
+    errors.into_result()?;
     let mut conn = state.pool.get().await?;
     let event = events::find_by_slug(&mut conn, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let page = review::queue(&mut conn, &event, &user, limit, after).await?;
     Ok(web::Json(QueueResponse {
-        items: review::queue(&mut conn, &event, &user).await?,
+        items: page.items,
+        next_cursor: page.next_cursor,
         review_open: event.review_open_at(chrono::Utc::now()),
     }))
 }

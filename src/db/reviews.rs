@@ -477,3 +477,161 @@ pub async fn names_of(
         .load(conn)
         .await
 }
+
+// ---- the reviewer's queue ----
+
+/// Whose queue, of which event: the member, whether they may review every proposal (a
+/// reviewer where `reviewers_see_all`), and their track restriction.
+#[derive(Debug, Clone)]
+pub struct QueueScope {
+    pub event_id: EventId,
+    pub reviewer_id: UserId,
+    pub see_all: bool,
+    pub tracks: Option<Vec<String>>,
+}
+
+/// A row's place in the queue's order: its segment (0 pending and assigned, 1 pending and
+/// merely visible, 2 done and assigned, 3 done and merely visible), then oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueKey {
+    pub segment: i32,
+    pub created_at: DateTime<Utc>,
+    pub id: uuid::Uuid,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct QueueRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub segment: i32,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub title: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub track: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub format: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::SmallInt>)]
+    pub my_score: Option<i16>,
+}
+
+impl QueueRow {
+    pub fn key(&self) -> QueueKey {
+        QueueKey {
+            segment: self.segment,
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+/// The queue's candidates strictly after `after`, at most `limit`, in queue order: the event's
+/// proposals that are not withdrawn, within the member's tracks, assigned to them (or, with
+/// `see_all`, any), with their score once reviewed. Conflicts are not judged here.
+///
+/// Each segment is its own sub-query, ordered and limited by an index (a reviewer's
+/// assignments or reviews; the event's proposals by (created_at, id)), so a page costs what it
+/// shows plus the reviewer's own rows, never the whole event.
+pub async fn queue_candidates(
+    conn: &mut AsyncPgConnection,
+    scope: &QueueScope,
+    after: Option<QueueKey>,
+    limit: i64,
+) -> QueryResult<Vec<QueueRow>> {
+    use diesel::sql_types::{Array, Bool, Integer, Nullable, Text, Timestamptz, Uuid};
+    // $1 event, $2 reviewer, $3 see_all, $4 tracks, $5..$7 the cursor, $8 limit
+    const COMMON: &str = "p.event_id = $1 AND p.state <> 'withdrawn' \
+        AND ($4::text[] IS NULL OR COALESCE(p.chair_track, p.speaker_track, p.auto_track) IS NULL \
+             OR COALESCE(p.chair_track, p.speaker_track, p.auto_track) = ANY($4::text[]))";
+    const COLUMNS: &str = "p.id, p.title, \
+        COALESCE(p.chair_track, p.speaker_track, p.auto_track) AS track, p.format, p.created_at";
+    const ASSIGNED: &str = "EXISTS (SELECT 1 FROM review_assignments a WHERE a.proposal_id = p.id AND a.reviewer_id = $2)";
+    const REVIEWED: &str =
+        "EXISTS (SELECT 1 FROM reviews r WHERE r.proposal_id = p.id AND r.reviewer_id = $2)";
+    let after_in = |segment: i32| {
+        format!("({segment} > $5 OR ({segment} = $5 AND (p.created_at, p.id) > ($6, $7)))")
+    };
+    let branches = [
+        format!(
+            "SELECT 0 AS segment, {COLUMNS}, NULL::int2 AS my_score \
+             FROM review_assignments a0 JOIN proposals p ON p.id = a0.proposal_id \
+             WHERE a0.reviewer_id = $2 AND {COMMON} AND NOT {REVIEWED} AND {}",
+            after_in(0)
+        ),
+        format!(
+            "SELECT 1 AS segment, {COLUMNS}, NULL::int2 AS my_score FROM proposals p \
+             WHERE $3 AND {COMMON} AND NOT {ASSIGNED} AND NOT {REVIEWED} AND {}",
+            after_in(1)
+        ),
+        format!(
+            "SELECT 2 AS segment, {COLUMNS}, r2.score AS my_score \
+             FROM review_assignments a2 JOIN proposals p ON p.id = a2.proposal_id \
+             JOIN reviews r2 ON r2.proposal_id = p.id AND r2.reviewer_id = $2 \
+             WHERE a2.reviewer_id = $2 AND {COMMON} AND {}",
+            after_in(2)
+        ),
+        format!(
+            "SELECT 3 AS segment, {COLUMNS}, r3.score AS my_score \
+             FROM reviews r3 JOIN proposals p ON p.id = r3.proposal_id \
+             WHERE r3.reviewer_id = $2 AND $3 AND {COMMON} AND NOT {ASSIGNED} AND {}",
+            after_in(3)
+        ),
+    ];
+    let sql = format!(
+        "SELECT * FROM ({}) q ORDER BY segment, created_at, id LIMIT $8",
+        branches
+            .iter()
+            .map(|b| format!("({b} ORDER BY p.created_at, p.id LIMIT $8)"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    );
+    let (segment, at, id) = match after {
+        Some(key) => (key.segment, key.created_at, key.id),
+        None => (-1, DateTime::<Utc>::UNIX_EPOCH, uuid::Uuid::nil()),
+    };
+    diesel::sql_query(sql)
+        .bind::<Uuid, _>(scope.event_id)
+        .bind::<Uuid, _>(scope.reviewer_id)
+        .bind::<Bool, _>(scope.see_all)
+        .bind::<Nullable<Array<Text>>, _>(scope.tracks.clone())
+        .bind::<Integer, _>(segment)
+        .bind::<Timestamptz, _>(at)
+        .bind::<Uuid, _>(id)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(conn)
+        .await
+}
+
+/// How many of the reviewer's assigned proposals (not withdrawn, within their tracks) there
+/// are, with ids; for the queue page's progress (conflicts are judged by the caller).
+pub async fn assigned_in_event(
+    conn: &mut AsyncPgConnection,
+    scope: &QueueScope,
+) -> QueryResult<Vec<(ProposalId, bool)>> {
+    use diesel::sql_types::{Array, Bool, Nullable, Text, Uuid};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Uuid)]
+        id: uuid::Uuid,
+        #[diesel(sql_type = Bool)]
+        reviewed: bool,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT p.id, EXISTS (SELECT 1 FROM reviews r WHERE r.proposal_id = p.id AND r.reviewer_id = $2) AS reviewed \
+         FROM review_assignments a JOIN proposals p ON p.id = a.proposal_id \
+         WHERE a.reviewer_id = $2 AND p.event_id = $1 AND p.state <> 'withdrawn' \
+         AND ($3::text[] IS NULL OR COALESCE(p.chair_track, p.speaker_track, p.auto_track) IS NULL \
+              OR COALESCE(p.chair_track, p.speaker_track, p.auto_track) = ANY($3::text[]))",
+    )
+    .bind::<Uuid, _>(scope.event_id)
+    .bind::<Uuid, _>(scope.reviewer_id)
+    .bind::<Nullable<Array<Text>>, _>(scope.tracks.clone())
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (ProposalId(r.id), r.reviewed))
+        .collect())
+}

@@ -10,7 +10,7 @@ use crate::accounts::policy::{ProposalAccess, event_access, proposal_access};
 use crate::db::decisions as db;
 use crate::db::events::Event;
 use crate::db::proposals::{self as proposals_db, Proposal};
-use crate::domain::{Decision, ProposalId, Transition, clean_text};
+use crate::domain::{Decision, ProposalId, ProposalState, Transition, clean_text};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::proposals::{ProposalView, Viewer};
 use crate::state::AppState;
@@ -129,35 +129,37 @@ pub async fn decide_many(
     let mut conn = state.pool.get().await?;
     let (chair, event_id) = (chair.clone(), event.id);
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let all = proposals_db::list(
-            conn,
-            event_id,
-            proposals_db::ListScope::All,
-            proposals_db::ListFilter {
-                track: request.track.as_deref(),
-                state: None,
-                needs_check: false,
-                after: None,
-                limit: i64::MAX,
-            },
-        )
-        .await?;
-        let mut chosen: Vec<&Proposal> = Vec::new();
-        if request.track.is_some() {
-            chosen.extend(all.iter().filter(|p| p.state.allows(Transition::Decide)));
-        } else {
-            for id in &request.proposal_ids {
-                match all.iter().find(|p| p.id.0 == *id) {
-                    Some(p) => chosen.push(p),
-                    None => {
-                        return Err(AppError::Validation(FieldErrors::single(
-                            "proposal_ids",
-                            format!("{id} is not a proposal of this event"),
-                        )));
+        let chosen: Vec<Proposal> = match request.track.as_deref() {
+            Some(track) => {
+                let decidable: Vec<ProposalState> = ProposalState::ALL
+                    .into_iter()
+                    .filter(|s| s.allows(Transition::Decide))
+                    .collect();
+                proposals_db::in_states(conn, event_id, &decidable, Some(track)).await?
+            }
+            None => {
+                let ids: Vec<ProposalId> = request
+                    .proposal_ids
+                    .iter()
+                    .copied()
+                    .map(ProposalId)
+                    .collect();
+                let found = proposals_db::of_event_by_ids(conn, event_id, &ids).await?;
+                let mut chosen = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    match found.iter().find(|p| p.id == *id) {
+                        Some(p) => chosen.push(p.clone()),
+                        None => {
+                            return Err(AppError::Validation(FieldErrors::single(
+                                "proposal_ids",
+                                format!("{id} is not a proposal of this event"),
+                            )));
+                        }
                     }
                 }
+                chosen
             }
-        }
+        };
         let mut decided = 0;
         for proposal in chosen {
             if request.undecided_only && proposal.decision.is_some() {

@@ -116,18 +116,18 @@ pub async fn release_summary(
     conn: &mut AsyncPgConnection,
     event: &Event,
 ) -> AppResult<ReleaseSummary> {
-    let active = proposals_db::active_of(conn, event.id, None).await?;
     let mut summary = ReleaseSummary::default();
-    for p in &active {
-        let Some(decision) = p.decision else {
+    for (decision, released, n) in proposals_db::decision_counts(conn, event.id).await? {
+        let Some(decision) = decision else {
             continue;
         };
-        if p.released_decision != Some(decision) {
-            summary.unreleased += 1;
+        if released != Some(decision) {
+            let n = n as usize;
+            summary.unreleased += n;
             match decision {
-                Decision::Accept => summary.accept += 1,
-                Decision::Reject => summary.reject += 1,
-                Decision::Waitlist => summary.waitlist += 1,
+                Decision::Accept => summary.accept += n,
+                Decision::Reject => summary.reject += n,
+                Decision::Waitlist => summary.waitlist += n,
             }
         }
     }

@@ -28,7 +28,10 @@ pub use assign::{
 pub use declared_conflicts::{ConflictView, set_conflict};
 pub use members::remove_member;
 pub use progress::{ReviewerProgress, remind, reviewer_progress};
-pub use queue::{QueueItem, queue, reviewable_by};
+pub use queue::{
+    QueueItem, QueuePage, assigned_progress, decode_queue_cursor, encode_queue_cursor, queue,
+    reviewer_list,
+};
 pub use ranking_view::{RankingItem, ranking, ranking_csv};
 pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
 

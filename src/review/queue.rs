@@ -1,54 +1,65 @@
-//! The reviewer's queue: what a member may review in an event, and their list of it (database).
+//! The reviewer's queue and the reviewer's proposal list: what a member may review in an
+//! event, a page at a time (database). SQL chooses and orders the candidates; conflicts are
+//! judged by the one rule set (`accounts::policy::event_conflicts`) on each page's candidates.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::DateTime;
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::active_proposals;
 use crate::accounts::CurrentUser;
-use crate::accounts::policy::{event_access, event_conflicts, track_allows};
+use crate::accounts::policy::{event_access, event_conflicts};
 use crate::db::events::{self, Event, EventRoleKind};
-use crate::db::proposals::Proposal;
-use crate::db::reviews as db;
+use crate::db::proposals::{self as proposals_db, ListFilter, ListScope, Proposal};
+use crate::db::reviews::{self as db, QueueKey, QueueScope};
+use crate::domain::conflicts::ReviewerIdentity;
 use crate::domain::{ProposalId, UserId};
 use crate::error::{AppError, AppResult};
 
-/// The proposals a member may review: for a reviewer the assigned ones, or every one when the
-/// event lets reviewers review anything; for a chair the ones assigned to them. Never withdrawn,
-/// conflicted or outside the member's tracks. (Chairs see every proposal anyway; this is their
-/// own review queue.)
-#[tracing::instrument(skip_all, fields(event.slug = %event.slug, user.id = %user_id))]
-pub async fn reviewable_by(
+/// Candidates fetched beyond a page, so that a conflicted one or two do not cost a second round.
+const SLACK: i64 = 8;
+
+/// Whose queue: their scope in SQL and their identity for the conflict rules; `None` for a
+/// non-member (or an unknown user), who may review nothing.
+async fn scope_of(
     conn: &mut AsyncPgConnection,
     event: &Event,
     user_id: UserId,
-) -> AppResult<Vec<Proposal>> {
+) -> AppResult<Option<(QueueScope, ReviewerIdentity)>> {
     let Some((role, tracks)) = events::member_role(conn, event.id, user_id).await? else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let Some(identity) = db::user_identity(conn, user_id).await? else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
-    let see_all = event.reviewers_see_all && role == EventRoleKind::Reviewer;
-    let assigned: HashSet<ProposalId> = db::assignments_of_event(conn, event.id)
-        .await?
-        .into_iter()
-        .filter(|(reviewer, _)| *reviewer == user_id)
+    let scope = QueueScope {
+        event_id: event.id,
+        reviewer_id: user_id,
+        see_all: event.reviewers_see_all && role == EventRoleKind::Reviewer,
+        tracks,
+    };
+    Ok(Some((scope, identity)))
+}
+
+/// Those of `ids` the member is conflicted with.
+async fn conflicted_among(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    identity: &ReviewerIdentity,
+    ids: &[ProposalId],
+) -> AppResult<HashSet<ProposalId>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let conflicts = event_conflicts(conn, event, ids, std::slice::from_ref(identity)).await?;
+    Ok(conflicts
+        .into_keys()
+        .filter(|(reviewer, _)| *reviewer == identity.id)
         .map(|(_, proposal)| proposal)
-        .collect();
-    let candidates: Vec<Proposal> = active_proposals(conn, event)
-        .await?
-        .into_iter()
-        .filter(|p| see_all || assigned.contains(&p.id))
-        .filter(|p| track_allows(tracks.as_deref(), p))
-        .collect();
-    let ids: Vec<ProposalId> = candidates.iter().map(|p| p.id).collect();
-    let conflicted = event_conflicts(conn, event, &ids, &[identity]).await?;
-    Ok(candidates
-        .into_iter()
-        .filter(|p| !conflicted.contains_key(&(user_id, p.id)))
         .collect())
 }
 
@@ -63,43 +74,177 @@ pub struct QueueItem {
     pub my_score: Option<i16>,
 }
 
-/// What a reviewer has to review in the event: pending first, then done, each oldest first.
+/// One page of a queue and the cursor of the next (`None` on the last page).
+#[derive(Debug)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// The opaque cursor naming a queue row: its segment and (created_at, id).
+pub fn encode_queue_cursor(key: QueueKey) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "q{}|{}|{}",
+        key.segment,
+        key.created_at.timestamp_micros(),
+        key.id
+    ))
+}
+
+/// A cursor `encode_queue_cursor` made; `None` for anything else.
+pub fn decode_queue_cursor(text: &str) -> Option<QueueKey> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+    let mut parts = text.strip_prefix('q')?.splitn(3, '|');
+    let segment: i32 = parts.next()?.parse().ok()?;
+    if !(0..=3).contains(&segment) {
+        return None;
+    }
+    let created_at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
+    let id = parts.next()?.parse().ok()?;
+    Some(QueueKey {
+        segment,
+        created_at,
+        id,
+    })
+}
+
+/// What a reviewer has to review in the event, a page of at most `limit` after `after`:
+/// pending before done, assigned before merely visible, then oldest first. Never withdrawn,
+/// conflicted or outside the member's tracks; for a reviewer the assigned proposals, or every
+/// one when the event lets reviewers review anything; for a chair the ones assigned to them.
 #[tracing::instrument(skip_all, fields(event.slug = %event.slug, user.id = %user.id))]
 pub async fn queue(
     conn: &mut AsyncPgConnection,
     event: &Event,
     user: &CurrentUser,
-) -> AppResult<Vec<QueueItem>> {
+    limit: i64,
+    after: Option<QueueKey>,
+) -> AppResult<QueuePage> {
     if event_access(conn, event, user).await?.role.is_none() {
         return Err(AppError::Forbidden(
             "only this event's reviewers have a review queue".into(),
         ));
     }
-    let visible = reviewable_by(conn, event, user.id).await?;
-    let assigned: HashSet<ProposalId> = db::assignments_of_event(conn, event.id)
-        .await?
+    let Some((scope, identity)) = scope_of(conn, event, user.id).await? else {
+        return Ok(QueuePage {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    };
+    // one more than asked tells whether there is a next page
+    let mut kept: Vec<db::QueueRow> = Vec::new();
+    let mut cursor = after;
+    loop {
+        let fetch = limit + 1 - kept.len() as i64 + SLACK;
+        let rows = db::queue_candidates(conn, &scope, cursor, fetch).await?;
+        let exhausted = (rows.len() as i64) < fetch;
+        cursor = rows.last().map(db::QueueRow::key).or(cursor);
+        let ids: Vec<ProposalId> = rows.iter().map(|r| ProposalId(r.id)).collect();
+        let conflicted = conflicted_among(conn, event, &identity, &ids).await?;
+        kept.extend(
+            rows.into_iter()
+                .filter(|r| !conflicted.contains(&ProposalId(r.id))),
+        );
+        if kept.len() as i64 > limit || exhausted {
+            break;
+        }
+    }
+    let next_cursor = if kept.len() as i64 > limit {
+        kept.truncate(limit as usize);
+        kept.last().map(|r| encode_queue_cursor(r.key()))
+    } else {
+        None
+    };
+    let items = kept
         .into_iter()
-        .filter(|(r, _)| *r == user.id)
-        .map(|(_, p)| p)
-        .collect();
-    let scores: HashMap<ProposalId, i16> = db::reviews_of_event(conn, event.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.reviewer_id == user.id)
-        .map(|r| (r.proposal_id, r.score))
-        .collect();
-    let mut items: Vec<QueueItem> = visible
-        .iter()
-        .map(|p| QueueItem {
-            proposal_id: p.id.0,
-            title: p.title.clone(),
-            track: p.track().map(str::to_owned),
-            format: p.format.clone(),
-            assigned: assigned.contains(&p.id),
-            my_score: scores.get(&p.id).copied(),
+        .map(|r| QueueItem {
+            proposal_id: r.id,
+            title: r.title,
+            track: r.track,
+            format: r.format,
+            assigned: r.segment % 2 == 0,
+            my_score: r.my_score,
         })
         .collect();
-    // pending before done; assigned before merely visible; the list order otherwise
-    items.sort_by_key(|i| (i.my_score.is_some(), !i.assigned));
-    Ok(items)
+    Ok(QueuePage { items, next_cursor })
+}
+
+/// The member's progress on their assigned proposals (not withdrawn, within their tracks, not
+/// conflicted): (reviewed, assigned). O(the member's assignments).
+pub async fn assigned_progress(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    user_id: UserId,
+) -> AppResult<(usize, usize)> {
+    let Some((scope, identity)) = scope_of(conn, event, user_id).await? else {
+        return Ok((0, 0));
+    };
+    let assigned = db::assigned_in_event(conn, &scope).await?;
+    let ids: Vec<ProposalId> = assigned.iter().map(|(id, _)| *id).collect();
+    let conflicted = conflicted_among(conn, event, &identity, &ids).await?;
+    let counted = assigned.iter().filter(|(id, _)| !conflicted.contains(id));
+    let (done, total) = counted.fold((0, 0), |(done, total), (_, reviewed)| {
+        (done + usize::from(*reviewed), total + 1)
+    });
+    Ok((done, total))
+}
+
+/// A page of the event's proposals as a reviewer lists them (`GET /events/{slug}/proposals`),
+/// in the list's keyset order (created_at, id): those they may review (as in the queue, not
+/// conflicted) and their own as a speaker (`own`, which conflicts do not hide). At most
+/// `filter.limit` rows; the caller asks one more than it shows to learn of a next page.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug, user.id = %user_id))]
+pub async fn reviewer_list(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    user_id: UserId,
+    own: &[ProposalId],
+    filter: ListFilter<'_>,
+) -> AppResult<Vec<Proposal>> {
+    let (scope, identity) = match scope_of(conn, event, user_id).await? {
+        Some((scope, identity)) => (
+            ListScope::Reviewer {
+                user_id,
+                see_all: scope.see_all,
+                tracks: scope.tracks,
+            },
+            Some(identity),
+        ),
+        None => (ListScope::SpeakerOf(user_id), None),
+    };
+    let mut kept: Vec<Proposal> = Vec::new();
+    let mut after = filter.after;
+    loop {
+        let fetch = filter.limit - kept.len() as i64 + SLACK;
+        let rows = proposals_db::list(
+            conn,
+            event.id,
+            scope.clone(),
+            ListFilter {
+                track: filter.track,
+                state: filter.state,
+                needs_check: filter.needs_check,
+                after,
+                limit: fetch,
+            },
+        )
+        .await?;
+        let exhausted = (rows.len() as i64) < fetch;
+        after = rows.last().map(|p| (p.created_at, p.id)).or(after);
+        let candidates: Vec<ProposalId> = rows
+            .iter()
+            .map(|p| p.id)
+            .filter(|id| !own.contains(id))
+            .collect();
+        let conflicted = match &identity {
+            Some(identity) => conflicted_among(conn, event, identity, &candidates).await?,
+            None => HashSet::new(),
+        };
+        kept.extend(rows.into_iter().filter(|p| !conflicted.contains(&p.id)));
+        if kept.len() as i64 >= filter.limit || exhausted {
+            break;
+        }
+    }
+    kept.truncate(filter.limit as usize);
+    Ok(kept)
 }

@@ -13,6 +13,7 @@ use crate::schema::{co_speakers, proposals};
 pub const NEEDS_CHECK_BELOW: f32 = 0.7;
 
 /// Who may see which proposals in a list.
+#[derive(Debug, Clone)]
 pub enum ListScope {
     All,
     /// Submitted by the user or co-presented (accepted invitation).
@@ -21,6 +22,14 @@ pub enum ListScope {
     Only(Vec<ProposalId>),
     /// Every one not withdrawn.
     Active,
+    /// A reviewer's candidates: their own as a speaker (as `SpeakerOf`), and those not
+    /// withdrawn, within `tracks` (the effective track; none restricts nothing) and assigned to
+    /// them, or any with `see_all`. Conflicts are for `crate::review` to judge.
+    Reviewer {
+        user_id: UserId,
+        see_all: bool,
+        tracks: Option<Vec<String>>,
+    },
 }
 
 pub struct ListFilter<'a> {
@@ -54,6 +63,36 @@ pub async fn list(
             proposals::submitter_id
                 .eq(user_id)
                 .or(proposals::id.eq_any(co_presented)),
+        );
+    }
+    if let ListScope::Reviewer {
+        user_id,
+        see_all,
+        ref tracks,
+    } = scope
+    {
+        use diesel::sql_types::{Array, Bool, Nullable, Text};
+        let co_presented = co_speakers::table
+            .filter(co_speakers::user_id.eq(user_id))
+            .filter(co_speakers::accepted_at.is_not_null())
+            .select(co_speakers::proposal_id);
+        let reviewable = diesel::dsl::sql::<Bool>(
+            "(proposals.state <> 'withdrawn' AND (",
+        )
+        .bind::<Bool, _>(see_all)
+        .sql(" OR EXISTS (SELECT 1 FROM review_assignments a WHERE a.proposal_id = proposals.id AND a.reviewer_id = ")
+        .bind::<diesel::sql_types::Uuid, _>(user_id)
+        .sql(")) AND (")
+        .bind::<Nullable<Array<Text>>, _>(tracks.clone())
+        .sql("::text[] IS NULL OR COALESCE(proposals.chair_track, proposals.speaker_track, proposals.auto_track) IS NULL \
+              OR COALESCE(proposals.chair_track, proposals.speaker_track, proposals.auto_track) = ANY(")
+        .bind::<Nullable<Array<Text>>, _>(tracks.clone())
+        .sql("::text[])))");
+        query = query.filter(
+            proposals::submitter_id
+                .eq(user_id)
+                .or(proposals::id.eq_any(co_presented))
+                .or(reviewable),
         );
     }
     if matches!(scope, ListScope::Active) {
@@ -141,6 +180,131 @@ pub async fn list_for_speaker(
         )
         .order(proposals::created_at.desc())
         .select((Proposal::as_select(), events::slug, events::title))
+        .load(conn)
+        .await
+}
+
+/// These proposals of the event (ids of other events, or unknown, are left out), oldest first.
+pub async fn of_event_by_ids(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    ids: &[ProposalId],
+) -> QueryResult<Vec<Proposal>> {
+    proposals::table
+        .filter(proposals::event_id.eq(event_id))
+        .filter(proposals::id.eq_any(ids))
+        .order((proposals::created_at.asc(), proposals::id.asc()))
+        .select(Proposal::as_select())
+        .load(conn)
+        .await
+}
+
+/// The event's proposals in one of `states`, of one track (the effective track) when named,
+/// oldest first.
+pub async fn in_states(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    states: &[ProposalState],
+    track: Option<&str>,
+) -> QueryResult<Vec<Proposal>> {
+    let mut query = proposals::table
+        .filter(proposals::event_id.eq(event_id))
+        .filter(proposals::state.eq_any(states.to_vec()))
+        .order((proposals::created_at.asc(), proposals::id.asc()))
+        .select(Proposal::as_select())
+        .into_boxed();
+    if let Some(track) = track {
+        query = query.filter(
+            proposals::chair_track
+                .eq(track)
+                .or(proposals::chair_track.is_null().and(
+                    proposals::speaker_track
+                        .eq(track)
+                        .or(proposals::speaker_track
+                            .is_null()
+                            .and(proposals::auto_track.eq(track))),
+                )),
+        );
+    }
+    query.load(conn).await
+}
+
+/// (decision, released decision, how many) over the event's decided proposals that are not
+/// withdrawn.
+pub async fn decision_counts(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<
+    Vec<(
+        Option<crate::domain::Decision>,
+        Option<crate::domain::Decision>,
+        i64,
+    )>,
+> {
+    proposals::table
+        .filter(proposals::event_id.eq(event_id))
+        .filter(proposals::state.ne(ProposalState::Withdrawn))
+        .filter(proposals::decision.is_not_null())
+        .group_by((proposals::decision, proposals::released_decision))
+        .select((
+            proposals::decision,
+            proposals::released_decision,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// How many undecided proposals in one of `states` each effective track has (`None`: no track).
+pub async fn undecided_per_track(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    states: &[ProposalState],
+) -> QueryResult<Vec<(Option<String>, i64)>> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Nullable<Text>)]
+        track: Option<String>,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT COALESCE(chair_track, speaker_track, auto_track) AS track, count(*) AS n \
+         FROM proposals WHERE event_id = $1 AND decision IS NULL AND state = ANY($2) \
+         GROUP BY 1",
+    )
+    .bind::<Uuid, _>(event_id)
+    .bind::<Array<Text>, _>(states)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.track, r.n)).collect())
+}
+
+/// A proposal as a choice in a list: id, title, decision and released decision.
+pub type ProposalChoiceRow = (
+    ProposalId,
+    String,
+    Option<crate::domain::Decision>,
+    Option<crate::domain::Decision>,
+);
+
+/// The event's proposals that are not withdrawn, slim (no texts), oldest first.
+pub async fn active_choices(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<ProposalChoiceRow>> {
+    proposals::table
+        .filter(proposals::event_id.eq(event_id))
+        .filter(proposals::state.ne(ProposalState::Withdrawn))
+        .order((proposals::created_at.asc(), proposals::id.asc()))
+        .select((
+            proposals::id,
+            proposals::title,
+            proposals::decision,
+            proposals::released_decision,
+        ))
         .load(conn)
         .await
 }

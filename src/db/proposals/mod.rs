@@ -8,7 +8,10 @@ mod speakers;
 mod tag_corrections;
 
 pub use idempotency::{IdempotencyClaim, claim_idempotency_key, store_idempotent_response};
-pub use lists::{ListFilter, ListScope, NEEDS_CHECK_BELOW, active_of, list, list_for_speaker};
+pub use lists::{
+    ListFilter, ListScope, NEEDS_CHECK_BELOW, ProposalChoiceRow, active_choices, active_of,
+    decision_counts, in_states, list, list_for_speaker, of_event_by_ids, undecided_per_track,
+};
 pub use revisions::{Revision, insert_revision, revisions_of};
 pub use speakers::{
     CoSpeakerInvite, Speaker, accept_invitation, find_invitation, insert_co_speaker,

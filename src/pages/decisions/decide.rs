@@ -11,10 +11,10 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 
 use crate::db::events::Event;
-use crate::db::proposals::{self as proposals_db, ListFilter, ListScope, Proposal};
+use crate::db::proposals as proposals_db;
 use crate::decisions::publishing;
 use crate::decisions::{self, BulkDecision};
-use crate::domain::{Decision, ProposalId, Transition};
+use crate::domain::{Decision, ProposalId, ProposalState, Transition};
 use crate::error::AppError;
 use crate::pages::context::PageContext;
 use crate::pages::csrf::{CsrfForm, EmptyForm};
@@ -35,26 +35,6 @@ fn decided_word(decision: &str) -> &str {
         Some(d) => d.state().as_str(),
         None => decision,
     }
-}
-
-/// Every proposal of the event (withdrawn ones included), oldest first.
-async fn all_proposals(
-    conn: &mut AsyncPgConnection,
-    event: &Event,
-) -> Result<Vec<Proposal>, PageError> {
-    Ok(proposals_db::list(
-        conn,
-        event.id,
-        ListScope::All,
-        ListFilter {
-            track: None,
-            state: None,
-            needs_check: false,
-            after: None,
-            limit: i64::MAX,
-        },
-    )
-    .await?)
 }
 
 /// What the dashboard shows about decisions: the release summary, publication, and how many
@@ -85,16 +65,20 @@ pub async fn dashboard_decisions(
             parts.push(plural(n, one, many));
         }
     }
-    let all = all_proposals(conn, event).await?;
+    let decidable: Vec<ProposalState> = ProposalState::ALL
+        .into_iter()
+        .filter(|s| s.allows(Transition::Decide))
+        .collect();
+    let counts: HashMap<Option<String>, i64> =
+        proposals_db::undecided_per_track(conn, event.id, &decidable)
+            .await?
+            .into_iter()
+            .collect();
     let undecided = tracks
         .iter()
         .map(|t| {
-            let count = all
-                .iter()
-                .filter(|p| p.state.allows(Transition::Decide) && p.decision.is_none())
-                .filter(|p| p.track() == Some(t.key.as_str()))
-                .count();
-            (t.key.clone(), t.name.clone(), count)
+            let count = counts.get(&Some(t.key.clone())).copied().unwrap_or(0);
+            (t.key.clone(), t.name.clone(), count as usize)
         })
         .collect();
     Ok(DashboardDecisions {
@@ -170,10 +154,10 @@ pub async fn bulk_decide(
         && form.get("confirmed").map(String::as_str) != Some("yes")
     {
         let mut conn = state.pool.get().await?;
-        let titles: Vec<String> = all_proposals(&mut conn, &event)
+        let chosen: Vec<ProposalId> = ids.iter().copied().map(ProposalId).collect();
+        let titles: Vec<String> = proposals_db::of_event_by_ids(&mut conn, event.id, &chosen)
             .await?
             .into_iter()
-            .filter(|p| ids.contains(&p.id.0))
             .map(|p| p.title)
             .collect();
         let mut fields: Vec<(String, String)> = form

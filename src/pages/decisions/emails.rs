@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::events::Event;
-use crate::db::proposals::{self as proposals_db, Proposal};
+use crate::db::proposals as proposals_db;
 use crate::decisions::{self, EmailKind, PreviewEmail};
 use crate::domain::ProposalId;
 use crate::error::{AppError, FieldErrors};
@@ -88,9 +88,10 @@ async fn emails_page(
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let saved = decisions::templates_of(&mut conn, &event).await?;
-    let mut proposals: Vec<Proposal> = proposals_db::active_of(&mut conn, event.id, None).await?;
+    // slim rows (id, title, decisions): the choice of a proposal to preview with
+    let mut proposals = proposals_db::active_choices(&mut conn, event.id).await?;
     drop(conn);
-    proposals.sort_by_key(|p| p.title.to_lowercase());
+    proposals.sort_by_key(|(_, title, _, _)| title.to_lowercase());
     let status = if typed.as_ref().is_some_and(|t| !t.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -105,9 +106,9 @@ async fn emails_page(
             // a proposal with this decision reads best; any proposal otherwise
             let default_proposal = proposals
                 .iter()
-                .find(|p| p.decision == Some(kind.decision()))
+                .find(|(_, _, decision, _)| *decision == Some(kind.decision()))
                 .or(proposals.first())
-                .map(|p| p.id.to_string())
+                .map(|(id, _, _, _)| id.to_string())
                 .unwrap_or_default();
             let customized = view.is_some_and(|v| v.customized);
             match typed.take_if(|t| t.kind == kind) {
@@ -138,18 +139,18 @@ async fn emails_page(
         .collect();
     let proposals = proposals
         .into_iter()
-        .map(|p| {
-            let decision = p.decision.map(|d| {
+        .map(|(id, title, decision, released)| {
+            let decision = decision.map(|d| {
                 let word = d.state().as_str();
-                if p.released_decision == Some(d) {
+                if released == Some(d) {
                     word.to_owned()
                 } else {
                     format!("{word}, not released")
                 }
             });
             ProposalChoice {
-                id: p.id.to_string(),
-                label: p.title,
+                id: id.to_string(),
+                label: title,
                 decision,
             }
         })

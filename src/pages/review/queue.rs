@@ -32,19 +32,21 @@ struct QueuePage {
     tracks: Vec<TrackWithSubtopics>,
     review_open: bool,
     phase: String,
+    /// Of the proposals assigned to the member, how many they reviewed.
     done: usize,
-    /// All of the reviewer's proposals, of which `items` is one page.
-    total: usize,
-    page_number: usize,
-    pages: usize,
+    assigned: usize,
+    /// Whether this is the queue's first page (else a link leads back to it).
+    first_page: bool,
+    /// The next page's cursor, if there is one.
+    next_cursor: Option<String>,
 }
 
 /// Proposals per page of the review queue.
-const QUEUE_PAGE: usize = 50;
+const QUEUE_PAGE: i64 = 50;
 
 #[derive(Deserialize)]
 pub struct QueueQuery {
-    page: Option<String>,
+    cursor: Option<String>,
 }
 
 impl QueuePage {
@@ -63,7 +65,8 @@ impl QueuePage {
     }
 }
 
-/// `GET /events/{slug}/review`: what the signed-in member has to review, pending first.
+/// `GET /events/{slug}/review[?cursor=]`: what the signed-in member has to review, pending
+/// first, a page at a time (the API's keyset cursor).
 pub async fn queue(
     page: PageContext,
     state: web::Data<AppState>,
@@ -73,33 +76,24 @@ pub async fn queue(
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let event = event_by_slug(&mut conn, &slug).await?;
-    let all = review::queue(&mut conn, &event, &user.0).await?;
+    // an unreadable cursor shows the first page
+    let after = query
+        .cursor
+        .as_deref()
+        .and_then(review::decode_queue_cursor);
+    let queue = review::queue(&mut conn, &event, &user.0, QUEUE_PAGE, after).await?;
+    let (done, assigned) = review::assigned_progress(&mut conn, &event, user.0.id).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let now = Utc::now();
-    let pages = all.len().div_ceil(QUEUE_PAGE).max(1);
-    // an out-of-range or unreadable page number shows the nearest page
-    let page_number = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    let done = all.iter().filter(|i| i.my_score.is_some()).count();
-    let total = all.len();
-    let items: Vec<QueueItem> = all
-        .into_iter()
-        .skip((page_number - 1) * QUEUE_PAGE)
-        .take(QUEUE_PAGE)
-        .collect();
     render(
         StatusCode::OK,
         &QueuePage {
             page,
             done,
-            total,
-            page_number,
-            pages,
-            items,
+            assigned,
+            first_page: after.is_none(),
+            next_cursor: queue.next_cursor,
+            items: queue.items,
             tracks,
             review_open: event.review_open_at(now),
             phase: phase_text(&event, now),

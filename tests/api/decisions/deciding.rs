@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use super::{another_event, release_summary, talk};
 use crate::helpers::{
-    EVENT, Person, TestApp, answer, api, decide, person, proposal_as, send, set_track, submit,
+    EVENT, Person, TestApp, answer, api, decide, field_error, person, proposal_as, send, set_track,
+    submit,
 };
 
 /// Five proposals, four in `rust` and one in `rust-for-linux`: the first accepted, the last
@@ -55,16 +56,34 @@ async fn five_proposals_in_two_tracks(app: &TestApp) -> Tracks {
 async fn assert_bad_bulk_decisions_are_refused(app: &TestApp, t: &Tracks) {
     let (ids, elsewhere) = (&t.ids, &t.elsewhere);
     let bulk = format!("{EVENT}/decisions");
-    for body in [
-        json!({"decision": "reject"}),
-        json!({"decision": "reject", "track": "rust", "proposal_ids": [ids[1]]}),
-        json!({"decision": "maybe", "proposal_ids": [ids[1]]}),
-        json!({"decision": "reject", "proposal_ids": [ids[1], uuid::Uuid::new_v4()]}),
-        json!({"decision": "reject", "proposal_ids": [ids[1], elsewhere]}),
-        json!({"decision": "reject", "proposal_ids": [ids[1]], "note": "x".repeat(5001)}),
+    for (body, field) in [
+        (json!({"decision": "reject"}), "proposal_ids"),
+        (
+            json!({"decision": "reject", "track": "rust", "proposal_ids": [ids[1]]}),
+            "proposal_ids",
+        ),
+        (
+            json!({"decision": "maybe", "proposal_ids": [ids[1]]}),
+            "decision",
+        ),
+        (
+            json!({"decision": "reject", "proposal_ids": [ids[1], uuid::Uuid::new_v4()]}),
+            "proposal_ids",
+        ),
+        // an id of another event is as unknown here as a made-up one
+        (
+            json!({"decision": "reject", "proposal_ids": [ids[1], elsewhere]}),
+            "proposal_ids",
+        ),
+        (
+            json!({"decision": "reject", "proposal_ids": [ids[1]], "note": "x".repeat(5001)}),
+            "note",
+        ),
     ] {
         let (status, text) = send(app, Method::POST, &bulk, Some(&t.admin), Some(&body)).await;
         assert_eq!(status, 422, "{body}: {text}");
+        let problem: Value = serde_json::from_str(&text).expect("problem+json");
+        assert!(field_error(&problem, field), "{body}: {problem}");
     }
     assert!(proposal_as(app, &t.admin, &ids[1]).await["decision"].is_null());
 }

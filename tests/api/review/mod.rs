@@ -6,6 +6,7 @@ mod assignment;
 mod conflicts;
 mod matrix;
 mod phases;
+mod queue;
 mod ranking;
 mod reminders;
 mod reviews;
