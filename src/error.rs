@@ -69,6 +69,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A known path asked with a method it does not take; `allow` lists the ones it does.
+    #[error("this path does not take this method; it takes {allow}")]
+    MethodNotAllowed { allow: String },
     #[error("{message}")]
     Conflict {
         message: String,
@@ -110,6 +113,7 @@ impl AppError {
             AppError::InvalidCredentials => "invalid-credentials",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -128,6 +132,7 @@ impl AppError {
             AppError::InvalidCredentials => "Wrong email or password",
             AppError::Forbidden(_) => "Not allowed",
             AppError::NotFound => "Not found",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::Conflict { .. } => "Conflict",
             AppError::PayloadTooLarge { .. } => "Request too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
@@ -197,6 +202,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -221,6 +227,9 @@ impl ResponseError for AppError {
         response.content_type("application/problem+json");
         if matches!(self, AppError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            response.insert_header(("Allow", allow.as_str()));
         }
         if let Some(seconds) = self.retry_after_seconds() {
             response.insert_header(("Retry-After", seconds.to_string()));

@@ -16,7 +16,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PayloadError, UrlencodedError};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, FieldErrors};
@@ -158,13 +158,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(review::routes)
             .configure(decisions::routes)
             .configure(classify::routes)
-            .default_service(web::to(not_found)),
+            .default_service(web::to(openapi::unrouted)),
     );
-}
-
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    tracing::debug!(path = %req.path(), "no such API route");
-    Err(AppError::NotFound)
 }
 
 #[cfg(test)]
