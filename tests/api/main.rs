@@ -15,6 +15,7 @@ mod helpers;
 mod hostile_input;
 mod layers;
 mod members;
+mod openapi_truth;
 mod operations;
 mod outbox;
 mod pages;
