@@ -97,9 +97,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 },
                 _ => AppError::BadRequest(format!("could not read the body: {e}")),
             })?;
+            reject_array(&bytes)?;
             parse_json(&bytes).map(ApiJson)
         })
     }
+}
+
+/// Every request body is a JSON object, but serde would also read a struct from an array of
+/// its fields in order (`[]` for one whose fields all have defaults): refuse that, as 422.
+fn reject_array(bytes: &[u8]) -> Result<(), AppError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+        return Err(AppError::Validation(FieldErrors::single(
+            "body",
+            "must be a JSON object, not an array",
+        )));
+    }
+    Ok(())
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

@@ -138,6 +138,9 @@ async fn every_operation_but_the_public_ones_needs_credentials_and_documents_its
     }
 }
 
+/// What is sent, to which path, with which body (content type, text).
+type Case = (&'static str, String, Option<(&'static str, &'static str)>);
+
 #[tokio::test]
 async fn malformed_bodies_and_parameters_get_documented_problems() {
     let app = TestApp::spawn().await;
@@ -146,7 +149,7 @@ async fn malformed_bodies_and_parameters_get_documented_problems() {
     for op in operations(&doc) {
         let has_uuid_in_path = op.template.contains("{id}") || op.template.contains("{user_id}");
         let has_body = op.operation["requestBody"].is_object();
-        let mut cases: Vec<(&str, String, Option<(&str, &str)>)> = Vec::new();
+        let mut cases: Vec<Case> = Vec::new();
         if has_uuid_in_path {
             cases.push((
                 "an id that is not a UUID",
@@ -168,8 +171,15 @@ async fn malformed_bodies_and_parameters_get_documented_problems() {
             ));
             cases.push((
                 "JSON of the wrong shape",
-                path,
+                path.clone(),
                 Some(("application/json", "\"text\"")),
+            ));
+            // serde reads a struct from an array of its fields too: `[]` was a 200 for classify
+            cases.push(("an array", path.clone(), Some(("application/json", "[]"))));
+            cases.push((
+                "an array of values",
+                path,
+                Some(("application/json", "[1, 2]")),
             ));
         }
         for (what, path, body) in cases {
