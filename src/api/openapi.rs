@@ -40,7 +40,8 @@ pub struct ApiDoc;
 pub async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
     tracing::debug!(path = %req.path(), method = %req.method(), "no such API route");
     let methods = methods_of(req.path());
-    if methods.is_empty() {
+    // (a path the router did not match although its template takes this method stays a 404)
+    if methods.is_empty() || methods.iter().any(|m| m == req.method().as_str()) {
         return Err(AppError::NotFound);
     }
     Err(AppError::MethodNotAllowed {
@@ -67,7 +68,7 @@ fn methods_of(path: &str) -> Vec<String> {
             }
             templates
         });
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let segments: Vec<&str> = path.split('/').collect();
     let mut methods: Vec<String> = Vec::new();
     for (template, declared) in TEMPLATES.iter() {
         let pattern: Vec<&str> = template.split('/').collect();
