@@ -157,6 +157,13 @@ async fn malformed_bodies_and_parameters_get_documented_problems() {
                 has_body.then_some(("application/json", "{}")),
             ));
         }
+        if op.template.contains('{') {
+            cases.push((
+                "a slug or an id that names nothing",
+                concrete(&op.template, NOBODY).replace(SLUG, "no-such-event"),
+                has_body.then_some(("application/json", "{}")),
+            ));
+        }
         if has_body {
             let path = concrete(&op.template, NOBODY);
             cases.push((
