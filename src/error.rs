@@ -69,6 +69,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A known path asked with a method it does not take; `allow` lists the ones it does.
+    #[error("this path does not take this method; it takes {allow}")]
+    MethodNotAllowed { allow: String },
     #[error("{message}")]
     Conflict {
         message: String,
@@ -113,6 +116,7 @@ impl AppError {
             AppError::InvalidCredentials => "invalid-credentials",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
@@ -132,6 +136,7 @@ impl AppError {
             AppError::InvalidCredentials => "Wrong email or password",
             AppError::Forbidden(_) => "Not allowed",
             AppError::NotFound => "Not found",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::Conflict { .. } => "Conflict",
             AppError::PreconditionFailed(_) => "The resource changed since it was read",
             AppError::PayloadTooLarge { .. } => "Request too large",
@@ -202,6 +207,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -227,6 +233,9 @@ impl ResponseError for AppError {
         response.content_type("application/problem+json");
         if matches!(self, AppError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            response.insert_header(("Allow", allow.as_str()));
         }
         if let Some(seconds) = self.retry_after_seconds() {
             response.insert_header(("Retry-After", seconds.to_string()));

@@ -217,7 +217,8 @@ pub async fn put_member(
 }
 
 #[utoipa::path(patch, path = "/api/v1/events/{slug}", tag = "events", request_body = EventPatch, params(("slug" = String, Path)),
-    responses((status = 200, body = EventResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, body = EventResponse), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "the score scale cannot change once reviews exist"), (status = 422)))]
 pub async fn patch_event(
     state: web::Data<AppState>,
     ChairedEvent { event, .. }: ChairedEvent,

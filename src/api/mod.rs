@@ -16,7 +16,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PayloadError, UrlencodedError};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, FieldErrors};
@@ -97,9 +97,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 },
                 _ => AppError::BadRequest(format!("could not read the body: {e}")),
             })?;
+            reject_array(&bytes)?;
             parse_json(&bytes).map(ApiJson)
         })
     }
+}
+
+/// Every request body is a JSON object, but serde would also read a struct from an array of
+/// its fields in order (`[]` for one whose fields all have defaults): refuse that, as 422.
+fn reject_array(bytes: &[u8]) -> Result<(), AppError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+        return Err(AppError::Validation(FieldErrors::single(
+            "body",
+            "must be a JSON object, not an array",
+        )));
+    }
+    Ok(())
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
@@ -158,13 +173,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(review::routes)
             .configure(decisions::routes)
             .configure(classify::routes)
-            .default_service(web::to(not_found)),
+            .default_service(web::to(openapi::unrouted)),
     );
-}
-
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    tracing::debug!(path = %req.path(), "no such API route");
-    Err(AppError::NotFound)
 }
 
 #[cfg(test)]

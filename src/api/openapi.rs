@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{auth, classify, decisions, events, proposals, review};
+use crate::error::AppError;
 
 /// The OpenAPI document, inside `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,20 +35,220 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 )]
 pub struct ApiDoc;
 
+/// What the API answers when no route matched: 405 with `Allow` when the path is one of the
+/// document's with another method, else 404.
+pub async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    tracing::debug!(path = %req.path(), method = %req.method(), "no such API route");
+    let methods = methods_of(req.path());
+    // (a path the router did not match although its template takes this method stays a 404)
+    if methods.is_empty() || methods.iter().any(|m| m == req.method().as_str()) {
+        return Err(AppError::NotFound);
+    }
+    Err(AppError::MethodNotAllowed {
+        allow: methods.join(", "),
+    })
+}
+
+/// The methods the document declares for a concrete path (`/api/v1/proposals/4f…/review`),
+/// upper case; empty when no path template matches.
+fn methods_of(path: &str) -> Vec<String> {
+    static TEMPLATES: std::sync::LazyLock<Vec<(String, Vec<String>)>> =
+        std::sync::LazyLock::new(|| {
+            let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+            let mut templates = vec![("/api/v1/openapi.json".to_owned(), vec!["GET".to_owned()])];
+            if let Some(paths) = doc["paths"].as_object() {
+                for (template, item) in paths {
+                    let methods = METHODS
+                        .iter()
+                        .filter(|m| item.get(**m).is_some())
+                        .map(|m| m.to_ascii_uppercase())
+                        .collect();
+                    templates.push((template.clone(), methods));
+                }
+            }
+            templates
+        });
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut methods: Vec<String> = Vec::new();
+    for (template, declared) in TEMPLATES.iter() {
+        let pattern: Vec<&str> = template.split('/').collect();
+        let matches = pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s);
+        if matches {
+            for method in declared {
+                if !methods.contains(method) {
+                    methods.push(method.clone());
+                }
+            }
+        }
+    }
+    methods
+}
+
 pub async fn openapi_json() -> HttpResponse {
-    match ApiDoc::openapi().to_json() {
+    match document().and_then(|doc| serde_json::to_string(&doc)) {
         Ok(json) => HttpResponse::Ok()
             .content_type("application/json")
             .body(json),
-        Err(e) => actix_web::ResponseError::error_response(&crate::error::AppError::internal(
-            format!("OpenAPI document: {e}"),
-        )),
+        Err(e) => actix_web::ResponseError::error_response(&AppError::internal(format!(
+            "OpenAPI document: {e}"
+        ))),
     }
 }
 
 /// The OpenAPI document as JSON, exactly as `GET /api/v1/openapi.json` serves it.
+/// The handlers' annotations, completed with what every operation shares (see [`complete`]).
 pub fn document() -> Result<serde_json::Value, serde_json::Error> {
-    serde_json::to_value(ApiDoc::openapi())
+    let mut doc = serde_json::to_value(ApiDoc::openapi())?;
+    complete(&mut doc);
+    Ok(doc)
+}
+
+/// The operations anyone may call; every other operation needs a session or an API token and
+/// answers 401 without one (`tests/api/openapi_truth.rs` checks both ways).
+pub const PUBLIC_OPERATIONS: &[&str] = &[
+    "register",
+    "login",
+    "password_reset",
+    "password_reset_confirm",
+    "get_event",
+    "accepted",
+    "classify",
+];
+
+/// The operations that use no database (every other one may answer 503 while it is unreachable).
+const WITHOUT_DATABASE: &[&str] = &["classify"];
+
+/// Adds to the annotated document what the handlers share rather than declare one by one, so
+/// that it describes every response the service can give:
+/// - the `Problem` schema (RFC 9457, as `error.rs` writes it) as the `application/problem+json`
+///   body of every 4xx and 5xx response;
+/// - the security schemes (bearer token, session cookie) and, on every operation but
+///   [`PUBLIC_OPERATIONS`], the requirement and its 401 with `WWW-Authenticate: Bearer`;
+/// - 400 for a malformed path or query parameter or JSON body, and for a JSON body also 413
+///   (over the body limit), 415 (not JSON) and 422 (JSON of the wrong shape, naming the field);
+/// - 503 with `Retry-After` while the database is unreachable, and `Retry-After` on every 429.
+pub fn complete(doc: &mut Value) {
+    doc["components"]["schemas"]["Problem"] = problem_schema();
+    doc["components"]["securitySchemes"] = serde_json::json!({
+        "bearer": {"type": "http", "scheme": "bearer",
+            "description": "the token of `POST /auth/login`, or a personal API token (`POST /me/tokens`)"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "mcfp_session",
+            "description": "the session cookie the HTML pages and `POST /auth/login` set"},
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let shared_parameters = item["parameters"].as_array().is_some_and(|p| !p.is_empty());
+        for method in METHODS {
+            let Some(operation) = item.get_mut(*method) else {
+                continue;
+            };
+            complete_operation(operation, shared_parameters);
+        }
+    }
+}
+
+fn complete_operation(operation: &mut Value, shared_parameters: bool) {
+    let id = text(&operation["operationId"]).unwrap_or("").to_owned();
+    let public = PUBLIC_OPERATIONS.contains(&id.as_str());
+    let has_parameters = shared_parameters
+        || operation["parameters"].as_array().is_some_and(|p| {
+            p.iter()
+                .any(|p| matches!(text(&p["in"]), Some("path" | "query")))
+        });
+    let has_body = operation["requestBody"].is_object();
+    if !public {
+        operation["security"] = serde_json::json!([{"bearer": []}, {"session": []}]);
+    }
+    if !operation["responses"].is_object() {
+        operation["responses"] = serde_json::json!({});
+    }
+    let responses = &mut operation["responses"];
+    let mut add = |status: &str, description: &str| {
+        if responses.get(status).is_none() {
+            responses[status] = serde_json::json!({"description": description});
+        }
+    };
+    if has_body {
+        add("400", "the body is not JSON, or a parameter is malformed");
+        add("413", "the body is larger than the limit");
+        add("415", "the body is not sent as `application/json`");
+        add("422", "invalid fields; `errors` names each field");
+    } else if has_parameters {
+        add("400", "a path or query parameter is malformed");
+    }
+    if !public {
+        add("401", "no valid session or API token");
+    }
+    if !WITHOUT_DATABASE.contains(&id.as_str()) {
+        add(
+            "503",
+            "the database is unreachable; retry after `Retry-After` seconds",
+        );
+    }
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if !status.starts_with('4') && !status.starts_with('5') {
+            continue;
+        }
+        if text(&response["description"]).is_none_or(str::is_empty) {
+            response["description"] = Value::from(default_description(status));
+        }
+        if response.get("content").is_none() {
+            response["content"] = serde_json::json!({"application/problem+json":
+                {"schema": {"$ref": "#/components/schemas/Problem"}}});
+        }
+        let header = match status.as_str() {
+            "401" if !public => Some(("WWW-Authenticate", "`Bearer`")),
+            "429" => Some(("Retry-After", "seconds until a retry may succeed")),
+            "503" => Some(("Retry-After", "seconds until a retry may succeed")),
+            _ => None,
+        };
+        if let Some((name, description)) = header {
+            response["headers"][name] = serde_json::json!({"description": description,
+                "required": true, "schema": {"type": "string"}});
+        }
+    }
+}
+
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "400" => "a malformed request",
+        "401" => "no valid session or API token",
+        "403" => "not allowed for the caller",
+        "404" => "not found",
+        "409" => "conflicts with the current state",
+        "413" => "the body is larger than the limit",
+        "415" => "unsupported media type",
+        "422" => "invalid fields; `errors` names each field",
+        "429" => "too many requests",
+        "503" => "the service is unavailable",
+        _ => "an error",
+    }
+}
+
+/// The body of every error response, as `error.rs` writes it.
+fn problem_schema() -> Value {
+    serde_json::json!({
+        "type": "object",
+        "description": "An error, as application/problem+json (RFC 9457).",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "description": "`/problems/<slug>`, e.g. `/problems/validation-error`"},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "format": "int32", "description": "the HTTP status"},
+            "detail": {"type": "string"},
+            "errors": {"type": "object", "description": "field name → messages (422, and some 409s)",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+        }
+    })
 }
 
 /// `docs/api.md`: the API reference rendered from the served OpenAPI document.

@@ -92,7 +92,8 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
     params(("slug" = String, Path), ("track" = Option<String>, Query), ("state" = Option<ProposalState>, Query),
         ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401), (status = 422)))]
+    responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401),
+        (status = 404, description = "no such event"), (status = 422)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -192,7 +192,7 @@ pub struct RankingResponse {
 #[utoipa::path(get, path = "/api/v1/events/{slug}/ranking", tag = "review",
     params(("slug" = String, Path), ("track" = Option<String>, Query)),
     responses((status = 200, body = RankingResponse, description = "best first by the calibrated score"),
-        (status = 401), (status = 403), (status = 404)))]
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "`track` is not one of the event's tracks")))]
 pub async fn ranking(
     state: web::Data<AppState>,
     ChairedEvent { event, .. }: ChairedEvent,
@@ -206,7 +206,7 @@ pub async fn ranking(
 #[utoipa::path(get, path = "/api/v1/events/{slug}/ranking.csv", tag = "review",
     params(("slug" = String, Path), ("track" = Option<String>, Query)),
     responses((status = 200, content_type = "text/csv", description = "the ranking's aggregates, best first"),
-        (status = 401), (status = 403), (status = 404)))]
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "`track` is not one of the event's tracks")))]
 pub async fn ranking_csv(
     state: web::Data<AppState>,
     ChairedEvent { event, .. }: ChairedEvent,

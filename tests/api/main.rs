@@ -16,6 +16,7 @@ mod helpers;
 mod hostile_input;
 mod layers;
 mod members;
+mod openapi_truth;
 mod operations;
 mod outbox;
 mod pages;
