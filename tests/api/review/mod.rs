@@ -7,6 +7,7 @@ mod conflicts;
 mod matrix;
 mod phases;
 mod ranking;
+mod ranking_cache;
 mod reminders;
 mod reviews;
 mod visibility;
