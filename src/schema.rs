@@ -100,6 +100,7 @@ diesel::table! {
         published_at -> Nullable<Timestamptz>,
         slot_minutes -> Nullable<Int4>,
         public_version -> Int8,
+        review_version -> Int8,
     }
 }
 

@@ -193,11 +193,13 @@ impl Application {
         let worker = outbox_worker(&state)?;
         let app_state = state.clone();
         let accepted_cache = web::Data::new(AcceptedCache::default());
+        let ranking_cache = web::Data::new(crate::review::RankingCache::default());
         let https = state.settings.https();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(accepted_cache.clone())
+                .app_data(ranking_cache.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
                 .wrap(from_fn(crate::http::control_characters::middleware))

@@ -13,8 +13,8 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::http::ChairedEvent;
 use crate::proposals::visible_proposal;
 use crate::review::{
-    self, AssignmentsView, AutoAssignOutcome, ConflictView, QueueItem, RankingItem, ReviewRequest,
-    ReviewView, ReviewerProgress, ReviewsView,
+    self, AssignmentsView, AutoAssignOutcome, ConflictView, QueueItem, RankCursor, RankingCache,
+    RankingItem, ReviewRequest, ReviewView, ReviewerProgress, ReviewsView,
 };
 use crate::state::AppState;
 
@@ -182,38 +182,58 @@ pub async fn get_reviews(
 #[derive(Deserialize)]
 pub struct RankingQuery {
     pub track: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct RankingResponse {
     pub items: Vec<RankingItem>,
+    /// The next page's `?cursor=`; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/ranking", tag = "review",
-    params(("slug" = String, Path), ("track" = Option<String>, Query)),
-    responses((status = 200, body = RankingResponse, description = "best first by the calibrated score"),
-        (status = 401), (status = 403), (status = 404), (status = 422, description = "`track` is not one of the event's tracks")))]
+    params(("slug" = String, Path), ("track" = Option<String>, Query),
+        ("limit" = Option<i64>, Query, description = "1–500, default 50"),
+        ("cursor" = Option<String>, Query, description = "the previous page's `next_cursor`; if the ranking changed in between, the page goes on after that proposal where it now stands, so items may repeat or be missed: start again from the first page for a consistent list")),
+    responses((status = 200, body = RankingResponse, description = "best first by the calibrated score, one page"),
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "a bad `limit` or `cursor`, or a `track` that is not one of the event's tracks")))]
 pub async fn ranking(
     state: web::Data<AppState>,
+    cache: web::Data<RankingCache>,
     ChairedEvent { event, .. }: ChairedEvent,
     query: web::Query<RankingQuery>,
 ) -> AppResult<web::Json<RankingResponse>> {
+    let mut errors = FieldErrors::new();
+    let (limit, _) = crate::db::paging::parse_params(query.limit.as_deref(), None, &mut errors);
+    let cursor = RankCursor::parse(query.cursor.as_deref(), &mut errors);
+    errors.into_result()?;
     let mut conn = state.pool.get().await?;
-    let items = review::ranking(&mut conn, &event, query.track.as_deref()).await?;
-    Ok(web::Json(RankingResponse { items }))
+    let (items, next_cursor) = review::ranking_page(
+        &mut conn,
+        &cache,
+        &event,
+        query.track.as_deref(),
+        limit as usize,
+        cursor.as_ref(),
+    )
+    .await?;
+    Ok(web::Json(RankingResponse { items, next_cursor }))
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/ranking.csv", tag = "review",
     params(("slug" = String, Path), ("track" = Option<String>, Query)),
-    responses((status = 200, content_type = "text/csv", description = "the ranking's aggregates, best first"),
+    responses((status = 200, content_type = "text/csv", description = "the ranking's aggregates, best first, all of them"),
         (status = 401), (status = 403), (status = 404), (status = 422, description = "`track` is not one of the event's tracks")))]
 pub async fn ranking_csv(
     state: web::Data<AppState>,
+    cache: web::Data<RankingCache>,
     ChairedEvent { event, .. }: ChairedEvent,
     query: web::Query<RankingQuery>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let items = review::ranking(&mut conn, &event, query.track.as_deref()).await?;
+    let items = review::whole_ranking(&mut conn, &cache, &event, query.track.as_deref()).await?;
     Ok(crate::http::csv_download(
         &format!("{}-ranking.csv", event.slug),
         review::ranking_csv(&items),
@@ -229,11 +249,13 @@ pub struct ReviewersResponse {
     responses((status = 200, body = ReviewersResponse, description = "done/assigned per reviewer"), (status = 401), (status = 403), (status = 404)))]
 pub async fn reviewers(
     state: web::Data<AppState>,
+    cache: web::Data<RankingCache>,
     ChairedEvent { event, .. }: ChairedEvent,
 ) -> AppResult<web::Json<ReviewersResponse>> {
     let mut conn = state.pool.get().await?;
+    let ranked = cache.ranked(&mut conn, &event).await?;
     Ok(web::Json(ReviewersResponse {
-        items: review::reviewer_progress(&mut conn, &event).await?,
+        items: review::reviewer_progress(&mut conn, &event, &ranked).await?,
     }))
 }
 

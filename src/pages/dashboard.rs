@@ -15,11 +15,12 @@ use super::extract::SignedInChair;
 use super::labels::{one_decimal, phase_text};
 use super::respond::render;
 use crate::db::events::{self, Event, TrackWithSubtopics};
-use crate::db::paging::page_params;
-use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW};
-use crate::domain::{Decision, ProposalState, Transition};
-use crate::error::AppError;
+use crate::db::paging::{DEFAULT_LIMIT, page_params};
+use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW, Proposal};
+use crate::domain::{ProposalState, Transition};
+use crate::error::{AppError, FieldErrors};
 use crate::proposals::{self, ProposalView, Viewer};
+use crate::review::{RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -36,10 +37,19 @@ pub struct DashboardQuery {
     sort: Option<String>,
 }
 
+/// A row's review figures, from the cached ranking.
+struct Stats {
+    n: usize,
+    assigned: usize,
+    mean: Option<f64>,
+    calibrated: Option<f64>,
+    disagreement: bool,
+}
+
 /// One dashboard row: the proposal and, unless it is withdrawn, its review figures.
 struct DashboardRow {
     p: ProposalView,
-    stats: Option<crate::review::RankingItem>,
+    stats: Option<Stats>,
     chart: String,
 }
 
@@ -148,8 +158,15 @@ impl DashboardPage {
             .append_pair("track", &self.track)
             .append_pair("state", &self.state)
             .append_pair("cursor", cursor);
-        if self.needs_check {
-            query.append_pair("needs_check", "true");
+        for (key, value, set) in [
+            ("needs_check", "true", self.needs_check),
+            ("disagreements", "true", self.only_disagreements),
+            ("missing", "true", self.only_missing),
+            ("sort", self.sort, self.sort != "submitted"),
+        ] {
+            if set {
+                query.append_pair(key, value);
+            }
         }
         format!("/events/{}/dashboard?{}", self.event.slug, query.finish())
     }
@@ -158,10 +175,10 @@ impl DashboardPage {
 pub async fn dashboard(
     page: PageContext,
     state: web::Data<AppState>,
+    cache: web::Data<RankingCache>,
     SignedInChair { event, .. }: SignedInChair,
     query: web::Query<DashboardQuery>,
 ) -> PageResult {
-    let (limit, after) = page_params(Some("50"), query.cursor.as_deref())?;
     let track = query.track.clone().unwrap_or_default();
     // an unknown state filters nothing
     let state_filter = query.state.as_deref().and_then(ProposalState::parse);
@@ -173,76 +190,56 @@ pub async fn dashboard(
         Some("mean") => "mean",
         _ => "submitted",
     };
-    // review filters and orders need every proposal at once: no pages then
-    let whole_list = sort != "submitted" || only_disagreements || only_missing;
-    let (fetch, after) = if whole_list {
-        (i64::MAX, None)
-    } else {
-        (limit + 1, after)
+    let filter = Filter {
+        track: Some(track.as_str()).filter(|t| !t.is_empty()),
+        state: state_filter,
+        needs_check,
+        only_disagreements,
+        only_missing,
     };
     let mut conn = state.pool.get().await?;
-    let mut rows = db::list(
-        &mut conn,
-        event.id,
-        ListScope::All,
-        ListFilter {
-            track: Some(track.as_str()).filter(|t| !t.is_empty()),
-            state: state_filter,
-            needs_check,
-            after: after.map(|(at, id)| (at, crate::domain::ProposalId(id))),
-            limit: fetch,
-        },
-    )
-    .await?;
-    let next_cursor = if !whole_list && rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|p| crate::db::paging::encode_cursor(p.created_at, p.id.0))
+    // the whole event's ranking (calibration sees every review), cached under an O(1) key
+    let ranked = cache.ranked(&mut conn, &event).await?;
+    // review filters and orders page over the cached order; the rest is a keyset page in SQL
+    let (rows, next_cursor) = if sort != "submitted" || only_disagreements || only_missing {
+        let order = match sort {
+            "calibrated" => RankOrder::Calibrated,
+            "mean" => RankOrder::Mean,
+            _ => RankOrder::Submitted,
+        };
+        ranked_page(
+            &mut conn,
+            &event,
+            &ranked,
+            order,
+            &filter,
+            query.cursor.as_deref(),
+        )
+        .await?
     } else {
-        None
+        submitted_page(&mut conn, &event, &filter, query.cursor.as_deref()).await?
     };
     let proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
-    // the whole event's ranking (calibration sees every review), joined by proposal id
-    let mut ranked: std::collections::HashMap<uuid::Uuid, (usize, crate::review::RankingItem)> =
-        crate::review::ranking(&mut conn, &event, None)
-            .await?
-            .into_iter()
-            .enumerate()
-            .map(|(position, item)| (item.proposal_id, (position, item)))
-            .collect();
-    let mut rows: Vec<(usize, DashboardRow)> = proposals
+    let rows: Vec<DashboardRow> = proposals
         .into_iter()
         .map(|p| {
-            let (position, stats) = match ranked.remove(&p.id) {
-                Some((position, item)) => (position, Some(item)),
-                None => (usize::MAX, None),
-            };
-            let chart = stats
-                .as_ref()
-                .map_or_else(String::new, |s| distribution_svg(&event, &s.distribution));
-            (position, DashboardRow { p, stats, chart })
-        })
-        .filter(|(_, row)| {
-            (!only_disagreements || row.stats.as_ref().is_some_and(|s| s.disagreement))
-                && (!only_missing || row.missing_reviews())
+            let figures = ranked
+                .get(crate::domain::ProposalId(p.id))
+                .filter(|r| r.ranked);
+            let chart =
+                figures.map_or_else(String::new, |r| distribution_svg(&event, &r.distribution));
+            let stats = figures.map(|r| Stats {
+                n: r.aggregate.n,
+                assigned: r.assigned,
+                mean: r.aggregate.mean,
+                calibrated: r.aggregate.calibrated,
+                disagreement: r.aggregate.disagreement,
+            });
+            DashboardRow { p, stats, chart }
         })
         .collect();
-    match sort {
-        "calibrated" => rows.sort_by_key(|(position, _)| *position),
-        "mean" => rows.sort_by(|(pa, a), (pb, b)| {
-            let mean = |r: &DashboardRow| r.stats.as_ref().and_then(|s| s.mean);
-            match (mean(a), mean(b)) {
-                (Some(x), Some(y)) => y.total_cmp(&x),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            }
-            .then(pa.cmp(pb))
-        }),
-        _ => {}
-    }
-    let progress = crate::review::reviewer_progress(&mut conn, &event).await?;
+    let progress = crate::review::reviewer_progress(&mut conn, &event, &ranked).await?;
     let decisions = dashboard_decisions(&mut conn, &event, &tracks).await?;
     let balance = accepted_balance(&mut conn, &event, &tracks).await?;
     let now = chrono::Utc::now();
@@ -252,7 +249,7 @@ pub async fn dashboard(
             balance,
             page,
             tracks,
-            rows: rows.into_iter().map(|(_, row)| row).collect(),
+            rows,
             track,
             state: state_filter
                 .map(|s| s.as_str().to_owned())
@@ -275,31 +272,107 @@ pub async fn dashboard(
     )
 }
 
+/// The dashboard's filters.
+struct Filter<'a> {
+    track: Option<&'a str>,
+    state: Option<ProposalState>,
+    needs_check: bool,
+    only_disagreements: bool,
+    only_missing: bool,
+}
+
+impl Filter<'_> {
+    fn keeps(&self, p: &RankedProposal) -> bool {
+        self.track.is_none_or(|t| p.track.as_deref() == Some(t))
+            && self.state.is_none_or(|s| p.state == s)
+            && (!self.needs_check || p.needs_check)
+            && (!self.only_disagreements || (p.ranked && p.aggregate.disagreement))
+            && (!self.only_missing || p.missing_reviews())
+    }
+}
+
+/// Oldest first, a keyset page in SQL.
+async fn submitted_page(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event: &Event,
+    filter: &Filter<'_>,
+    cursor: Option<&str>,
+) -> Result<(Vec<Proposal>, Option<String>), AppError> {
+    let (limit, after) = page_params(None, cursor)?;
+    let rows = db::list(
+        conn,
+        event.id,
+        ListScope::All,
+        ListFilter {
+            track: filter.track,
+            state: filter.state,
+            needs_check: filter.needs_check,
+            after: after.map(|(at, id)| (at, crate::domain::ProposalId(id))),
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let page = crate::db::paging::finish(rows, limit, |p| (p.created_at, p.id.0), |p| p);
+    Ok((page.items, page.next_cursor))
+}
+
+/// A page of the cached order, filtered in memory; only the page's proposals are loaded.
+async fn ranked_page(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event: &Event,
+    ranked: &RankedEvent,
+    order: RankOrder,
+    filter: &Filter<'_>,
+    cursor: Option<&str>,
+) -> Result<(Vec<Proposal>, Option<String>), AppError> {
+    let mut errors = FieldErrors::new();
+    let cursor = RankCursor::parse(cursor, &mut errors);
+    errors.into_result()?;
+    let (page, next_cursor) = ranked.page(order, cursor.as_ref(), DEFAULT_LIMIT as usize, |p| {
+        filter.keeps(p)
+    });
+    let ids: Vec<crate::domain::ProposalId> = page.iter().map(|p| p.id).collect();
+    let mut rows = db::list(
+        conn,
+        event.id,
+        ListScope::Only(ids.clone()),
+        ListFilter {
+            track: None,
+            state: None,
+            needs_check: false,
+            after: None,
+            limit: ids.len() as i64,
+        },
+    )
+    .await?;
+    let place: std::collections::HashMap<_, _> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|p| place.get(&p.id).copied().unwrap_or(usize::MAX));
+    Ok((rows, next_cursor))
+}
+
 /// The track balance of what the chairs have accepted so far (released or not; declined and
-/// withdrawn talks left out), against the programme's minutes.
+/// withdrawn talks left out), against the programme's minutes: counted per track and format in SQL.
 async fn accepted_balance(
     conn: &mut diesel_async::AsyncPgConnection,
     event: &Event,
     tracks: &[TrackWithSubtopics],
 ) -> Result<TrackBalance, AppError> {
-    let all = db::active_of(conn, event.id, None).await?;
+    let counts = crate::db::ranking::accepted_per_track_and_format(conn, event.id).await?;
     let formats = event.formats();
     let name_of = |key: Option<&str>| {
         key.and_then(|k| tracks.iter().find(|t| t.key == k))
             .map_or_else(|| key.unwrap_or("Other").to_owned(), |t| t.name.clone())
     };
-    let talks: Vec<(String, i32)> = all
-        .iter()
-        .filter(|p| p.decision == Some(Decision::Accept))
-        .filter(|p| !matches!(p.state, ProposalState::Withdrawn | ProposalState::Declined))
-        .map(|p| {
-            let minutes = formats
-                .iter()
-                .find(|f| f.key == p.format)
-                .map_or(0, |f| f.minutes);
-            (name_of(p.track()), minutes)
-        })
-        .collect();
+    let mut talks: Vec<(String, i32)> = Vec::new();
+    for (track, format, count) in counts {
+        let minutes = formats
+            .iter()
+            .find(|f| f.key == format)
+            .map_or(0, |f| f.minutes);
+        let name = name_of(track.as_deref());
+        talks.extend(std::iter::repeat_n((name, minutes), count as usize));
+    }
     let names: Vec<String> = tracks.iter().map(|t| t.name.clone()).collect();
     Ok(track_balance(&names, &talks, event.slot_minutes))
 }

@@ -5,7 +5,8 @@
 //! calibrated ranking), `conflicts` (conflicts of interest, from `domain`) and the score scale's
 //! labels below. Actions (database, one transaction per write): `queue` (what a member may
 //! review), `declared_conflicts`, `assign` (a chair's list and the automatic run), `reviews`,
-//! `ranking_view` (the ranking and its CSV), `progress` (reviewers' progress and reminders) and
+//! `ranking_cache` (the ranked event, cached per event under an O(1) key), `ranking_view` (the
+//! ranking, paged, and its CSV), `progress` (reviewers' progress and reminders) and
 //! `members` (removing a member).
 
 pub mod assignment;
@@ -16,6 +17,7 @@ mod declared_conflicts;
 mod members;
 mod progress;
 mod queue;
+mod ranking_cache;
 mod ranking_view;
 mod reviews;
 
@@ -32,7 +34,8 @@ pub use queue::{
     QueueItem, QueuePage, assigned_progress, decode_queue_cursor, encode_queue_cursor, queue,
     reviewer_list,
 };
-pub use ranking_view::{RankingItem, ranking, ranking_csv};
+pub use ranking_cache::{RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache};
+pub use ranking_view::{RankingItem, items_of, ranking, ranking_csv, ranking_page, whole_ranking};
 pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
 
 use diesel_async::AsyncPgConnection;

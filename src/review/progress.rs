@@ -8,13 +8,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::active_proposals;
+use super::ranking_cache::{RankedEvent, compute_now};
 use crate::accounts::CurrentUser;
-use crate::accounts::policy::{event_conflicts, track_allows};
-use crate::db::events::{self, Event, EventRoleKind};
-use crate::db::proposals::Proposal;
-use crate::db::reviews as db;
-use crate::domain::conflicts::ReviewerIdentity;
+use crate::db::events::{Event, EventRoleKind};
+use crate::db::ranking as db;
 use crate::domain::{ProposalId, UserId};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
@@ -29,69 +26,78 @@ pub struct ReviewerProgress {
     pub assigned: usize,
     /// Of those, reviewed.
     pub done: usize,
-    /// Titles still waiting for a review.
+    /// Titles still waiting for a review (filled for reminders only).
     #[serde(skip)]
     pub pending_titles: Vec<String>,
 }
 
-/// Done/assigned per reviewer of the event (chairs with assignments included).
+/// Done/assigned per reviewer of the event (chairs with assignments included), from the ranked
+/// event's per-reviewer, per-track counts (conflicted assignments never counted there), summed
+/// over the tracks each member may review: the queue's rule, so that a reminder never names a
+/// proposal they can no longer see (conflicted, withdrawn, or moved out of their tracks).
 #[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn reviewer_progress(
     conn: &mut AsyncPgConnection,
     event: &Event,
+    ranked: &RankedEvent,
 ) -> AppResult<Vec<ReviewerProgress>> {
-    let members = db::member_identities(conn, event.id).await?;
-    let proposals = active_proposals(conn, event).await?;
-    let ids: Vec<ProposalId> = proposals.iter().map(|p| p.id).collect();
-    let identities: Vec<ReviewerIdentity> = members.iter().map(|m| m.0.clone()).collect();
-    let conflicted = event_conflicts(conn, event, &ids, &identities).await?;
-    let by_id: HashMap<ProposalId, &Proposal> = proposals.iter().map(|p| (p.id, p)).collect();
-    let reviewed: HashSet<(UserId, ProposalId)> = db::reviews_of_event(conn, event.id)
-        .await?
-        .into_iter()
-        .map(|r| (r.reviewer_id, r.proposal_id))
-        .collect();
-    let assignments = db::assignments_of_event(conn, event.id).await?;
-    let emails: HashMap<UserId, String> = events::members_of(conn, event.id)
-        .await?
-        .into_iter()
-        .map(|m| (m.user_id, m.email))
-        .collect();
+    let members = db::members_of_event(conn, event.id).await?;
     Ok(members
         .into_iter()
-        .filter_map(|(identity, role, tracks, name)| {
-            // what the member may review: the queue's rule, so that a reminder never names a
-            // proposal they can no longer see (conflicted, withdrawn, or moved out of their tracks)
-            let mine: Vec<ProposalId> = assignments
-                .iter()
-                .filter(|(r, p)| {
-                    *r == identity.id
-                        && by_id
-                            .get(p)
-                            .is_some_and(|proposal| track_allows(tracks.as_deref(), proposal))
-                        && !conflicted.contains_key(&(*r, *p))
-                })
-                .map(|(_, p)| *p)
-                .collect();
-            if role != EventRoleKind::Reviewer.as_str() && mine.is_empty() {
+        .filter_map(|m| {
+            let (mut assigned, mut done) = (0, 0);
+            for (track, (a, d)) in ranked.reviewer_counts.get(&m.user_id).into_iter().flatten() {
+                if track_allows_key(m.tracks.as_deref(), track.as_deref()) {
+                    assigned += a;
+                    done += d;
+                }
+            }
+            if m.role != EventRoleKind::Reviewer.as_str() && assigned == 0 {
                 return None;
             }
-            let pending_titles: Vec<String> = mine
-                .iter()
-                .filter(|p| !reviewed.contains(&(identity.id, **p)))
-                .filter_map(|p| by_id.get(p).map(|proposal| proposal.title.clone()))
-                .collect();
             Some(ReviewerProgress {
-                id: identity.id.0,
-                email: emails.get(&identity.id).cloned().unwrap_or_default(),
-                name,
-                tracks,
-                assigned: mine.len(),
-                done: mine.len() - pending_titles.len(),
-                pending_titles,
+                id: m.user_id.0,
+                email: m.email,
+                name: m.name,
+                tracks: m.tracks,
+                assigned,
+                done,
+                pending_titles: Vec::new(),
             })
         })
         .collect())
+}
+
+/// `accounts::policy::track_allows` for a proposal's effective track.
+fn track_allows_key(restriction: Option<&[String]>, track: Option<&str>) -> bool {
+    match (restriction, track) {
+        (Some(tracks), Some(track)) => tracks.iter().any(|t| t == track),
+        _ => true,
+    }
+}
+
+/// `reviewer_progress` with the titles each reviewer still has to review (for reminders).
+async fn progress_with_pending(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+) -> AppResult<Vec<ReviewerProgress>> {
+    let ranked = compute_now(conn, event.id).await?;
+    let mut progress = reviewer_progress(conn, event, &ranked).await?;
+    let conflicted: HashSet<(UserId, ProposalId)> = ranked
+        .conflicted_assignments
+        .iter()
+        .map(|(r, p, _)| (*r, *p))
+        .collect();
+    let mut pending: HashMap<UserId, Vec<String>> = HashMap::new();
+    for (reviewer, proposal, title) in db::pending_reviews(conn, event.id).await? {
+        if !conflicted.contains(&(reviewer, proposal)) {
+            pending.entry(reviewer).or_default().push(title);
+        }
+    }
+    for p in &mut progress {
+        p.pending_titles = pending.remove(&UserId(p.id)).unwrap_or_default();
+    }
+    Ok(progress)
 }
 
 /// Emails every reviewer with pending reviews (or just `only`), through the outbox in one
@@ -104,7 +110,7 @@ pub async fn remind(
     only: Option<UserId>,
 ) -> AppResult<usize> {
     let mut conn = state.pool.get().await?;
-    let progress = reviewer_progress(&mut conn, event).await?;
+    let progress = progress_with_pending(&mut conn, event).await?;
     if let Some(id) = only
         && !progress.iter().any(|p| p.id == id.0)
     {

@@ -1,20 +1,18 @@
-//! The event's ranking as chairs see it, and its CSV: the reviews loaded from the database and
-//! handed to the pure calibration of `review::ranking`.
+//! The event's ranking as chairs see it, paged, and its CSV: figures from the `RankingCache`
+//! (the pure calibration of `review::ranking` over slim rows), titles and speakers per page.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::active_proposals;
-use crate::accounts::policy::event_conflicts;
+use super::ranking_cache::{RankCursor, RankOrder, RankedProposal, RankingCache, compute_now};
 use crate::db::events::Event;
-use crate::db::proposals::{self as proposals_db, Proposal};
-use crate::db::reviews as db;
-use crate::domain::{ProposalId, ProposalState, UserId};
+use crate::db::proposals as proposals_db;
+use crate::db::ranking as db;
+use crate::domain::{ProposalId, ProposalState};
 use crate::error::AppResult;
-use crate::review::ranking::{self, Aggregate};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RankingItem {
@@ -39,90 +37,97 @@ pub struct RankingItem {
     pub speakers: Vec<String>,
 }
 
-/// The event's ranking, best first, optionally one track's. Reviews by a reviewer who is now
-/// conflicted with the proposal do not count.
+/// The event's ranking, best first, optionally one track's, computed now (no cache: for the
+/// demo and other one-off callers). Reviews by a reviewer who is now conflicted with the
+/// proposal do not count.
 #[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
 pub async fn ranking(
     conn: &mut AsyncPgConnection,
     event: &Event,
     track: Option<&str>,
 ) -> AppResult<Vec<RankingItem>> {
-    let proposals = active_proposals(conn, event).await?;
-    let ids: Vec<ProposalId> = proposals.iter().map(|p| p.id).collect();
-    let all_reviews = db::reviews_of_event(conn, event.id).await?;
-    let assignments = db::assignments_of_event(conn, event.id).await?;
-    // everyone who reviewed or is assigned, members or not any more
-    let people: Vec<UserId> = {
-        let set: HashSet<UserId> = all_reviews
-            .iter()
-            .map(|r| r.reviewer_id)
-            .chain(assignments.iter().map(|(r, _)| *r))
-            .collect();
-        set.into_iter().collect()
-    };
-    let identities = db::user_identities(conn, &people).await?;
-    let conflicted = event_conflicts(conn, event, &ids, &identities).await?;
-    let counted: Vec<&db::Review> = all_reviews
+    let ranked = compute_now(conn, event.id).await?;
+    let listed: Vec<&RankedProposal> = ranked
+        .ranking()
         .iter()
-        .filter(|r| !conflicted.contains_key(&(r.reviewer_id, r.proposal_id)))
+        .filter(|p| in_track(p, track))
         .collect();
-    let listed: Vec<&Proposal> = proposals
+    items_of(conn, &listed).await
+}
+
+fn in_track(p: &RankedProposal, track: Option<&str>) -> bool {
+    track.is_none() || p.track.as_deref() == track
+}
+
+/// One page of the ranking from the cache, best first, optionally one track's; titles and
+/// speakers are loaded for the page's proposals only. Returns the page and the next cursor.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
+pub async fn ranking_page(
+    conn: &mut AsyncPgConnection,
+    cache: &RankingCache,
+    event: &Event,
+    track: Option<&str>,
+    limit: usize,
+    cursor: Option<&RankCursor>,
+) -> AppResult<(Vec<RankingItem>, Option<String>)> {
+    let ranked = cache.ranked(conn, event).await?;
+    let (page, next) = ranked.page(RankOrder::Calibrated, cursor, limit, |p| {
+        p.ranked && in_track(p, track)
+    });
+    Ok((items_of(conn, &page).await?, next))
+}
+
+/// The whole ranking from the cache (the CSV export), optionally one track's.
+#[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
+pub async fn whole_ranking(
+    conn: &mut AsyncPgConnection,
+    cache: &RankingCache,
+    event: &Event,
+    track: Option<&str>,
+) -> AppResult<Vec<RankingItem>> {
+    let ranked = cache.ranked(conn, event).await?;
+    let listed: Vec<&RankedProposal> = ranked
+        .ranking()
         .iter()
-        .filter(|p| track.is_none() || p.track() == track)
+        .filter(|p| in_track(p, track))
         .collect();
-    let listed_ids: Vec<ProposalId> = listed.iter().map(|p| p.id).collect();
-    // calibration sees every counted review of the event, whatever the track filter
-    let inputs: Vec<ranking::Review<ProposalId, UserId>> = counted
-        .iter()
-        .map(|r| ranking::Review {
-            proposal: r.proposal_id,
-            reviewer: r.reviewer_id,
-            score: r.score,
-            confidence: r.confidence,
-        })
-        .collect();
-    let aggregates: Vec<Aggregate<ProposalId>> =
-        ranking::rank(&listed_ids, &inputs, event.score_scale());
-    let mut assigned: HashMap<ProposalId, usize> = HashMap::new();
-    for (reviewer, proposal) in assignments {
-        if !conflicted.contains_key(&(reviewer, proposal)) {
-            *assigned.entry(proposal).or_default() += 1;
+    items_of(conn, &listed).await
+}
+
+/// Ranked proposals with their titles and speakers' names, in the order given.
+pub async fn items_of(
+    conn: &mut AsyncPgConnection,
+    listed: &[&RankedProposal],
+) -> AppResult<Vec<RankingItem>> {
+    let mut titles: HashMap<ProposalId, String> = HashMap::new();
+    let mut speakers: HashMap<ProposalId, Vec<String>> = HashMap::new();
+    // an export may name every proposal of the event: a bounded list of ids per query
+    for chunk in listed.chunks(5_000) {
+        let ids: Vec<ProposalId> = chunk.iter().map(|p| p.id).collect();
+        titles.extend(db::titles_of(conn, &ids).await?);
+        for s in proposals_db::speakers_of(conn, &ids).await? {
+            speakers.entry(s.proposal_id).or_default().push(s.name);
         }
     }
-    let mut distribution: HashMap<ProposalId, Vec<usize>> = HashMap::new();
-    let width = (event.score_max - event.score_min + 1).max(1) as usize;
-    for r in &counted {
-        let bars = distribution
-            .entry(r.proposal_id)
-            .or_insert_with(|| vec![0; width]);
-        if let Some(bar) = bars.get_mut((r.score - event.score_min) as usize) {
-            *bar += 1;
-        }
-    }
-    let mut speakers: BTreeMap<ProposalId, Vec<String>> = BTreeMap::new();
-    for s in proposals_db::speakers_of(conn, &listed_ids).await? {
-        speakers.entry(s.proposal_id).or_default().push(s.name);
-    }
-    let by_id: HashMap<ProposalId, &Proposal> = listed.iter().map(|p| (p.id, *p)).collect();
-    Ok(aggregates
-        .into_iter()
-        .filter_map(|a| {
-            let p = by_id.get(&a.proposal)?;
-            Some(RankingItem {
+    Ok(listed
+        .iter()
+        .map(|p| {
+            let a = &p.aggregate;
+            RankingItem {
                 proposal_id: p.id.0,
-                title: p.title.clone(),
-                track: p.track().map(str::to_owned),
+                title: titles.remove(&p.id).unwrap_or_default(),
+                track: p.track.clone(),
                 state: p.state,
                 n: a.n,
-                assigned: assigned.get(&p.id).copied().unwrap_or(0),
+                assigned: p.assigned,
                 mean: a.mean,
                 median: a.median,
                 stdev: a.stdev,
                 calibrated: a.calibrated,
                 disagreement: a.disagreement,
-                distribution: distribution.remove(&p.id).unwrap_or_else(|| vec![0; width]),
+                distribution: p.distribution.clone(),
                 speakers: speakers.remove(&p.id).unwrap_or_default(),
-            })
+            }
         })
         .collect())
 }

@@ -1,4 +1,5 @@
-//! The ranking (chairs): an event's proposals best first by their calibrated score, by track.
+//! The ranking (chairs): an event's proposals best first by their calibrated score, by track,
+//! a page at a time.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -7,21 +8,27 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::db::events::{self, Event, TrackWithSubtopics};
+use crate::error::FieldErrors;
 use crate::pages::context::PageContext;
 use crate::pages::distribution::distribution_svg;
 use crate::pages::errors::PageResult;
 use crate::pages::extract::SignedInChair;
 use crate::pages::labels::{one_decimal, phase_text, track_name_of};
 use crate::pages::respond::render;
-use crate::review::{self, RankingItem};
+use crate::review::{self, RankCursor, RankingCache, RankingItem};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct RankingQuery {
     track: Option<String>,
+    cursor: Option<String>,
 }
 
+/// Rows per page of the ranking page; the CSV has them all.
+const PAGE: usize = 100;
+
 pub struct RankedRow {
+    pub rank: usize,
     pub item: RankingItem,
     pub chart: String,
 }
@@ -35,6 +42,9 @@ struct RankingPage {
     tracks: Vec<TrackWithSubtopics>,
     track: String,
     phase: String,
+    next_cursor: Option<String>,
+    /// A page after the first one.
+    paged: bool,
 }
 
 impl RankingPage {
@@ -43,6 +53,28 @@ impl RankingPage {
     }
     fn number(value: &Option<f64>) -> String {
         one_decimal(value)
+    }
+    /// The first page of this track's ranking.
+    fn first_link(&self) -> String {
+        self.link(None)
+    }
+    fn next_link(&self, cursor: &str) -> String {
+        self.link(Some(cursor))
+    }
+    fn link(&self, cursor: Option<&str>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !self.track.is_empty() {
+            query.append_pair("track", &self.track);
+        }
+        if let Some(cursor) = cursor {
+            query.append_pair("cursor", cursor);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            format!("/events/{}/ranking", self.event.slug)
+        } else {
+            format!("/events/{}/ranking?{query}", self.event.slug)
+        }
     }
     fn csv_link(&self) -> String {
         if self.track.is_empty() {
@@ -60,6 +92,7 @@ impl RankingPage {
 pub async fn ranking(
     page: PageContext,
     state: web::Data<AppState>,
+    cache: web::Data<RankingCache>,
     SignedInChair { event, .. }: SignedInChair,
     query: web::Query<RankingQuery>,
 ) -> PageResult {
@@ -70,15 +103,24 @@ pub async fn ranking(
         .clone()
         .filter(|t| tracks.iter().any(|k| &k.key == t))
         .unwrap_or_default();
-    let items = review::ranking(
+    let mut errors = FieldErrors::new();
+    let cursor = RankCursor::parse(query.cursor.as_deref(), &mut errors);
+    errors.into_result()?;
+    let (items, next_cursor) = review::ranking_page(
         &mut conn,
+        &cache,
         &event,
         Some(track.as_str()).filter(|t| !t.is_empty()),
+        PAGE,
+        cursor.as_ref(),
     )
     .await?;
+    let before = cursor.map_or(0, |c| c.shown());
     let rows = items
         .into_iter()
-        .map(|item| RankedRow {
+        .enumerate()
+        .map(|(i, item)| RankedRow {
+            rank: before + i + 1,
             chart: distribution_svg(&event, &item.distribution),
             item,
         })
@@ -91,6 +133,8 @@ pub async fn ranking(
             tracks,
             track,
             phase: phase_text(&event, Utc::now()),
+            next_cursor,
+            paged: cursor.is_some(),
             event,
         },
     )

@@ -8,6 +8,7 @@ mod matrix;
 mod phases;
 mod queue;
 mod ranking;
+mod ranking_cache;
 mod reminders;
 mod reviews;
 mod visibility;

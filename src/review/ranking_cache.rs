@@ -1,0 +1,480 @@
+//! The event's ranking computed once per change, not per request: `RankedEvent` holds, best
+//! first, only what the ranking, the dashboard's filters and sorts need, and `RankingCache`
+//! keeps the latest one per event under its `RankingKey` (one small query per request checks it).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+
+use crate::db::events::{self, Event};
+use crate::db::ranking::{self as db, RankingKey};
+use crate::db::reviews::user_identities;
+use crate::domain::conflicts::conflicts;
+use crate::domain::{Decision, EventId, ProposalId, ProposalState, UserId};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::review::ranking::{self, Aggregate};
+
+/// One proposal of the event as the ranking knows it.
+#[derive(Debug, Clone)]
+pub struct RankedProposal {
+    pub id: ProposalId,
+    pub created_at: DateTime<Utc>,
+    pub track: Option<String>,
+    pub state: ProposalState,
+    pub decision: Option<Decision>,
+    /// The dashboard's "needs a check" filter.
+    pub needs_check: bool,
+    /// False for a withdrawn proposal: no figures, not in the ranking.
+    pub ranked: bool,
+    /// Counted reviews only (a conflicted reviewer's review does not count).
+    pub aggregate: Aggregate<ProposalId>,
+    /// Reviewers assigned and not conflicted.
+    pub assigned: usize,
+    /// How many counted reviews gave each score, from `score_min` to `score_max`.
+    pub distribution: Vec<usize>,
+}
+
+impl RankedProposal {
+    /// Fewer reviews than reviewers assigned, or no reviewer assigned.
+    pub fn missing_reviews(&self) -> bool {
+        self.ranked && (self.assigned == 0 || self.aggregate.n < self.assigned)
+    }
+}
+
+/// The event's proposals, ranked ones best first, then withdrawn ones oldest first.
+#[derive(Debug)]
+pub struct RankedEvent {
+    pub key: RankingKey,
+    pub items: Vec<RankedProposal>,
+    /// `items[..ranked_len]` are the ranking.
+    pub ranked_len: usize,
+    position: HashMap<ProposalId, usize>,
+    /// The dashboard's "mean" order: mean desc (none last), then position.
+    by_mean: Reorder,
+    /// Oldest first (submission order), for the dashboard's review filters.
+    by_created: Reorder,
+    /// Assignments (reviewer, proposal) to proposals not withdrawn that do not count because the
+    /// reviewer is conflicted, and whether that reviewer has reviewed it.
+    pub conflicted_assignments: Vec<(UserId, ProposalId, bool)>,
+    /// Per reviewer and per track of the proposal: (assigned, reviewed), counting assignments to
+    /// proposals not withdrawn that are not conflicted (reviewers' progress reads this, summing
+    /// the tracks a member may review: O(members × tracks) per page instead of a GROUP BY over
+    /// every assignment).
+    pub reviewer_counts: HashMap<UserId, HashMap<Option<String>, (usize, usize)>>,
+}
+
+/// Another order of the items: the positions in that order, and each position's index in it.
+#[derive(Debug)]
+struct Reorder {
+    positions: Vec<usize>,
+    index: Vec<usize>,
+}
+
+impl Reorder {
+    fn new(len: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Reorder {
+        let mut positions: Vec<usize> = (0..len).collect();
+        positions.sort_by(|&a, &b| cmp(a, b).then(a.cmp(&b)));
+        let mut index = vec![0; len];
+        for (i, &position) in positions.iter().enumerate() {
+            index[position] = i;
+        }
+        Reorder { positions, index }
+    }
+}
+
+/// An order over a `RankedEvent` that lists can page through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankOrder {
+    /// Best first by the calibrated score; withdrawn proposals last.
+    Calibrated,
+    /// By the raw mean, highest first; ties and unreviewed by the calibrated order.
+    Mean,
+    /// Oldest first.
+    Submitted,
+}
+
+impl RankedEvent {
+    pub fn position(&self, id: ProposalId) -> Option<usize> {
+        self.position.get(&id).copied()
+    }
+
+    pub fn get(&self, id: ProposalId) -> Option<&RankedProposal> {
+        self.position(id).map(|p| &self.items[p])
+    }
+
+    /// The ranking proper (not withdrawn), best first.
+    pub fn ranking(&self) -> &[RankedProposal] {
+        &self.items[..self.ranked_len]
+    }
+
+    fn at(&self, order: RankOrder, index: usize) -> Option<(usize, &RankedProposal)> {
+        let position = match order {
+            RankOrder::Calibrated => index,
+            RankOrder::Mean => *self.by_mean.positions.get(index)?,
+            RankOrder::Submitted => *self.by_created.positions.get(index)?,
+        };
+        self.items.get(position).map(|item| (index, item))
+    }
+
+    fn index_of(&self, order: RankOrder, id: ProposalId) -> Option<usize> {
+        let position = self.position(id)?;
+        match order {
+            RankOrder::Calibrated => Some(position),
+            RankOrder::Mean => self.by_mean.index.get(position).copied(),
+            RankOrder::Submitted => self.by_created.index.get(position).copied(),
+        }
+    }
+
+    /// One page of the items `keep` accepts, in `order`, after the cursor's item. The cursor names
+    /// the last item shown and its index in the order: when the ranking changed since, the page
+    /// follows that item where it stands now (or the old index if it is gone), so items may repeat
+    /// or be skipped across a change, never an error. Returns the page and the next cursor.
+    pub fn page<'a>(
+        &'a self,
+        order: RankOrder,
+        cursor: Option<&RankCursor>,
+        limit: usize,
+        keep: impl Fn(&RankedProposal) -> bool,
+    ) -> (Vec<&'a RankedProposal>, Option<String>) {
+        let start = cursor.map_or(0, |c| {
+            self.index_of(order, c.id)
+                // withdrawn since: it moved to the end, so go on from where it was
+                .filter(|_| self.ranked(c.id) == c.ranked)
+                .unwrap_or(c.index)
+                + 1
+        });
+        let mut page = Vec::with_capacity(limit.min(self.items.len()));
+        let mut last = None;
+        let mut more = false;
+        let mut index = start;
+        while let Some((i, item)) = self.at(order, index) {
+            index += 1;
+            if !keep(item) {
+                continue;
+            }
+            if page.len() == limit {
+                more = true;
+                break;
+            }
+            page.push(item);
+            last = Some((i, item));
+        }
+        let next = last.filter(|_| more).map(|(i, item)| {
+            RankCursor {
+                index: i,
+                id: item.id,
+                ranked: item.ranked,
+                shown: cursor.map_or(0, |c| c.shown) + page.len(),
+            }
+            .encode()
+        });
+        (page, next)
+    }
+
+    fn ranked(&self, id: ProposalId) -> bool {
+        self.get(id).is_some_and(|p| p.ranked)
+    }
+}
+
+/// Where a page of a ranked list ended: the index of its last item in the order, its id, and
+/// how many items the pages so far showed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankCursor {
+    index: usize,
+    id: ProposalId,
+    ranked: bool,
+    shown: usize,
+}
+
+impl RankCursor {
+    fn encode(&self) -> String {
+        let kind = if self.ranked { 'r' } else { 'w' };
+        URL_SAFE_NO_PAD.encode(format!("{kind}{}|{}|{}", self.index, self.id.0, self.shown))
+    }
+
+    /// How many items came before this page (its first item's rank is this plus one).
+    pub fn shown(&self) -> usize {
+        self.shown
+    }
+
+    fn decode(text: &str) -> Option<RankCursor> {
+        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+        let ranked = match text.chars().next()? {
+            'r' => true,
+            'w' => false,
+            _ => return None,
+        };
+        let mut parts = text[1..].split('|');
+        let cursor = RankCursor {
+            index: parts.next()?.parse().ok()?,
+            id: ProposalId(parts.next()?.parse().ok()?),
+            ranked,
+            shown: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(cursor)
+    }
+
+    /// `?cursor=` of a ranked list; anything this service did not hand out is named in `errors`.
+    pub fn parse(text: Option<&str>, errors: &mut FieldErrors) -> Option<RankCursor> {
+        match text {
+            None | Some("") => None,
+            Some(text) => {
+                let cursor = RankCursor::decode(text);
+                if cursor.is_none() {
+                    errors.add("cursor", "is not a cursor this API returned");
+                }
+                cursor
+            }
+        }
+    }
+}
+
+/// Loads the slim rows and ranks the event. The caller runs this in one snapshot.
+pub async fn compute(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    key: RankingKey,
+) -> AppResult<RankedEvent> {
+    let proposals = db::proposals_of_event(conn, event.id).await?;
+    let reviews = db::reviews_of_event(conn, event.id).await?;
+    let assignments = db::assignments_of_event(conn, event.id).await?;
+    // everyone who reviewed or is assigned, members or not any more
+    let people: Vec<UserId> = reviews
+        .iter()
+        .map(|r| r.reviewer_id)
+        .chain(assignments.iter().map(|(r, _)| *r))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let identities = user_identities(conn, &people).await?;
+    let speakers = db::speakers_of_event(conn, event.id).await?;
+    let stored = db::stored_conflicts_of_event(conn, event.id).await?;
+    let conflicted = conflicts(&identities, &speakers, &stored, event.conflict_same_domain);
+
+    let (active, withdrawn): (Vec<_>, Vec<_>) = proposals
+        .into_iter()
+        .partition(|p| p.state != ProposalState::Withdrawn);
+    let ids: Vec<ProposalId> = active.iter().map(|p| p.id).collect();
+    let counted: Vec<ranking::Review<ProposalId, UserId>> = reviews
+        .iter()
+        .filter(|r| !conflicted.contains_key(&(r.reviewer_id, r.proposal_id)))
+        .map(|r| ranking::Review {
+            proposal: r.proposal_id,
+            reviewer: r.reviewer_id,
+            score: r.score,
+            confidence: r.confidence,
+        })
+        .collect();
+    let aggregates = ranking::rank(&ids, &counted, event.score_scale());
+    let width = (event.score_max - event.score_min + 1).max(1) as usize;
+    let mut distribution: HashMap<ProposalId, Vec<usize>> = HashMap::new();
+    for r in &counted {
+        let bars = distribution
+            .entry(r.proposal)
+            .or_insert_with(|| vec![0; width]);
+        if let Some(bar) = bars.get_mut((r.score - event.score_min) as usize) {
+            *bar += 1;
+        }
+    }
+    let reviewed: HashSet<(UserId, ProposalId)> = reviews
+        .iter()
+        .map(|r| (r.reviewer_id, r.proposal_id))
+        .collect();
+    let mut assigned: HashMap<ProposalId, usize> = HashMap::new();
+    let mut conflicted_assignments = Vec::new();
+    let track_of: HashMap<ProposalId, Option<&str>> =
+        active.iter().map(|p| (p.id, p.track.as_deref())).collect();
+    let mut reviewer_counts: HashMap<UserId, HashMap<Option<String>, (usize, usize)>> =
+        HashMap::new();
+    for (reviewer, proposal) in assignments {
+        let done = reviewed.contains(&(reviewer, proposal));
+        if conflicted.contains_key(&(reviewer, proposal)) {
+            conflicted_assignments.push((reviewer, proposal, done));
+            continue;
+        }
+        *assigned.entry(proposal).or_default() += 1;
+        if let Some(track) = track_of.get(&proposal) {
+            let counts = reviewer_counts
+                .entry(reviewer)
+                .or_default()
+                .entry(track.map(str::to_owned))
+                .or_default();
+            counts.0 += 1;
+            counts.1 += usize::from(done);
+        }
+    }
+    let mut rows: HashMap<ProposalId, db::SlimProposal> =
+        active.into_iter().map(|p| (p.id, p)).collect();
+    let mut items: Vec<RankedProposal> = aggregates
+        .into_iter()
+        .filter_map(|aggregate| {
+            let p = rows.remove(&aggregate.proposal)?;
+            Some(RankedProposal {
+                id: p.id,
+                created_at: p.created_at,
+                track: p.track,
+                state: p.state,
+                decision: p.decision,
+                needs_check: p.needs_check,
+                ranked: true,
+                assigned: assigned.get(&p.id).copied().unwrap_or(0),
+                distribution: distribution.remove(&p.id).unwrap_or_else(|| vec![0; width]),
+                aggregate,
+            })
+        })
+        .collect();
+    let ranked_len = items.len();
+    items.extend(withdrawn.into_iter().map(|p| RankedProposal {
+        aggregate: Aggregate {
+            proposal: p.id,
+            n: 0,
+            mean: None,
+            median: None,
+            stdev: None,
+            calibrated: None,
+            disagreement: false,
+        },
+        id: p.id,
+        created_at: p.created_at,
+        track: p.track,
+        state: p.state,
+        decision: p.decision,
+        needs_check: p.needs_check,
+        ranked: false,
+        assigned: 0,
+        distribution: vec![0; width],
+    }));
+    let position = items.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    let by_mean = Reorder::new(items.len(), |a, b| {
+        match (items[a].aggregate.mean, items[b].aggregate.mean) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    });
+    let by_created = Reorder::new(items.len(), |a, b| {
+        (items[a].created_at, items[a].id).cmp(&(items[b].created_at, items[b].id))
+    });
+    Ok(RankedEvent {
+        key,
+        items,
+        ranked_len,
+        position,
+        by_mean,
+        by_created,
+        conflicted_assignments,
+        reviewer_counts,
+    })
+}
+
+/// Ranks the event now, in one read-only snapshot, bypassing any cache.
+pub async fn compute_now(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> AppResult<RankedEvent> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async move |conn| {
+            let key = db::ranking_key(conn, event_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            // the event's scale and conflict rule as of this snapshot
+            let event = events::find_by_id(conn, event_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            compute(conn, &event, key).await
+        })
+        .await
+}
+
+#[derive(Default)]
+struct Slot {
+    latest: Mutex<Option<Arc<RankedEvent>>>,
+    /// Held while computing: concurrent misses wait for one computation.
+    flight: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    fn covering(&self, key: &RankingKey) -> Option<Arc<RankedEvent>> {
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        latest.as_ref().filter(|r| r.key.covers(key)).cloned()
+    }
+}
+
+/// The latest ranking per event, in this process (`web::Data`). Every request reads the event's
+/// `RankingKey` (one small query) and recomputes only when the key moved, so every instance on the
+/// same database sees every change.
+#[derive(Default)]
+pub struct RankingCache {
+    slots: Mutex<HashMap<EventId, Arc<Slot>>>,
+}
+
+impl RankingCache {
+    fn slot(&self, event_id: EventId) -> Arc<Slot> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots.entry(event_id).or_default().clone()
+    }
+
+    /// The event's ranking as of now (or newer).
+    #[tracing::instrument(skip_all, fields(event.slug = %event.slug))]
+    pub async fn ranked(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: &Event,
+    ) -> AppResult<Arc<RankedEvent>> {
+        let key = db::ranking_key(conn, event.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let slot = self.slot(event.id);
+        if let Some(hit) = slot.covering(&key) {
+            return Ok(hit);
+        }
+        let _flight = slot.flight.lock().await;
+        // another request may have computed it while this one waited
+        if let Some(hit) = slot.covering(&key) {
+            return Ok(hit);
+        }
+        let started = std::time::Instant::now();
+        let ranked = Arc::new(compute_now(conn, event.id).await?);
+        tracing::info!(
+            event.slug = %event.slug,
+            review_version = ranked.key.version,
+            proposals = ranked.key.proposals,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "ranking computed"
+        );
+        *slot.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(ranked.clone());
+        Ok(ranked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_others_are_refused() {
+        let cursor = RankCursor {
+            index: 41,
+            id: ProposalId(uuid::Uuid::now_v7()),
+            ranked: true,
+            shown: 50,
+        };
+        let text = cursor.encode();
+        let mut errors = FieldErrors::new();
+        assert_eq!(RankCursor::parse(Some(&text), &mut errors), Some(cursor));
+        assert_eq!(RankCursor::parse(None, &mut errors), None);
+        assert!(errors.into_result().is_ok());
+        for bad in ["nope".to_owned(), URL_SAFE_NO_PAD.encode("r1|x")] {
+            let mut errors = FieldErrors::new();
+            assert_eq!(RankCursor::parse(Some(&bad), &mut errors), None);
+            assert!(errors.into_result().is_err());
+        }
+    }
+}
