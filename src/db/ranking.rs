@@ -65,6 +65,10 @@ pub struct SlimProposal {
     /// The dashboard's "needs a check" (`ListFilter::needs_check`).
     #[diesel(sql_type = Bool)]
     pub needs_check: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub released_decision: Option<Decision>,
+    #[diesel(sql_type = Text)]
+    pub format: String,
 }
 
 /// Every proposal of the event, withdrawn ones included, oldest first.
@@ -76,7 +80,7 @@ pub async fn proposals_of_event(
         "SELECT p.id, p.created_at, {TRACK} AS track, p.state, p.decision, \
          COALESCE(p.chair_track IS NULL AND (p.auto_confidence < $2 \
              OR (p.speaker_track IS NOT NULL AND p.speaker_track <> p.auto_track)), false) \
-             AS needs_check \
+             AS needs_check, p.released_decision, p.format \
          FROM proposals p WHERE p.event_id = $1 ORDER BY p.created_at, p.id"
     ))
     .bind::<Uuid, _>(event_id)
@@ -297,35 +301,4 @@ pub async fn titles_of(
         .select((proposals::id, proposals::title))
         .load(conn)
         .await
-}
-
-#[derive(QueryableByName)]
-struct AcceptedRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    track: Option<String>,
-    #[diesel(sql_type = Text)]
-    format: String,
-    #[diesel(sql_type = BigInt)]
-    talks: i64,
-}
-
-/// How many proposals decided "accept" (released or not; declined and withdrawn ones left out)
-/// per effective track and format.
-pub async fn accepted_per_track_and_format(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-) -> QueryResult<Vec<(Option<String>, String, i64)>> {
-    let rows: Vec<AcceptedRow> = diesel::sql_query(format!(
-        "SELECT {TRACK} AS track, p.format, count(*) AS talks FROM proposals p \
-         WHERE p.event_id = $1 AND p.decision = 'accept' \
-           AND p.state NOT IN ('withdrawn', 'declined') \
-         GROUP BY 1, 2 ORDER BY 1, 2"
-    ))
-    .bind::<Uuid, _>(event_id)
-    .load(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.track, r.format, r.talks))
-        .collect())
 }

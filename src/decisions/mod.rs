@@ -20,7 +20,7 @@ pub use crate::domain::Decision;
 pub use crate::proposals::{DecisionView, decision_view};
 pub use decide::{BulkDecision, decide, decide_many, history};
 pub use emails::{PreviewEmail, preview};
-pub use release::{ReleaseSummary, release, release_summary};
+pub use release::{ReleaseSummary, release, release_summary, summarize};
 pub use reminders::remind_unconfirmed;
 pub use respond::respond;
 pub use templates::{

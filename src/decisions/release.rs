@@ -116,8 +116,15 @@ pub async fn release_summary(
     conn: &mut AsyncPgConnection,
     event: &Event,
 ) -> AppResult<ReleaseSummary> {
+    Ok(summarize(
+        &proposals_db::decision_counts(conn, event.id).await?,
+    ))
+}
+
+/// The summary from (decision, released decision, how many) counts of proposals not withdrawn.
+pub fn summarize(counts: &[(Option<Decision>, Option<Decision>, i64)]) -> ReleaseSummary {
     let mut summary = ReleaseSummary::default();
-    for (decision, released, n) in proposals_db::decision_counts(conn, event.id).await? {
+    for &(decision, released, n) in counts {
         let Some(decision) = decision else {
             continue;
         };
@@ -131,5 +138,5 @@ pub async fn release_summary(
             }
         }
     }
-    Ok(summary)
+    summary
 }

@@ -240,8 +240,8 @@ pub async fn dashboard(
         })
         .collect();
     let progress = crate::review::reviewer_progress(&mut conn, &event, &ranked).await?;
-    let decisions = dashboard_decisions(&mut conn, &event, &tracks).await?;
-    let balance = accepted_balance(&mut conn, &event, &tracks).await?;
+    let decisions = dashboard_decisions(&ranked, &event, &tracks);
+    let balance = accepted_balance(&ranked, &event, &tracks);
     let now = chrono::Utc::now();
     render(
         StatusCode::OK,
@@ -353,12 +353,12 @@ async fn ranked_page(
 
 /// The track balance of what the chairs have accepted so far (released or not; declined and
 /// withdrawn talks left out), against the programme's minutes: counted per track and format in SQL.
-async fn accepted_balance(
-    conn: &mut diesel_async::AsyncPgConnection,
+fn accepted_balance(
+    ranked: &crate::review::RankedEvent,
     event: &Event,
     tracks: &[TrackWithSubtopics],
-) -> Result<TrackBalance, AppError> {
-    let counts = crate::db::ranking::accepted_per_track_and_format(conn, event.id).await?;
+) -> TrackBalance {
+    let counts = &ranked.accepted_by_track_and_format;
     let formats = event.formats();
     let name_of = |key: Option<&str>| {
         key.and_then(|k| tracks.iter().find(|t| t.key == k))
@@ -368,13 +368,13 @@ async fn accepted_balance(
     for (track, format, count) in counts {
         let minutes = formats
             .iter()
-            .find(|f| f.key == format)
+            .find(|f| &f.key == format)
             .map_or(0, |f| f.minutes);
         let name = name_of(track.as_deref());
-        talks.extend(std::iter::repeat_n((name, minutes), count as usize));
+        talks.extend(std::iter::repeat_n((name, minutes), *count as usize));
     }
     let names: Vec<String> = tracks.iter().map(|t| t.name.clone()).collect();
-    Ok(track_balance(&names, &talks, event.slot_minutes))
+    track_balance(&names, &talks, event.slot_minutes)
 }
 
 /// `/events/{slug}/dashboard`.

@@ -255,33 +255,6 @@ pub async fn decision_counts(
         .await
 }
 
-/// How many undecided proposals in one of `states` each effective track has (`None`: no track).
-pub async fn undecided_per_track(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-    states: &[ProposalState],
-) -> QueryResult<Vec<(Option<String>, i64)>> {
-    use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Nullable<Text>)]
-        track: Option<String>,
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT COALESCE(chair_track, speaker_track, auto_track) AS track, count(*) AS n \
-         FROM proposals WHERE event_id = $1 AND decision IS NULL AND state = ANY($2) \
-         GROUP BY 1",
-    )
-    .bind::<Uuid, _>(event_id)
-    .bind::<Array<Text>, _>(states)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.track, r.n)).collect())
-}
-
 /// A proposal as a choice in a list: id, title, decision and released decision.
 pub type ProposalChoiceRow = (
     ProposalId,

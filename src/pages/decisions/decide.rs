@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
-use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 
 use crate::db::events::Event;
@@ -18,7 +17,7 @@ use crate::domain::{Decision, ProposalId, ProposalState, Transition};
 use crate::error::AppError;
 use crate::pages::context::PageContext;
 use crate::pages::csrf::{CsrfForm, EmptyForm};
-use crate::pages::errors::{PageError, PageResult};
+use crate::pages::errors::PageResult;
 use crate::pages::extract::{SignedIn, SignedInChair};
 use crate::pages::flash::{flash_or_fail, set_flash};
 use crate::pages::respond::{redirect, render, safe_next};
@@ -49,12 +48,13 @@ pub struct DashboardDecisions {
     pub undecided: Vec<(String, String, usize)>,
 }
 
-pub async fn dashboard_decisions(
-    conn: &mut AsyncPgConnection,
+/// From the ranked event's counts (kept with the ranking cache): no query per page.
+pub fn dashboard_decisions(
+    ranked: &crate::review::RankedEvent,
     event: &Event,
     tracks: &[crate::db::events::TrackWithSubtopics],
-) -> Result<DashboardDecisions, PageError> {
-    let summary = decisions::release_summary(conn, event).await?;
+) -> DashboardDecisions {
+    let summary = decisions::summarize(&ranked.decision_counts);
     let mut parts = Vec::new();
     for (n, one, many) in [
         (summary.accept, "accept", "accepts"),
@@ -69,11 +69,12 @@ pub async fn dashboard_decisions(
         .into_iter()
         .filter(|s| s.allows(Transition::Decide))
         .collect();
-    let counts: HashMap<Option<String>, i64> =
-        proposals_db::undecided_per_track(conn, event.id, &decidable)
-            .await?
-            .into_iter()
-            .collect();
+    let mut counts: HashMap<Option<String>, i64> = HashMap::new();
+    for ((track, state), n) in &ranked.undecided {
+        if decidable.contains(state) {
+            *counts.entry(track.clone()).or_default() += n;
+        }
+    }
     let undecided = tracks
         .iter()
         .map(|t| {
@@ -81,12 +82,12 @@ pub async fn dashboard_decisions(
             (t.key.clone(), t.name.clone(), count as usize)
         })
         .collect();
-    Ok(DashboardDecisions {
+    DashboardDecisions {
         summary,
         summary_text: parts.join(", "),
         published: event.published_at.map(|t| in_zone(t, &event.time_zone)),
         undecided,
-    })
+    }
 }
 
 /// Where a dashboard form goes back to: the dashboard as it was filtered, never elsewhere.

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::solid;
 use crate::helpers::{
-    Committee, EVENT, TestApp, answer, api, assign, between, field_error, ids_of, review, send,
-    submit, unescape,
+    Committee, EVENT, TestApp, answer, api, assign, between, decide, field_error, ids_of, release,
+    review, send, submit, unescape,
 };
 
 /// The whole ranking as the API pages it, `limit` at a time; checks that only the last page has
@@ -381,4 +381,37 @@ async fn the_dashboards_review_sorts_and_filters_page_over_the_whole_event() {
     let mut all: Vec<String> = whole.iter().map(title).collect();
     all.sort();
     assert_eq!(submitted, all);
+}
+
+/// The dashboard's "not released yet" line, or "" when nothing waits.
+async fn waiting(app: &TestApp, chair: &reqwest::Client) -> String {
+    let (status, html) = app.page(chair, "/events/rust-mc/dashboard").await;
+    assert_eq!(status, 200);
+    match html.split_once(" not released yet") {
+        Some((before, _)) => before.rsplit('>').next().unwrap_or_default().to_owned(),
+        None => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_dashboards_decision_figures_follow_each_decision_and_release_at_once() {
+    let c = Committee::reviewing().await;
+    let app = &c.app;
+    let (first, second) = two_assigned(&c).await;
+    let (chair, _) = app.browser_signed_in(&c.chair.email).await;
+    assert_eq!(waiting(app, &chair).await, "", "nothing decided yet");
+    decide(app, &c.chair.token, &first, "accept").await;
+    assert_eq!(waiting(app, &chair).await, "1 accept");
+    decide(app, &c.chair.token, &second, "reject").await;
+    assert_eq!(waiting(app, &chair).await, "1 accept, 1 reject");
+    // released behind the application's back: only released_decision changes, and the
+    // cached figures must see it
+    sql(
+        app,
+        &format!("UPDATE proposals SET released_decision = decision WHERE id = '{second}'"),
+    )
+    .await;
+    assert_eq!(waiting(app, &chair).await, "1 accept");
+    release(app, &c.chair.token).await;
+    assert_eq!(waiting(app, &chair).await, "", "everything released");
 }
