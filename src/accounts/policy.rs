@@ -98,7 +98,12 @@ pub async fn event_access(
 /// Whether a track restriction lets a reviewer at a proposal: no restriction, no track, or a
 /// listed track.
 pub fn track_allows(restriction: Option<&[String]>, proposal: &Proposal) -> bool {
-    match (restriction, proposal.track()) {
+    track_allows_track(restriction, proposal.track())
+}
+
+/// `track_allows` for a proposal's effective track (a proposal without one is anyone's).
+pub fn track_allows_track(restriction: Option<&[String]>, track: Option<&str>) -> bool {
+    match (restriction, track) {
         (Some(tracks), Some(track)) => tracks.iter().any(|t| t == track),
         _ => true,
     }

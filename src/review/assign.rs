@@ -7,14 +7,16 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::active_proposals;
 use crate::accounts::CurrentUser;
-use crate::accounts::policy::{event_access, event_conflicts, proposal_access, track_allows};
+use crate::accounts::policy::{
+    event_access, event_conflicts, proposal_access, track_allows, track_allows_track,
+};
 use crate::db::events::{Event, EventRoleKind};
-use crate::db::proposals::{self as proposals_db, Proposal};
+use crate::db::proposals as proposals_db;
+use crate::db::ranking::{self as ranking_db, SlimProposal};
 use crate::db::reviews as db;
 use crate::domain::conflicts::ReviewerIdentity;
-use crate::domain::{ProposalId, Transition, UserId};
+use crate::domain::{ProposalId, ProposalState, Transition, UserId};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::review::assignment;
 use crate::state::AppState;
@@ -153,7 +155,12 @@ pub async fn auto_assign(
     let (event, chair_id) = (event.clone(), chair.id);
     conn.transaction::<_, AppError, _>(async move |conn| {
         db::lock_event(conn, event.id).await?;
-        let proposals = active_proposals(conn, &event).await?;
+        // slim rows (id, track, state): the plan needs every active proposal, not their texts
+        let proposals: Vec<SlimProposal> = ranking_db::proposals_of_event(conn, event.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.state != ProposalState::Withdrawn)
+            .collect();
         let reviewers: Vec<(ReviewerIdentity, Option<Vec<String>>)> =
             db::member_identities(conn, event.id)
                 .await?
@@ -171,7 +178,8 @@ pub async fn auto_assign(
         // an assignment that has since become conflicted or left the reviewer's tracks gives the
         // proposal no review: it does not count towards k
         let stale: HashSet<(UserId, ProposalId)> = conflicted.iter().copied().collect();
-        let by_id: HashMap<ProposalId, &Proposal> = proposals.iter().map(|p| (p.id, p)).collect();
+        let by_id: HashMap<ProposalId, &SlimProposal> =
+            proposals.iter().map(|p| (p.id, p)).collect();
         let tracks_of: HashMap<UserId, Option<&[String]>> = reviewers
             .iter()
             .map(|(identity, tracks)| (identity.id, tracks.as_deref()))
@@ -184,7 +192,7 @@ pub async fn auto_assign(
                 by_id.get(p).is_some_and(|proposal| {
                     tracks_of
                         .get(r)
-                        .is_none_or(|tracks| track_allows(*tracks, proposal))
+                        .is_none_or(|tracks| track_allows_track(*tracks, proposal.track.as_deref()))
                 })
             })
             .collect();
@@ -192,7 +200,7 @@ pub async fn auto_assign(
             .iter()
             .map(|p| assignment::Proposal {
                 id: p.id,
-                track: p.track().map(str::to_owned),
+                track: p.track.clone(),
             })
             .collect();
         let problem_reviewers: Vec<assignment::Reviewer<UserId, String>> = reviewers
@@ -210,8 +218,11 @@ pub async fn auto_assign(
             per_proposal,
         });
         let assigned = db::insert_assignments(conn, &plan.new, "auto", Some(chair_id)).await?;
-        let titles: HashMap<ProposalId, &str> =
-            proposals.iter().map(|p| (p.id, p.title.as_str())).collect();
+        let short_ids: Vec<ProposalId> = plan.short.iter().map(|(p, _)| *p).collect();
+        let titles: HashMap<ProposalId, String> = ranking_db::titles_of(conn, &short_ids)
+            .await?
+            .into_iter()
+            .collect();
         tracing::info!(event.slug = %event.slug, assigned, per_proposal, "automatic assignment");
         Ok(AutoAssignOutcome {
             assigned,
@@ -220,7 +231,7 @@ pub async fn auto_assign(
                 .iter()
                 .map(|(p, reviewers)| ShortProposal {
                     proposal_id: p.0,
-                    title: titles.get(p).copied().unwrap_or_default().to_owned(),
+                    title: titles.get(p).cloned().unwrap_or_default(),
                     reviewers: *reviewers,
                 })
                 .collect(),

@@ -38,17 +38,6 @@ pub use ranking_cache::{RankCursor, RankOrder, RankedEvent, RankedProposal, Rank
 pub use ranking_view::{RankingItem, items_of, ranking, ranking_csv, ranking_page, whole_ranking};
 pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
 
-use diesel_async::AsyncPgConnection;
-
-use crate::db::events::Event;
-use crate::db::proposals::{self as proposals_db, Proposal};
-use crate::error::AppResult;
-
-/// The event's proposals that are not withdrawn, oldest first.
-async fn active_proposals(conn: &mut AsyncPgConnection, event: &Event) -> AppResult<Vec<Proposal>> {
-    Ok(proposals_db::active_of(conn, event.id, None).await?)
-}
-
 /// The words shown beside a score: on the default 1–5 scale, 1 is a strong reject and 5 a
 /// strong accept; other scales label their ends and, if there is one, their exact middle.
 pub fn score_label(min: i16, max: i16, score: i16) -> Option<&'static str> {

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::ranking_cache::{RankedEvent, compute_now};
 use crate::accounts::CurrentUser;
+use crate::accounts::policy::track_allows_track;
 use crate::db::events::{Event, EventRoleKind};
 use crate::db::ranking as db;
 use crate::domain::{ProposalId, UserId};
@@ -47,7 +48,7 @@ pub async fn reviewer_progress(
         .filter_map(|m| {
             let (mut assigned, mut done) = (0, 0);
             for (track, (a, d)) in ranked.reviewer_counts.get(&m.user_id).into_iter().flatten() {
-                if track_allows_key(m.tracks.as_deref(), track.as_deref()) {
+                if track_allows_track(m.tracks.as_deref(), track.as_deref()) {
                     assigned += a;
                     done += d;
                 }
@@ -66,14 +67,6 @@ pub async fn reviewer_progress(
             })
         })
         .collect())
-}
-
-/// `accounts::policy::track_allows` for a proposal's effective track.
-fn track_allows_key(restriction: Option<&[String]>, track: Option<&str>) -> bool {
-    match (restriction, track) {
-        (Some(tracks), Some(track)) => tracks.iter().any(|t| t == track),
-        _ => true,
-    }
 }
 
 /// `reviewer_progress` with the titles each reviewer still has to review (for reminders).

@@ -140,27 +140,6 @@ pub async fn list(
     query.load(conn).await
 }
 
-/// The event's proposals that are not withdrawn, oldest first; of one track when named.
-pub async fn active_of(
-    conn: &mut AsyncPgConnection,
-    event_id: EventId,
-    track: Option<&str>,
-) -> QueryResult<Vec<Proposal>> {
-    list(
-        conn,
-        event_id,
-        ListScope::Active,
-        ListFilter {
-            track,
-            state: None,
-            needs_check: false,
-            after: None,
-            limit: i64::MAX,
-        },
-    )
-    .await
-}
-
 /// Proposals where the user speaks, across all events (newest first), with their event's slug and title.
 pub async fn list_for_speaker(
     conn: &mut AsyncPgConnection,

@@ -9,8 +9,8 @@ mod tag_corrections;
 
 pub use idempotency::{IdempotencyClaim, claim_idempotency_key, store_idempotent_response};
 pub use lists::{
-    ListFilter, ListScope, NEEDS_CHECK_BELOW, ProposalChoiceRow, active_choices, active_of,
-    decision_counts, in_states, list, list_for_speaker, of_event_by_ids,
+    ListFilter, ListScope, NEEDS_CHECK_BELOW, ProposalChoiceRow, active_choices, decision_counts,
+    in_states, list, list_for_speaker, of_event_by_ids,
 };
 pub use revisions::{Revision, insert_revision, revisions_of};
 pub use speakers::{
