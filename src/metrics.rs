@@ -20,28 +20,42 @@ struct RouteStats {
 #[derive(Default)]
 pub struct Metrics {
     routes: Mutex<BTreeMap<(String, String, u16), RouteStats>>,
-    accepted_cache_hits: std::sync::atomic::AtomicU64,
-    accepted_cache_misses: std::sync::atomic::AtomicU64,
+    /// By `CacheRead`, in its order.
+    accepted_cache: [std::sync::atomic::AtomicU64; 3],
+}
+
+/// How a read of a published accepted list was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheRead {
+    /// From memory, with no database round trip (nothing changed since it was confirmed).
+    Memory,
+    /// From memory, after one query confirmed it current.
+    Confirmed,
+    /// Built again from the database.
+    Rebuilt,
+}
+
+impl CacheRead {
+    const ALL: [CacheRead; 3] = [CacheRead::Memory, CacheRead::Confirmed, CacheRead::Rebuilt];
+
+    fn label(self) -> &'static str {
+        match self {
+            CacheRead::Memory => "memory",
+            CacheRead::Confirmed => "confirmed",
+            CacheRead::Rebuilt => "rebuilt",
+        }
+    }
 }
 
 impl Metrics {
-    /// A read of a published accepted list, served from memory (`hit`) or rebuilt.
-    pub fn record_cache(&self, hit: bool) {
-        let counter = if hit {
-            &self.accepted_cache_hits
-        } else {
-            &self.accepted_cache_misses
-        };
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    /// A read of a published accepted list, and how it was served.
+    pub fn record_cache(&self, read: CacheRead) {
+        self.accepted_cache[read as usize].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// (hits, misses) of the accepted-list cache so far.
-    pub fn cache_counts(&self) -> (u64, u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        (
-            self.accepted_cache_hits.load(Relaxed),
-            self.accepted_cache_misses.load(Relaxed),
-        )
+    /// How many reads of published accepted lists were served so.
+    pub fn cache_count(&self, read: CacheRead) -> u64 {
+        self.accepted_cache[read as usize].load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -110,11 +124,16 @@ impl Metrics {
                 stats.count
             );
         }
-        let (hits, misses) = self.cache_counts();
-        out.push_str("# HELP mcfp_accepted_cache_total Reads of published accepted lists, from memory or rebuilt.\n");
+        out.push_str("# HELP mcfp_accepted_cache_total Reads of published accepted lists: from memory with no query, from memory after one query confirmed it, or rebuilt.\n");
         out.push_str("# TYPE mcfp_accepted_cache_total counter\n");
-        let _ = writeln!(out, "mcfp_accepted_cache_total{{result=\"hit\"}} {hits}");
-        let _ = writeln!(out, "mcfp_accepted_cache_total{{result=\"miss\"}} {misses}");
+        for read in CacheRead::ALL {
+            let _ = writeln!(
+                out,
+                "mcfp_accepted_cache_total{{result=\"{}\"}} {}",
+                read.label(),
+                self.cache_count(read)
+            );
+        }
         out.push_str("# HELP mcfp_outbox_emails Emails in the outbox by state.\n");
         out.push_str("# TYPE mcfp_outbox_emails gauge\n");
         for state in ["queued", "sent", "failed"] {

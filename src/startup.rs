@@ -194,16 +194,19 @@ impl Application {
         let app_state = state.clone();
         let accepted_cache = web::Data::new(AcceptedCache::default());
         let ranking_cache = web::Data::new(crate::review::RankingCache::default());
+        let anonymous_pages = web::Data::new(pages::AnonymousPages::default());
         let https = state.settings.https();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(accepted_cache.clone())
                 .app_data(ranking_cache.clone())
+                .app_data(anonymous_pages.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
                 .wrap(from_fn(crate::http::control_characters::middleware))
                 .wrap(from_fn(crate::http::metrics::middleware))
+                .wrap(from_fn(crate::http::local_writes::middleware))
                 .wrap(security_headers(https))
                 .wrap(TracingLogger::<crate::http::access_log::RedactedRootSpan>::new())
                 .configure(crate::routes)
@@ -248,6 +251,13 @@ impl Application {
         let worker = self
             .run_worker
             .then(|| tokio::spawn(self.worker.clone().run(stop_signal)));
+        // on this runtime, like the worker: it outlives the HTTP workers' runtimes
+        let listener = tokio::spawn(
+            self.state
+                .public_changes
+                .clone()
+                .listen(self.state.settings.database_url.expose().to_owned()),
+        );
         let mut server = std::pin::pin!(self.server);
         let served = if self.handle_signals && worker.is_some() {
             let mut stop_signal = StopSignal::listen();
@@ -263,6 +273,7 @@ impl Application {
         } else {
             server.await
         };
+        listener.abort();
         if let Some(worker) = worker {
             stop_worker(&stop, worker).await;
         }

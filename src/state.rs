@@ -1,10 +1,13 @@
 //! What every handler and service shares: the pool, the settings, the public base URL, metrics
 //! and rate limits. A leaf: it knows the database and the configuration, no service.
 
+use std::sync::Arc;
+
 use url::Url;
 
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::db::public_changes::PublicChanges;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 
@@ -16,6 +19,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
     pub submit_limiter: RateLimiter,
+    /// What the public pages' caches check instead of the database (`db::public_changes`).
+    pub public_changes: Arc<PublicChanges>,
 }
 
 impl AppState {
@@ -27,6 +32,7 @@ impl AppState {
             settings,
             base_url,
             metrics: Metrics::default(),
+            public_changes: Arc::default(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod paging;
 pub mod private_pg;
 pub mod proposals;
+pub mod public_changes;
 pub mod ranking;
 pub mod reviews;
 pub mod users;

@@ -1,11 +1,12 @@
 //! The published list of accepted talks: JSON, HTML, Atom and CSV.
 //!
-//! It is the hottest read path, so every process keeps the built list in memory and asks the
-//! database one cheap question per request: the event's fingerprint (`db::decisions::fingerprint`,
-//! a hash over what the list shows, moved by triggers). A change made through any process, or
-//! straight in the database, changes the fingerprint, so every process rebuilds at its next
-//! request; nothing needs to be told. Responses carry an `ETag` derived from the fingerprint, so
-//! a client that already has the current version gets a 304.
+//! It is the hottest read path, so every process keeps the built list in memory and serves it
+//! without a database round trip while `db::public_changes` says nothing the public sees of the
+//! event has changed since it was loaded (a trigger notifies every process of each change, in
+//! the transaction that makes it). When that cannot be said (the listener is reconnecting, or a
+//! change arrived), one cheap query tells: the event's fingerprint (`db::decisions::fingerprint`,
+//! moved by triggers); an unchanged fingerprint keeps the built list. Responses carry an `ETag`
+//! derived from the fingerprint, so a client that already has the current version gets a 304.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,9 @@ use utoipa::ToSchema;
 use crate::db::decisions::{self as db, Fingerprint};
 use crate::db::events::{self, TrackWithSubtopics};
 use crate::db::proposals as proposals_db;
+use crate::db::public_changes::{PublicChanges, Watermark};
 use crate::error::AppResult;
+use crate::metrics::CacheRead;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -133,24 +136,64 @@ impl AcceptedList {
     }
 }
 
-/// Built lists by event slug, each with the fingerprint it was built from.
+/// A built list, the fingerprint it was built from, and the watermark read before that
+/// fingerprint was (last) confirmed.
+struct Entry {
+    fingerprint: Fingerprint,
+    confirmed: Option<Watermark>,
+    list: Arc<AcceptedList>,
+}
+
+/// Built lists by event slug.
 #[derive(Default)]
 pub struct AcceptedCache {
-    entries: Mutex<HashMap<String, (Fingerprint, Arc<AcceptedList>)>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl AcceptedCache {
-    fn get(&self, slug: &str, fingerprint: &Fingerprint) -> Option<Arc<AcceptedList>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(slug)
-            .filter(|(cached, _)| cached == fingerprint)
-            .map(|(_, list)| list.clone())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn put(&self, slug: &str, fingerprint: Fingerprint, list: Arc<AcceptedList>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.insert(slug.to_owned(), (fingerprint, list));
+    /// The list, when nothing has changed since it was last confirmed: no query needed.
+    fn current(&self, slug: &str, changes: &PublicChanges) -> Option<Arc<AcceptedList>> {
+        let entries = self.lock();
+        let entry = entries.get(slug)?;
+        changes
+            .unchanged_since(entry.fingerprint.event_id.0, entry.confirmed)
+            .then(|| entry.list.clone())
+    }
+
+    /// The list built from `fingerprint`, now confirmed as of `mark`.
+    fn confirm(
+        &self,
+        slug: &str,
+        fingerprint: &Fingerprint,
+        mark: Option<Watermark>,
+    ) -> Option<Arc<AcceptedList>> {
+        let mut entries = self.lock();
+        let entry = entries
+            .get_mut(slug)
+            .filter(|entry| &entry.fingerprint == fingerprint)?;
+        entry.confirmed = mark;
+        Some(entry.list.clone())
+    }
+
+    fn put(
+        &self,
+        slug: &str,
+        fingerprint: Fingerprint,
+        confirmed: Option<Watermark>,
+        list: Arc<AcceptedList>,
+    ) {
+        self.lock().insert(
+            slug.to_owned(),
+            Entry {
+                fingerprint,
+                confirmed,
+                list,
+            },
+        );
     }
 }
 
@@ -174,6 +217,12 @@ pub async fn accepted(
     cache: &AcceptedCache,
     slug: &str,
 ) -> AppResult<Option<Arc<AcceptedList>>> {
+    if let Some(list) = cache.current(slug, &state.public_changes) {
+        state.metrics.record_cache(CacheRead::Memory);
+        return Ok(Some(list));
+    }
+    // before the query: a change committed after it supersedes what the query reads
+    let mark = state.public_changes.watermark();
     let mut conn = state.pool.get().await?;
     let Some(fingerprint) = db::fingerprint(&mut conn, slug).await? else {
         return Ok(None);
@@ -181,11 +230,11 @@ pub async fn accepted(
     let Some(published_at) = fingerprint.published_at else {
         return Ok(None);
     };
-    if let Some(list) = cache.get(slug, &fingerprint) {
-        state.metrics.record_cache(true);
+    if let Some(list) = cache.confirm(slug, &fingerprint, mark) {
+        state.metrics.record_cache(CacheRead::Confirmed);
         return Ok(Some(list));
     }
-    state.metrics.record_cache(false);
+    state.metrics.record_cache(CacheRead::Rebuilt);
     let Some(event) = events::find_by_id(&mut conn, fingerprint.event_id).await? else {
         return Ok(None);
     };
@@ -245,7 +294,7 @@ pub async fn accepted(
         version_tag,
         rendered: Mutex::default(),
     });
-    cache.put(slug, fingerprint, list.clone());
+    cache.put(slug, fingerprint, mark, list.clone());
     Ok(Some(list))
 }
 

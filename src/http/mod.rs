@@ -6,6 +6,7 @@ pub mod access_log;
 mod chaired_event;
 mod conditional;
 pub mod control_characters;
+pub mod local_writes;
 pub mod metrics;
 
 pub use chaired_event::ChairedEvent;

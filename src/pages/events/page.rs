@@ -1,17 +1,23 @@
 //! An event's public page: its call for proposals with tracks and dates, and the links its
 //! chairs and reviewers need.
+//!
+//! What an anonymous visitor sees is the same for everybody, so it is rendered once and served
+//! from memory until the event changes (`db::public_changes`) or the call opens or closes.
 
-use actix_web::http::StatusCode;
-use actix_web::web;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::HttpResponse;
+use actix_web::web::{self, Bytes};
 use askama::Template;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::db::events::{self, Event, TrackWithSubtopics};
+use crate::db::public_changes::Watermark;
 use crate::error::AppError;
 use crate::pages::context::PageContext;
-use crate::pages::errors::PageResult;
+use crate::pages::errors::{PageError, PageResult};
 use crate::pages::markdown;
-use crate::pages::respond::render;
 use crate::state::AppState;
 use crate::time::in_zone;
 
@@ -32,11 +38,59 @@ struct EventPage {
     review_open: bool,
 }
 
+/// An anonymous visitor's page of an event, rendered once.
+struct CachedPage {
+    event_id: uuid::Uuid,
+    /// Read before the event was loaded.
+    loaded: Option<Watermark>,
+    /// The call opens or closes then: `cfp_open` changes.
+    until: Option<DateTime<Utc>>,
+    body: Bytes,
+}
+
+/// Anonymous visitors' pages by event slug.
+#[derive(Default)]
+pub struct AnonymousPages {
+    pages: Mutex<HashMap<String, CachedPage>>,
+}
+
+impl AnonymousPages {
+    fn current(&self, slug: &str, state: &AppState, now: DateTime<Utc>) -> Option<Bytes> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        let page = pages.get(slug)?;
+        (page.until.is_none_or(|until| now < until)
+            && state
+                .public_changes
+                .unchanged_since(page.event_id, page.loaded))
+        .then(|| page.body.clone())
+    }
+
+    fn put(&self, slug: &str, page: CachedPage) {
+        self.pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(slug.to_owned(), page);
+    }
+}
+
+fn html(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
 pub async fn event(
     page: PageContext,
     state: web::Data<AppState>,
+    anonymous_pages: web::Data<AnonymousPages>,
     slug: web::Path<String>,
 ) -> PageResult {
+    let now = Utc::now();
+    let anonymous = page.user.is_none() && page.flash.is_none();
+    if anonymous && let Some(body) = anonymous_pages.current(&slug, &state, now) {
+        return Ok(html(body));
+    }
+    let loaded = state.public_changes.watermark();
     let mut conn = state.pool.get().await?;
     let event = events::find_by_slug(&mut conn, &slug)
         .await?
@@ -49,20 +103,38 @@ pub async fn event(
         }
         None => (false, false),
     };
-    render(
-        StatusCode::OK,
-        &EventPage {
-            can_manage,
-            is_member,
-            review_open: event.review_open_at(Utc::now()),
-            page,
-            description_html: markdown::render(&event.description),
-            tracks,
-            cfp_open: event.cfp_open_at(Utc::now()),
-            opens: in_zone(event.cfp_opens_at, &event.time_zone),
-            closes: in_zone(event.cfp_closes_at, &event.time_zone),
-            closes_rfc3339: event.cfp_closes_at.to_rfc3339(),
-            event,
-        },
-    )
+    drop(conn);
+    let event_id = event.id.0;
+    let until = [event.cfp_opens_at, event.cfp_closes_at]
+        .into_iter()
+        .filter(|at| *at > now)
+        .min();
+    let body = EventPage {
+        can_manage,
+        is_member,
+        review_open: event.review_open_at(now),
+        page,
+        description_html: markdown::render(&event.description),
+        tracks,
+        cfp_open: event.cfp_open_at(now),
+        opens: in_zone(event.cfp_opens_at, &event.time_zone),
+        closes: in_zone(event.cfp_closes_at, &event.time_zone),
+        closes_rfc3339: event.cfp_closes_at.to_rfc3339(),
+        event,
+    }
+    .render()
+    .map_err(|e| PageError::App(AppError::internal(format!("rendering a page: {e}"))))?;
+    let body = Bytes::from(body);
+    if anonymous {
+        anonymous_pages.put(
+            &slug,
+            CachedPage {
+                event_id,
+                loaded,
+                until,
+                body: body.clone(),
+            },
+        );
+    }
+    Ok(html(body))
 }

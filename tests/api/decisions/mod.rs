@@ -7,6 +7,7 @@ mod deciding;
 mod declines;
 mod delivery;
 mod matrix;
+mod public_cache;
 mod publishing;
 mod release;
 mod templates;
@@ -150,6 +151,26 @@ async fn public_get(
     let (etag, cache) = (header("etag"), header("cache-control"));
     let status = response.status().as_u16();
     (status, etag, cache, response.text().await.expect("body"))
+}
+
+/// `public_get` from a process that learns of a change made elsewhere (through another process,
+/// or straight in the database) by its notification: the first answer other than `unchanged`
+/// (status and ETag), reading again for at most 5 s. This very process reads its own writes at
+/// once; another one within the notification's trip, milliseconds.
+async fn public_get_after_change(
+    base: &str,
+    path: &str,
+    if_none_match: Option<&str>,
+    unchanged: (u16, Option<&str>),
+) -> (u16, Option<String>, Option<String>, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let answer = public_get(base, path, if_none_match).await;
+        if (answer.0, answer.1.as_deref()) != unchanged || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// The titles of a published list, in its order.

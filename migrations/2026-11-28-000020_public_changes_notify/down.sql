@@ -1,0 +1,2 @@
+DROP TRIGGER events_notify_public_change ON events;
+DROP FUNCTION notify_public_change();
