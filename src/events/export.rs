@@ -29,9 +29,11 @@ pub const OLDEST_VERSION: u64 = 1;
 /// Sections that came with version 2: a version-1 document has none, imported as empty.
 const NEW_IN_2: &[&str] = &["outbox_history"];
 
-/// The document's shape, for the API description. The document itself is written table by
-/// table from `db::export::TABLES` (whose columns are each row's fields); the backup tests check
-/// that this schema names the same sections, and the same fields of an email.
+// The document's shape, for the API description only: the document is written table by table
+// from `db::export::TABLES`; the backup tests check that this names the same sections, and the
+// same fields of an email.
+/// One event's backup (README, Backups): one array per table, each row an object of the
+/// table's exported columns, in a fixed order; `mcfp import` restores it.
 #[derive(ToSchema)]
 pub struct EventExport {
     /// `mcfp-event-export`
@@ -80,6 +82,7 @@ pub struct ExportedEmail {
     pub id: Uuid,
     pub event_id: Uuid,
     /// The proposal the email is about (a receipt, a decision, a reminder…), if any.
+    #[schema(required = true)]
     pub proposal_id: Option<Uuid>,
     /// The Message-ID it went out with (or will, while queued): `<id@host>`, the host of the
     /// exporting server's base URL; an import keeps it as written.
@@ -95,10 +98,14 @@ pub struct ExportedEmail {
     pub state: String,
     /// Delivery attempts made.
     pub attempts: i32,
-    /// The last failed attempt's error, and when it happened.
+    /// The last failed attempt's error.
+    #[schema(required = true)]
     pub last_error: Option<String>,
+    /// When the last failed attempt happened.
+    #[schema(required = true)]
     pub last_error_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub sent_at: Option<DateTime<Utc>>,
 }
 
