@@ -257,10 +257,11 @@ pub async fn run() -> anyhow::Result<()> {
     }
 }
 
-/// A connection to the configured database, migrated first.
+/// A connection to the configured database, migrated first, and the settings.
 async fn database_connection() -> anyhow::Result<(
     crate::db::PooledConn,
     Option<crate::db::private_pg::PrivatePostgres>,
+    Settings,
 )> {
     let mut settings = Settings::from_env()?;
     let private = startup::prepare_database(&mut settings).await?;
@@ -269,17 +270,19 @@ async fn database_connection() -> anyhow::Result<(
         .get()
         .await
         .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
-    Ok((conn, private))
+    Ok((conn, private, settings))
 }
 
 /// `mcfp export --event SLUG [--output FILE]`.
 async fn export(slug: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let (mut conn, _private) = database_connection().await?;
+    let (mut conn, _private, settings) = database_connection().await?;
+    // the host the server's worker puts in Message-IDs (MCFP_BASE_URL's)
+    let host = crate::mail::message_id_host(&crate::state::AppState::default_base_url(&settings)?);
     let event = crate::db::export::event_with_slug(&mut conn, slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no event has the slug `{slug}`"))?;
     let document =
-        crate::events::export::export_event(&mut conn, event, chrono::Utc::now()).await?;
+        crate::events::export::export_event(&mut conn, event, chrono::Utc::now(), &host).await?;
     let mut text = serde_json::to_string_pretty(&document)?;
     text.push('\n');
     match output {
@@ -308,16 +311,21 @@ async fn import(file: &std::path::Path, slug: Option<&str>) -> anyhow::Result<()
     } else {
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
     };
-    let (mut conn, _private) = database_connection().await?;
+    let (mut conn, _private, _) = database_connection().await?;
     let report = crate::events::export::import_event(&mut conn, &text, slug)
         .await
         .with_context(|| format!("{}: nothing was imported", file.display()))?;
     println!("{}", serde_json::to_string(&report)?);
     eprintln!(
-        "mcfp: imported the event `{}` ({} proposals; {} accounts reused, {} created without a \
-         password: they set one with password reset; ids {})",
+        "mcfp: imported the event `{}` ({} proposals, {} emails as history, never sent; {} \
+         accounts reused, {} created without a password: they set one with password reset; ids {})",
         report.slug,
         report.rows.get("proposals").copied().unwrap_or_default(),
+        report
+            .rows
+            .get("outbox_history")
+            .copied()
+            .unwrap_or_default(),
         report.people_reused,
         report.people_created,
         if report.ids_kept { "kept" } else { "renewed" }

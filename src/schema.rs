@@ -70,6 +70,25 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         lease_until -> Nullable<Timestamptz>,
         lease_token -> Nullable<Uuid>,
+        last_error_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox_history (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        proposal_id -> Nullable<Uuid>,
+        message_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        state -> Text,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -327,6 +346,8 @@ diesel::joinable!(reviews -> users (reviewer_id));
 diesel::joinable!(review_history -> reviews (review_id));
 diesel::joinable!(decision_audit -> proposals (proposal_id));
 diesel::joinable!(email_templates -> events (event_id));
+diesel::joinable!(outbox_history -> events (event_id));
+diesel::joinable!(outbox_history -> proposals (proposal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -334,6 +355,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     password_resets,
     outbox,
+    outbox_history,
     events,
     tracks,
     subtopics,

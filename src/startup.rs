@@ -52,11 +52,7 @@ pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
         mailer,
         state.settings.secret_key.clone(),
         state.settings.mail_from.clone(),
-        state
-            .base_url
-            .host_str()
-            .unwrap_or("mcfp.localhost")
-            .to_owned(),
+        crate::mail::message_id_host(&state.base_url),
     ))
 }
 

@@ -267,8 +267,8 @@ pub async fn accept_member_invitation(
 
 /// The event's export document (see the README's Backups section), for its chairs.
 #[utoipa::path(get, path = "/api/v1/events/{slug}/export", tag = "events", params(("slug" = String, Path)),
-    responses((status = 200, content_type = "application/json",
-        description = "the event as one versioned JSON document (`format` \"mcfp-event-export\", `version` 1) with its settings, tracks, members, member invitations (without their tokens), proposals, co-speakers, revisions, tag corrections, assignments, conflicts, reviews and their history, decisions and their audit, email templates and the people they name (id, email, name; never a secret), as an attachment; `mcfp import` restores it"),
+    responses((status = 200, content_type = "application/json", body = crate::events::export::EventExport,
+        description = "the event as one versioned JSON document (`format` \"mcfp-event-export\", `version` 2) with its settings, tracks, members, member invitations (without their tokens), proposals, co-speakers, revisions, tag corrections, assignments, conflicts, reviews and their history, decisions and their audit, email templates, the history of its emails (metadata only: Message-ID, kind, recipient, subject, state, attempts, last error, timestamps; never a body or a secret) and the people they name (id, email, name; never a secret), as an attachment; `mcfp import` restores it, and never sends an email of the history"),
         (status = 401), (status = 403), (status = 404)))]
 pub async fn export_event(
     state: web::Data<AppState>,
@@ -276,7 +276,8 @@ pub async fn export_event(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let now = Utc::now();
-    let document = crate::events::export::export_event(&mut conn, event.id.0, now)
+    let host = crate::mail::message_id_host(&state.base_url);
+    let document = crate::events::export::export_event(&mut conn, event.id.0, now, &host)
         .await
         .map_err(|e| AppError::internal(format!("exporting the event: {e:#}")))?;
     let mut body = serde_json::to_string_pretty(&document).map_err(AppError::internal)?;

@@ -1,9 +1,12 @@
 //! An event's rows as JSON, table by table, and back: the queries of `mcfp export` / `import`
 //! (the document itself is `events::export`). Each exported table is described once in
 //! [`TABLES`]: the columns that go into the document (never a secret), how its rows of one event
-//! are found, their order, and which columns name rows of the event or people.
+//! are found, their order, and which columns name rows of the event or people. The event's
+//! emails are exported as history (`outbox_history`): the outbox's metadata, never a body or a
+//! sealed secret, restored into a table no worker reads.
 
 use diesel::QueryableByName;
+use diesel::pg::Pg;
 use diesel::sql_types::{Array, Jsonb, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -25,7 +28,28 @@ pub struct Table {
     pub people: &'static [&'static str],
     /// Columns not exported but required, filled on import: `(column, SQL expression)`.
     pub generated: &'static [(&'static str, &'static str)],
+    /// Where the rows are exported from when it is not the table itself: a subquery, with `$2`
+    /// the host of Message-IDs (the outbox history, which includes the live outbox).
+    pub source: Option<&'static str>,
+    /// Those of `own_ids` that may be null (a link the row may lack).
+    pub optional_ids: &'static [&'static str],
 }
+
+/// The event's emails as history: the live outbox's rows (their Message-ID as
+/// `mail::message_id` builds it, with `$2` the host; a link to a proposal only while it is the
+/// event's), and the rows an import restored, except those the outbox still holds itself (an
+/// event deleted and imported again into the same database).
+const OUTBOX_HISTORY: &str = "(\
+    SELECT o.id, o.event_id, p.id AS proposal_id, \
+           '<' || o.id::text || '@' || $2 || '>' AS message_id, o.kind, o.recipient, \
+           o.subject, o.state, o.attempts, o.last_error, o.last_error_at, o.created_at, \
+           o.sent_at \
+    FROM outbox o LEFT JOIN proposals p ON p.id = o.proposal_id AND p.event_id = o.event_id \
+    UNION ALL \
+    SELECT h.id, h.event_id, h.proposal_id, h.message_id, h.kind, h.recipient, h.subject, \
+           h.state, h.attempts, h.last_error, h.last_error_at, h.created_at, h.sent_at \
+    FROM outbox_history h WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = h.id)\
+    ) AS outbox_history";
 
 const OF_PROPOSALS: &str = "proposal_id IN (SELECT id FROM proposals WHERE event_id = $1)";
 /// A fresh hash that no token hashes to: the exported row's link stays unusable after import.
@@ -66,6 +90,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id"],
         people: &["created_by"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "tracks",
@@ -75,6 +101,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "event_id"],
         people: &[],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "subtopics",
@@ -84,6 +112,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "track_id"],
         people: &[],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "event_members",
@@ -93,6 +123,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["event_id"],
         people: &["user_id"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "member_invitations",
@@ -113,6 +145,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "event_id"],
         people: &["invited_by", "accepted_by"],
         generated: &[("token_hash", DEAD_TOKEN_HASH)],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "proposals",
@@ -151,6 +185,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "event_id"],
         people: &["submitter_id", "chair_set_by", "decided_by"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "co_speakers",
@@ -169,6 +205,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "proposal_id"],
         people: &["user_id"],
         generated: &[("invite_token_hash", DEAD_TOKEN_HASH)],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "proposal_revisions",
@@ -178,6 +216,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "proposal_id"],
         people: &["author_id"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "tag_corrections",
@@ -199,6 +239,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "proposal_id", "event_id"],
         people: &["chair_id"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "review_assignments",
@@ -214,6 +256,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["proposal_id"],
         people: &["reviewer_id", "assigned_by"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "review_conflicts",
@@ -230,6 +274,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["proposal_id"],
         people: &["reviewer_id", "set_by"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "reviews",
@@ -249,6 +295,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "proposal_id"],
         people: &["reviewer_id"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "review_history",
@@ -267,6 +315,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "review_id"],
         people: &[],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "decision_audit",
@@ -285,6 +335,8 @@ pub const TABLES: &[Table] = &[
         own_ids: &["id", "proposal_id"],
         people: &["actor_id"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
     },
     Table {
         name: "email_templates",
@@ -301,6 +353,33 @@ pub const TABLES: &[Table] = &[
         own_ids: &["event_id"],
         people: &["updated_by"],
         generated: &[],
+        source: None,
+        optional_ids: &[],
+    },
+    Table {
+        name: "outbox_history",
+        columns: &[
+            "id",
+            "event_id",
+            "proposal_id",
+            "message_id",
+            "kind",
+            "recipient",
+            "subject",
+            "state",
+            "attempts",
+            "last_error",
+            "last_error_at",
+            "created_at",
+            "sent_at",
+        ],
+        of_event: "event_id = $1",
+        order: "created_at, id",
+        own_ids: &["id", "event_id", "proposal_id"],
+        people: &[],
+        generated: &[],
+        source: Some(OUTBOX_HISTORY),
+        optional_ids: &["proposal_id"],
     },
 ];
 
@@ -318,23 +397,28 @@ struct JsonRow {
 }
 
 /// The event's rows of `table`, each one JSON object of the exported columns, in order.
-/// Timestamps are written in UTC whatever the session's time zone.
+/// Timestamps are written in UTC whatever the session's time zone; Message-IDs name
+/// `message_id_host`.
 pub async fn rows_of(
     conn: &mut AsyncPgConnection,
     table: &Table,
     event_id: Uuid,
+    message_id_host: &str,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
     let sql = format!(
         "SELECT to_jsonb(s)::text AS row FROM (SELECT {} FROM {} WHERE {}) s ORDER BY {}",
         table.columns.join(", "),
-        table.name,
+        table.source.unwrap_or(table.name),
         table.of_event,
         table.order
     );
-    let rows: Vec<JsonRow> = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(event_id)
-        .load(conn)
-        .await?;
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<Pg>()
+        .bind::<SqlUuid, _>(event_id);
+    if table.source.is_some() {
+        query = query.bind::<Text, _>(message_id_host);
+    }
+    let rows: Vec<JsonRow> = query.load(conn).await?;
     rows.iter()
         .map(|r| Ok(serde_json::from_str(&r.row)?))
         .collect()

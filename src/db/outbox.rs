@@ -173,6 +173,7 @@ pub async fn mark_sent(
                     outbox::sent_at.eq(now),
                     outbox::attempts.eq(outbox::attempts + 1),
                     outbox::last_error.eq(None::<String>),
+                    outbox::last_error_at.eq(None::<DateTime<Utc>>),
                     // the secret has done its job
                     outbox::secret_sealed.eq(None::<Vec<u8>>),
                     outbox::lease_until.eq(None::<DateTime<Utc>>),
@@ -185,8 +186,8 @@ pub async fn mark_sent(
     Ok(updated == 1)
 }
 
-/// Records a failed attempt and ends the lease: retried at `retry_at`, or failed for good when
-/// None. False when the lease was lost.
+/// Records a failed attempt (what and when) and ends the lease: retried at `retry_at`, or failed
+/// for good when None. False when the lease was lost.
 pub async fn mark_attempt_failed(
     conn: &mut AsyncPgConnection,
     id: OutboxId,
@@ -195,6 +196,7 @@ pub async fn mark_attempt_failed(
     retry_at: Option<DateTime<Utc>>,
 ) -> QueryResult<bool> {
     let error: String = error.chars().take(2000).collect();
+    let failed_at = Utc::now();
     let updated = conn
         .transaction(async |conn| {
             without_flush(conn).await?;
@@ -204,6 +206,7 @@ pub async fn mark_attempt_failed(
                         .set((
                             outbox::attempts.eq(outbox::attempts + 1),
                             outbox::last_error.eq(error),
+                            outbox::last_error_at.eq(failed_at),
                             outbox::next_attempt_at.eq(at),
                             outbox::lease_until.eq(None::<DateTime<Utc>>),
                             outbox::lease_token.eq(None::<uuid::Uuid>),
@@ -216,6 +219,7 @@ pub async fn mark_attempt_failed(
                         .set((
                             outbox::attempts.eq(outbox::attempts + 1),
                             outbox::last_error.eq(error),
+                            outbox::last_error_at.eq(failed_at),
                             outbox::state.eq("failed"),
                             outbox::lease_until.eq(None::<DateTime<Utc>>),
                             outbox::lease_token.eq(None::<uuid::Uuid>),

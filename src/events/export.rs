@@ -1,17 +1,20 @@
 //! One event out of mcfp and back in: the versioned export document (`mcfp export`,
 //! `GET /api/v1/events/{slug}/export`) and its import (`mcfp import`), all or nothing.
 //!
-//! The document is `{"format": "mcfp-event-export", "version": 1, "exported_at", "event",
-//! "people", and one array per table}` (the tables and their columns: `db::export::TABLES`).
-//! Arrays are in a fixed order, so exporting an imported event gives the same document again
-//! (apart from `exported_at`). People are only an id, an email and a name: never a password
-//! hash, a session, a token, or any other secret; invitation tokens are not exported either.
+//! The document is `{"format": "mcfp-event-export", "version": 2, "exported_at", "event",
+//! "people", and one array per table}` (the tables and their columns: `db::export::TABLES`;
+//! its shape for the API description: [`EventExport`]). Arrays are in a fixed order, so
+//! exporting an imported event gives the same document again (apart from `exported_at`). People
+//! are only an id, an email and a name: never a password hash, a session, a token, or any other
+//! secret; invitation tokens are not exported either. The event's emails are history
+//! (`outbox_history`, new in version 2): metadata only, imported where no worker sends them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::export::{self as db, TABLES, Table};
@@ -19,14 +22,100 @@ use crate::domain::{EmailAddress, EventSlug};
 
 /// The document's `format`.
 pub const FORMAT: &str = "mcfp-event-export";
-/// The document's `version`: what this mcfp writes and reads.
-pub const VERSION: u64 = 1;
+/// The document's `version`: what this mcfp writes.
+pub const VERSION: u64 = 2;
+/// The oldest `version` this mcfp reads.
+pub const OLDEST_VERSION: u64 = 1;
+/// Sections that came with version 2: a version-1 document has none, imported as empty.
+const NEW_IN_2: &[&str] = &["outbox_history"];
 
-/// The event's document, read in one consistent snapshot.
+// The document's shape, for the API description only: the document is written table by table
+// from `db::export::TABLES`; the backup tests check that this names the same sections, and the
+// same fields of an email.
+/// One event's backup (README, Backups): one array per table, each row an object of the
+/// table's exported columns, in a fixed order; `mcfp import` restores it.
+#[derive(ToSchema)]
+pub struct EventExport {
+    /// `mcfp-event-export`
+    pub format: String,
+    /// 2 (`mcfp import` reads 1 and 2; a version-1 document has no `outbox_history`)
+    pub version: u64,
+    pub exported_at: DateTime<Utc>,
+    /// The event's settings: every column of `events` but `public_version`.
+    #[schema(value_type = Object)]
+    pub event: Value,
+    /// Everyone the rows name: an id, an email and a name, never anything else of an account.
+    pub people: Vec<ExportedPerson>,
+    pub tracks: Vec<Value>,
+    pub subtopics: Vec<Value>,
+    pub event_members: Vec<Value>,
+    /// Without their tokens.
+    pub member_invitations: Vec<Value>,
+    pub proposals: Vec<Value>,
+    /// Without their invitation tokens.
+    pub co_speakers: Vec<Value>,
+    pub proposal_revisions: Vec<Value>,
+    pub tag_corrections: Vec<Value>,
+    pub review_assignments: Vec<Value>,
+    pub review_conflicts: Vec<Value>,
+    pub reviews: Vec<Value>,
+    pub review_history: Vec<Value>,
+    pub decision_audit: Vec<Value>,
+    pub email_templates: Vec<Value>,
+    /// The event's emails, oldest first: what was sent, is queued or failed, and the emails of
+    /// an earlier import's history. An import keeps them as history and never sends one.
+    pub outbox_history: Vec<ExportedEmail>,
+}
+
+/// A person an export names.
+#[derive(ToSchema)]
+pub struct ExportedPerson {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// One email of the event, as history: its metadata, never its body or a secret.
+#[derive(ToSchema)]
+pub struct ExportedEmail {
+    /// The outbox row's id.
+    pub id: Uuid,
+    pub event_id: Uuid,
+    /// The proposal the email is about (a receipt, a decision, a reminder…), if any.
+    #[schema(required = true)]
+    pub proposal_id: Option<Uuid>,
+    /// The Message-ID it went out with (or will, while queued): `<id@host>`, the host of the
+    /// exporting server's base URL; an import keeps it as written.
+    pub message_id: String,
+    /// What the email is: `proposal_receipt`, `acceptance`, `rejection`, `waitlist`,
+    /// `member_invitation`, `review_reminder`…
+    pub kind: String,
+    /// `Name <address>` or an address.
+    pub recipient: String,
+    pub subject: String,
+    /// At the first export: `queued` (not sent yet), `sent` or `failed`. An imported email
+    /// keeps its state and is never sent, a queued one included.
+    pub state: String,
+    /// Delivery attempts made.
+    pub attempts: i32,
+    /// The last failed attempt's error.
+    #[schema(required = true)]
+    pub last_error: Option<String>,
+    /// When the last failed attempt happened.
+    #[schema(required = true)]
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The event's document, read in one consistent snapshot; the Message-IDs of emails still in the
+/// outbox name `message_id_host`, as the worker's do (`mail::message_id_host`).
 pub async fn export_event(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
     exported_at: DateTime<Utc>,
+    message_id_host: &str,
 ) -> anyhow::Result<Value> {
     conn.build_transaction()
         .read_only()
@@ -45,7 +134,7 @@ pub async fn export_event(
             let mut people = BTreeSet::new();
             let mut sections = Vec::new();
             for table in TABLES {
-                let rows = db::rows_of(conn, table, event_id).await?;
+                let rows = db::rows_of(conn, table, event_id, message_id_host).await?;
                 for row in &rows {
                     for column in table.people {
                         if let Some(id) = row[*column].as_str().and_then(|s| s.parse().ok()) {
@@ -239,21 +328,30 @@ impl Parsed {
                 )));
             }
         }
-        match document.get("version").and_then(Value::as_u64) {
-            Some(VERSION) => {}
+        let version = match document.get("version").and_then(Value::as_u64) {
+            Some(v) if (OLDEST_VERSION..=VERSION).contains(&v) => v,
             other => {
                 return Err(bad(format!(
-                    "version: this mcfp reads version {VERSION}, the file has {}",
+                    "version: this mcfp reads versions {OLDEST_VERSION} to {VERSION}, the file \
+                     has {}",
                     other.map_or("none".to_owned(), |v| v.to_string())
                 )));
             }
-        }
+        };
+        let in_version = |name: &str| version >= 2 || !NEW_IN_2.contains(&name);
         let mut known: BTreeSet<&str> = ["format", "version", "exported_at", "event", "people"]
             .into_iter()
             .collect();
-        known.extend(TABLES.iter().map(|t| t.name).filter(|n| *n != "events"));
+        known.extend(
+            TABLES
+                .iter()
+                .map(|t| t.name)
+                .filter(|n| *n != "events" && in_version(n)),
+        );
         if let Some(unknown) = document.keys().find(|k| !known.contains(k.as_str())) {
-            return Err(bad(format!("unknown section `{unknown}`")));
+            return Err(bad(format!(
+                "unknown section `{unknown}` (in a version {version} document)"
+            )));
         }
 
         let event = document
@@ -264,6 +362,7 @@ impl Parsed {
             let rows = match document.remove(table.name) {
                 Some(Value::Array(rows)) => rows,
                 Some(_) => return Err(bad(format!("`{}` is not an array", table.name))),
+                None if !in_version(table.name) => Vec::new(),
                 None => return Err(bad(format!("missing section `{}`", table.name))),
             };
             tables.insert(table.name, rows);
@@ -299,6 +398,9 @@ impl Parsed {
                 for column in table.own_ids.iter().filter(|c| **c != "id") {
                     let target = referenced_table(column).unwrap_or("events");
                     let id = uuid_at(row, column, &place)?;
+                    if id.is_none() && table.optional_ids.contains(column) {
+                        continue;
+                    }
                     if !id.is_some_and(|id| ids_of.get(target).is_some_and(|s| s.contains(&id))) {
                         return Err(bad(format!(
                             "{place}.{column}: names no row of `{}` in the file",

@@ -57,6 +57,18 @@ pub async fn enqueue(
     .await
 }
 
+/// The Message-ID of the outbox row `id`: the same at every attempt, so a receiver can drop a
+/// second copy. An export writes it for each email (`db::export` builds the same text in SQL),
+/// and an import keeps it as written, so the history still names the message that went out.
+pub fn message_id(id: OutboxId, host: &str) -> String {
+    format!("<{id}@{host}>")
+}
+
+/// The host part of Message-IDs: the base URL's host.
+pub fn message_id_host(base_url: &url::Url) -> String {
+    base_url.host_str().unwrap_or("mcfp.localhost").to_owned()
+}
+
 /// `Name <address>` with the name quoted safely by lettre.
 pub fn mailbox_text(name: &str, address: &str) -> String {
     match address.parse::<lettre::Address>() {

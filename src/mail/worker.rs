@@ -460,7 +460,7 @@ impl OutboxWorker {
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())
-            .message_id(Some(format!("<{}@{}>", row.id, self.message_id_host)))
+            .message_id(Some(super::message_id(row.id, &self.message_id_host)))
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| format!("building the message: {e}"))
     }

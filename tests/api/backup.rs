@@ -7,6 +7,10 @@ use diesel_async::RunQueryDsl;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::backup_emails::{
+    assert_imported_emails_are_never_sent, assert_the_history_is_the_outbox,
+    assert_the_schema_names_the_fields, emails_left_unsent, retry_the_failed_email,
+};
 use crate::helpers::{
     Committee, EVENT, KERNEL_ABSTRACT, Proposal, SLUG, TestApp, add_member_to, answer, api, assign,
     decide, person, publish, release, review, review_body, send, set_track, submit,
@@ -24,12 +28,12 @@ fn mcfp(app: &TestApp) -> Command {
     command
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Imports the file into the app's database with the CLI; returns the run.
-fn import(app: &TestApp, file: &std::path::Path, extra: &[&str]) -> Output {
+pub(crate) fn import(app: &TestApp, file: &std::path::Path, extra: &[&str]) -> Output {
     mcfp(app)
         .arg("import")
         .arg(file)
@@ -39,7 +43,7 @@ fn import(app: &TestApp, file: &std::path::Path, extra: &[&str]) -> Output {
 }
 
 /// The event's document as `mcfp export` prints it.
-fn cli_export(app: &TestApp, slug: &str) -> Value {
+pub(crate) fn cli_export(app: &TestApp, slug: &str) -> Value {
     let output = mcfp(app)
         .args(["export", "--event", slug])
         .output()
@@ -49,7 +53,7 @@ fn cli_export(app: &TestApp, slug: &str) -> Value {
 }
 
 /// The event's document as its chair downloads it.
-async fn api_export(app: &TestApp, token: &str, slug: &str) -> (Value, String) {
+pub(crate) async fn api_export(app: &TestApp, token: &str, slug: &str) -> (Value, String) {
     let response = app
         .get_with_token(&format!("/api/v1/events/{slug}/export"), token)
         .await;
@@ -68,13 +72,13 @@ async fn api_export(app: &TestApp, token: &str, slug: &str) -> (Value, String) {
     (serde_json::from_str(&text).expect("JSON"), text)
 }
 
-fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+pub(crate) fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("mcfp-{}-{name}", uuid::Uuid::new_v4()));
     std::fs::write(&path, text).expect("write");
     path
 }
 
-fn without_exported_at(mut document: Value) -> Value {
+pub(crate) fn without_exported_at(mut document: Value) -> Value {
     document
         .as_object_mut()
         .expect("object")
@@ -82,7 +86,7 @@ fn without_exported_at(mut document: Value) -> Value {
     document
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -222,16 +226,21 @@ async fn rich_event() -> Committee {
 async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same() {
     let committee = rich_event().await;
     let app = &committee.app;
+    emails_left_unsent(app, &committee.chair.token).await;
     let (original, text) = api_export(app, &committee.chair.token, SLUG).await;
     assert_eq!(original["format"], "mcfp-event-export");
-    assert_eq!(original["version"], 1);
+    assert_eq!(original["version"], 2);
     for secret in ["password", "token", "$argon2", "session"] {
         assert!(!text.contains(secret), "the export holds {secret:?}");
     }
+    // the emails' metadata, never their bodies (an acceptance, as rendered)
+    assert!(!text.contains("Safe abstractions for NVMe is in"));
+    assert_the_history_is_the_outbox(app, &original).await;
+    assert_the_schema_names_the_fields(app, &original).await;
     // every part of the event is there
     for (section, rows) in [
         ("tracks", 2),
-        ("member_invitations", 1),
+        ("member_invitations", 4),
         ("proposals", 3),
         ("co_speakers", 2),
         ("review_assignments", 4),
@@ -278,6 +287,8 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
         without_exported_at(again),
         without_exported_at(original.clone())
     );
+    assert_imported_emails_are_never_sent(&fresh, &original).await;
+    retry_the_failed_email(app, &committee.chair.token, &original).await;
 
     // the restored event works: its published list shows the confirmed talk with its speakers,
     // and the imported accounts have no usable password
@@ -334,7 +345,7 @@ async fn a_broken_or_inconsistent_file_is_refused_and_nothing_is_written() {
     refused["proposals"][1]["title"] = json!("x");
     let refused = write_temp("refused.json", &refused.to_string());
     let mut future = original.clone();
-    future["version"] = json!(2);
+    future["version"] = json!(3);
     let future = write_temp("future.json", &future.to_string());
 
     for (file, message) in [
@@ -346,7 +357,7 @@ async fn a_broken_or_inconsistent_file_is_refused_and_nothing_is_written() {
         (&refused, "proposals: the database refused the rows"),
         (
             &future,
-            "version: this mcfp reads version 1, the file has 2",
+            "version: this mcfp reads versions 1 to 2, the file has 3",
         ),
     ] {
         let output = import(&fresh, file, &[]);
@@ -401,6 +412,24 @@ async fn an_existing_slug_is_refused_a_copy_gets_new_ids_and_a_deleted_event_com
     assert_eq!(titles(&copy), titles(&original));
     assert_ne!(copy["proposals"][0]["id"], original["proposals"][0]["id"]);
     assert_eq!(copy["reviews"].as_array().map(Vec::len), Some(3));
+    // the copy's emails are history with new ids, and the Message-IDs they went out with
+    let emails = |d: &Value| -> Vec<(Value, Value)> {
+        let mut emails: Vec<(Value, Value)> = d["outbox_history"]
+            .as_array()
+            .expect("outbox_history")
+            .iter()
+            .map(|e| (e["message_id"].clone(), e["id"].clone()))
+            .collect();
+        emails.sort_by_key(|(message_id, _)| message_id.to_string());
+        emails
+    };
+    let (copied, originals) = (emails(&copy), emails(&original));
+    assert_eq!(copied.len(), originals.len());
+    assert!(!copied.is_empty());
+    for ((copied_message, copied_id), (message, id)) in copied.iter().zip(&originals) {
+        assert_eq!(copied_message, message);
+        assert_ne!(copied_id, id);
+    }
     // the copy's chair is the original's
     let (as_chair, _) = api_export(app, &committee.chair.token, "rust-mc-copy").await;
     assert_eq!(as_chair["event"]["slug"], "rust-mc-copy");

@@ -3,6 +3,7 @@
 mod accounts;
 mod api_reference;
 mod backup;
+mod backup_emails;
 mod bench_seed;
 mod browser;
 mod chairs;

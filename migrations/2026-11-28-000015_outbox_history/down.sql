@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN last_error_at;
+DROP TABLE outbox_history;
