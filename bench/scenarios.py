@@ -93,6 +93,23 @@ def cpu_seconds(pid):
         return 0.0
 
 
+def postgres_cpu_seconds():
+    """User + system CPU time so far of every PostgreSQL process on the machine (its backends,
+    the checkpointer, WAL writer...): the server is shared, so other clients count too."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() != "postgres":
+                    continue
+        except OSError:
+            continue
+        total += cpu_seconds(entry)
+    return total
+
+
 def settle(pids, limit_seconds=180):
     """Waits until the servers are idle (under 5 % of a core over half a second): a scenario's
     requests still running after wrk stopped would otherwise eat into the next one."""
@@ -453,15 +470,21 @@ class Bench:
             process = start_wrk(scenario, warmup + duration, a.connections, a.threads, self.workdir,
                                 "run" + secrets.token_hex(3))
             time.sleep(warmup)
+            cpu_before = (cpu_seconds(scenario.pid), postgres_cpu_seconds(), cpu_seconds(process.pid))
             before, t0 = served(scenario.port, scenario.method, scenario.path)
             time.sleep(max(0.0, t0 + duration - time.monotonic()))
             after, t1 = served(scenario.port, scenario.method, scenario.path)
+            cpu_after = (cpu_seconds(scenario.pid), postgres_cpu_seconds(), cpu_seconds(process.pid))
             result = finish_wrk(process)
             window = t1 - t0
             delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
             completed = sum(delta.values())
             unexpected = sum(v for k, v in delta.items() if k != scenario.expect)
             rps = completed / window if window > 0 else 0.0
+            # CPU milliseconds per response in the window: mcfp, PostgreSQL, wrk (the profile
+            # that bounds the rate: 2 cores ÷ their sum)
+            cpu_ms = tuple(1000 * (b - a) / completed if completed else None
+                           for a, b in zip(cpu_before, cpu_after))
             method = "mcfp /metrics"
             statuses = {k: v for k, v in sorted(delta.items()) if v}
         else:
@@ -476,6 +499,7 @@ class Bench:
             rps = completed / seconds if seconds else 0.0
             warmup, duration, method = a.warmup, a.duration, "wrk"
             statuses = None
+            cpu_ms = None
         rss, hwm = proc_status(scenario.pid) if scenario.pid else (None, None)
         row = {
             "scenario": scenario.name,
@@ -488,6 +512,7 @@ class Bench:
             "errors": result["connect"] + result["read"] + result["write"] + result["timeout"] + unexpected,
             "limit": scenario.limit,
             "timing": f"{warmup}+{duration} s, {method}",
+            "cpu_ms": cpu_ms,
         }
         if row["errors"]:
             self.notes.append(
@@ -534,13 +559,18 @@ class Bench:
         emails = [f"idle{n:05d}@{domain}" for n in range(1, idle + 1)]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             speaker_tokens = [t for t, _ in pool.map(self.login, emails)]
-        status, headers, _ = request(self.args.mcfp_port, "GET", f"/api/v1/events/{slug}/accepted")
+        status, headers, list_body = request(self.args.mcfp_port, "GET", f"/api/v1/events/{slug}/accepted")
         etag = {k.lower(): v for k, v in headers.items()}.get("etag")
         if status != 200 or not etag:
             raise SystemExit(f"the accepted list of {slug}: {status}, ETag {etag!r}")
+        status, _, page_body = request(self.args.mcfp_port, "GET", f"/events/{slug}")
+        if status != 200:
+            raise SystemExit(f"the CfP page of {slug}: {status}")
         return {
             "chair": chair_token, "cookie": chair_cookie, "reviewer": reviewer_token,
             "speakers": speaker_tokens, "speaker_emails": emails, "etag": etag,
+            # the sizes of the cached responses: each is compared with a static body as large
+            "list_bytes": len(list_body), "page_bytes": len(page_body),
         }
 
     # ---- the scenarios of one event
@@ -548,12 +578,12 @@ class Bench:
         chair = {"Authorization": f"Bearer {acc['chair']}"}
         return [
             Scenario(f"accepted list JSON ({slug})", port, path=f"/api/v1/events/{slug}/accepted",
-                     limit="hello", pid=pid),
+                     limit=f"body{acc['list_bytes']}", pid=pid),
             Scenario(f"accepted list JSON, If-None-Match → 304 ({slug})", port,
                      path=f"/api/v1/events/{slug}/accepted", headers={"If-None-Match": acc["etag"]},
                      expect=304, limit="hello", pid=pid),
             Scenario(f"public CfP page /events/{{slug}} ({slug})", port, path=f"/events/{slug}",
-                     limit="hello", pid=pid),
+                     limit=f"body{acc['page_bytes']}", pid=pid),
             Scenario(f"reviewer's queue API, first page of 50 ({slug})", port, path=f"/api/v1/events/{slug}/review-queue",
                      headers={"Authorization": f"Bearer {acc['reviewer']}"}, limit="select", pid=pid),
             Scenario(f"chair's ranking API, first page of 50 ({slug})", port, path=f"/api/v1/events/{slug}/ranking",
@@ -786,8 +816,8 @@ end
         def ms(x):
             return "—" if x is None else (f"{x:.2f} ms" if x < 10 else f"{x:,.0f} ms")
 
-        lines = ["| scenario | req/s | p50 | p99 | RSS | limit | ratio | SQL/req |",
-                 "|---|---:|---:|---:|---:|---|---:|---:|"]
+        lines = ["| scenario | req/s | p50 | p99 | RSS | limit | ratio | SQL/req | CPU ms/req: mcfp + PG + wrk |",
+                 "|---|---:|---:|---:|---:|---|---:|---:|---:|"]
         for row in self.rows:
             rate = number(row["rps"]) + (f" {row['unit']}" if row.get("unit") else "")
             if row.get("errors"):
@@ -800,7 +830,9 @@ end
                 name, value = self.limits[row["limit"]]
                 short = {"hello": "hello world", "select": "actix + 1 SELECT",
                          "pgbench": "pgbench INSERT", "argon2": "argon2id/s",
-                         "sink": "sink emails/s"}[row["limit"]]
+                         "sink": "sink emails/s"}.get(row["limit"])
+                if short is None:  # body<N>
+                    short = f"static {int(row['limit'][4:]):,} B"
                 limit = f"{short} {number(value)}"
                 ratio = f"{row['rps'] / value:.3f}" if value else "—"
             sql = row.get("sql")
@@ -816,8 +848,12 @@ end
                 name += f" [{timing.split(',')[0]}]"
             if row.get("detail"):
                 name += f" — {row['detail']}"
+            cpu = row.get("cpu_ms")
+            cpu_text = "—"
+            if cpu and None not in cpu:
+                cpu_text = f"{cpu[0]:.3f} + {cpu[1]:.3f} + {cpu[2]:.3f} = {sum(cpu):.3f}"
             lines.append(f"| {name} | {rate} | {ms(row.get('p50_ms'))} | {ms(row.get('p99_ms'))} | "
-                         f"{rss} | {limit} | {ratio} | {sql_text} |")
+                         f"{rss} | {limit} | {ratio} | {sql_text} | {cpu_text} |")
         return "\n".join(lines)
 
 
@@ -904,8 +940,18 @@ def main():
     bench.count_statements([s for slug in slugs for s in reads[slug] if wanted(s)]
                            + [s for s in [login] if wanted(s)])
 
+    def body_limits(scenarios):
+        """The static bodies as large as these scenarios' cached responses, measured first."""
+        for key in dict.fromkeys(s.limit for s in scenarios if wanted(s) and (s.limit or "").startswith("body")):
+            if key not in bench.limits:
+                n = int(key[4:])
+                bench.limit(key, Scenario(
+                    f"limit: actix serving a static body of {n:,} bytes (GET /bytes/{n})",
+                    a.hello_port, path=f"/bytes/{n}", pid=a.hello_pid, metrics=False))
+
     if needs("hello"):
         bench.limit("hello", hello)
+    body_limits(reads[main_slug][:3])
     for s in reads[main_slug][:3]:
         if wanted(s):
             bench.scenario(s)
@@ -918,6 +964,7 @@ def main():
         bench.argon2_limit()
         bench.scenario(login)
     for slug in slugs[1:]:
+        body_limits(reads[slug])
         for s in reads[slug]:
             if wanted(s):
                 bench.scenario(s)
@@ -987,11 +1034,20 @@ def main():
         "- Between scenarios the run waits until the servers are idle again (requests a closed wrk "
         "connection left running would otherwise be counted against the next scenario).",
         "- **limit / ratio**: the machine limit the scenario is compared with, measured in this run, and "
-        "scenario ÷ limit. Read scenarios that need no query (the cached accepted list, the CfP page) "
-        "are compared with the hello world; those that query per request with actix + 1 SELECT; "
+        "scenario ÷ limit. Read scenarios served from memory with no query (the accepted list, an "
+        "anonymous visitor's CfP page) are compared with actix serving a static body of the same "
+        "size from memory (`mcfp bench-hello`'s GET /bytes/N: the copy to the socket grows with the "
+        "size, which a hello world does not show), the 304 with the hello world; those that query "
+        "per request with actix + 1 SELECT; "
         "submissions with pgbench's single-row INSERT (16 clients; actix + 1 INSERT is shown as well); "
         "logins with argon2id hashes per second on 2 threads (one verification per login); the "
         "release with the sink's own rate.",
+        "- **CPU ms/req**: CPU time (user + system, from /proc) spent in the measured window by mcfp, "
+        "by every PostgreSQL process and by wrk, divided by the responses in the window. It is the "
+        "profile that bounds a scenario: the 2 cores serve at most about 2,000 ÷ (the sum) requests "
+        "per second, and with 64 connections always waiting, each waits about 64 ÷ (req/s) seconds "
+        "(Little's law), so a p99 under 50 ms at 64 connections needs over 1,280 req/s, which is a sum "
+        "under about 1.5 ms. PostgreSQL's figure includes whatever else the shared server ran.",
         "- **SQL/req**: statements PostgreSQL executed per request (Execute messages of the extended "
         "protocol plus simple queries such as BEGIN/COMMIT; \"in N tx\": explicit transactions), "
         "and in brackets the pool's liveness checks (`SELECT $1` each time a connection is taken "

@@ -737,10 +737,26 @@ diesel::table! {
 struct Reference {
     pool: Option<DbPool>,
     slug: String,
+    /// `static_body`'s bodies by size.
+    bodies: std::sync::Mutex<std::collections::HashMap<usize, web::Bytes>>,
 }
 
 async fn hello() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// A body of `n` bytes made once and then served from memory: the limit for a cached response
+/// of that size (the copy to the socket grows with the size; a hello world does not show it).
+async fn static_body(reference: web::Data<Reference>, n: web::Path<usize>) -> HttpResponse {
+    let n = n.into_inner().min(16 << 20);
+    let body = reference
+        .bodies
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(n)
+        .or_insert_with(|| web::Bytes::from(vec![b'x'; n]))
+        .clone();
+    HttpResponse::Ok().content_type("text/plain").body(body)
 }
 
 /// One `SELECT` by key (the events table's unique slug) through the pool.
@@ -815,11 +831,13 @@ pub async fn hello_server(
     let reference = web::Data::new(Reference {
         pool,
         slug: slug.to_owned(),
+        bodies: std::sync::Mutex::default(),
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(reference.clone())
             .route("/", web::get().to(hello))
+            .route("/bytes/{n}", web::get().to(static_body))
             .route("/select", web::get().to(one_select))
             .route("/insert", web::post().to(one_insert))
     })

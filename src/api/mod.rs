@@ -166,6 +166,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
     cfg.service(
         web::scope("/api/v1")
+            .configure(decisions::hot_routes)
             .configure(openapi::routes)
             .configure(auth::routes)
             .configure(events::routes)
