@@ -24,7 +24,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply migrations, then serve HTTP and run the email outbox worker.
-    Serve,
+    Serve {
+        /// Serve HTTP only: emails wait in the outbox for `mcfp worker` processes.
+        #[arg(long)]
+        no_worker: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Run only the email outbox worker (several may run beside the servers).
@@ -144,8 +148,10 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Classify => classify(std::io::stdin().lock(), std::io::stdout().lock()),
-        Command::Serve => serve(None).await,
-        Command::Demo { reset, no_serve } => serve(Some(DemoOptions { reset, no_serve })).await,
+        Command::Serve { no_worker } => serve(None, !no_worker).await,
+        Command::Demo { reset, no_serve } => {
+            serve(Some(DemoOptions { reset, no_serve }), true).await
+        }
         Command::ApiReference { json, output } => api_reference(json, output.as_deref()),
         Command::Export { event, output } => export(&event, output.as_deref()).await,
         Command::Import { file, slug } => import(&file, slug.as_deref()).await,
@@ -351,14 +357,14 @@ fn state_without_server(settings: Settings) -> anyhow::Result<crate::state::AppS
     Ok(crate::state::AppState::new(settings, pool, base_url))
 }
 
-/// The server with its outbox worker and signal handling.
-async fn build_server(settings: Settings) -> anyhow::Result<Application> {
+/// The server, with its outbox worker unless told not to, and signal handling.
+async fn build_server(settings: Settings, run_worker: bool) -> anyhow::Result<Application> {
     let pool = crate::db::build_pool(settings.database_url.expose(), 16)?;
     Application::build(
         settings,
         pool,
         BuildOptions {
-            run_worker: true,
+            run_worker,
             handle_signals: true,
         },
     )
@@ -371,7 +377,7 @@ struct DemoOptions {
     no_serve: bool,
 }
 
-async fn serve(demo: Option<DemoOptions>) -> anyhow::Result<()> {
+async fn serve(demo: Option<DemoOptions>, run_worker: bool) -> anyhow::Result<()> {
     let mut settings = Settings::from_env()?;
     if demo.is_some() && !settings.database_url_is_explicit {
         // Keep demo data out of the default database.
@@ -393,7 +399,7 @@ async fn serve(demo: Option<DemoOptions>) -> anyhow::Result<()> {
         println!("{}", crate::demo::seed(&state).await?);
         return Ok(());
     }
-    let app = build_server(settings).await?;
+    let app = build_server(settings, run_worker).await?;
     let state = app.state();
     if let Some(DemoOptions { reset, .. }) = demo {
         if reset {
