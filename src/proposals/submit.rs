@@ -55,11 +55,18 @@ pub async fn create(
         )));
     }
     let mut conn = state.pool.get().await?;
-    let track_keys: Vec<String> = events::tracks_of(&mut conn, event.id)
-        .await?
-        .into_iter()
-        .map(|t| t.key)
-        .collect();
+    // only a track the speaker chose is checked against the event's: most leave it to mcfp,
+    // and their submissions need no query for it
+    let chose_track = matches!(&fields.track, Some(Some(track)) if !track.trim().is_empty());
+    let track_keys: Vec<String> = if chose_track {
+        events::tracks_of(&mut conn, event.id)
+            .await?
+            .into_iter()
+            .map(|t| t.key)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let parsed = parse_fields(&fields, event, &track_keys, &user.email, true)?;
     let request_hash = hash_token(&format!(
         "{}\n{}",
