@@ -55,8 +55,12 @@ REVIEWED="EXISTS (SELECT 1 FROM reviews r WHERE r.proposal_id = p.id AND r.revie
 explain "reviewer's queue: first page, pending assigned segment (db::reviews::queue_candidates)" \
   "SELECT * FROM (
      (SELECT 0 AS segment, $COLUMNS, NULL::int2 AS my_score
-      FROM review_assignments a0 JOIN proposals p ON p.id = a0.proposal_id
-      WHERE a0.reviewer_id = '$REVIEWER' AND $COMMON AND NOT $REVIEWED
+      FROM (SELECT a0.proposal_id FROM review_assignments a0
+            WHERE a0.reviewer_id = '$REVIEWER' AND NOT EXISTS (SELECT 1 FROM reviews r
+                  WHERE r.proposal_id = a0.proposal_id AND r.reviewer_id = '$REVIEWER')
+            OFFSET 0) pending
+      JOIN proposals p ON p.id = pending.proposal_id
+      WHERE $COMMON
       ORDER BY p.created_at, p.id LIMIT 58)
      UNION ALL
      (SELECT 2 AS segment, $COLUMNS, r2.score AS my_score

@@ -554,10 +554,17 @@ pub async fn queue_candidates(
         format!("({segment} > $5 OR ({segment} = $5 AND (p.created_at, p.id) > ($6, $7)))")
     };
     let branches = [
+        // The reviewer's unreviewed assignments first, fenced (OFFSET 0) so the planner cannot
+        // walk the event's proposals in page order probing each: with every assignment reviewed
+        // that walk read the whole event (15 ms at 5,000 proposals) to find nothing.
         format!(
             "SELECT 0 AS segment, {COLUMNS}, NULL::int2 AS my_score \
-             FROM review_assignments a0 JOIN proposals p ON p.id = a0.proposal_id \
-             WHERE a0.reviewer_id = $2 AND {COMMON} AND NOT {REVIEWED} AND {}",
+             FROM (SELECT a0.proposal_id FROM review_assignments a0 \
+                   WHERE a0.reviewer_id = $2 AND NOT EXISTS (SELECT 1 FROM reviews r \
+                         WHERE r.proposal_id = a0.proposal_id AND r.reviewer_id = $2) \
+                   OFFSET 0) pending \
+             JOIN proposals p ON p.id = pending.proposal_id \
+             WHERE {COMMON} AND {}",
             after_in(0)
         ),
         format!(
