@@ -190,6 +190,26 @@ pub async fn proposal_access(
     Ok(None)
 }
 
+/// Only the proposal's speakers (its submitter and accepted co-speakers) may act on its
+/// co-speaker invitations: anyone else who may see the proposal is refused (403), and everyone
+/// else may not know it exists (404).
+pub async fn require_speaker(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal: &Proposal,
+    user: &CurrentUser,
+) -> Result<(), AppError> {
+    if crate::db::proposals::is_speaker(conn, proposal, user.id).await? {
+        return Ok(());
+    }
+    match proposal_access(conn, event, proposal, user).await? {
+        Some(_) => Err(AppError::Forbidden(
+            "only this proposal's speakers may do this".into(),
+        )),
+        None => Err(AppError::NotFound),
+    }
+}
+
 /// Why the user may not review the proposal, if they may not.
 pub async fn conflict_between(
     conn: &mut AsyncPgConnection,

@@ -10,6 +10,7 @@ use crate::accounts::{AdminUser, CurrentUser};
 use crate::db::events::{self, Event, EventRoleKind};
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::events::MemberOutcome;
 pub use crate::events::{CreateEventRequest, EventPatch};
 use crate::http::ChairedEvent;
 use crate::state::AppState;
@@ -24,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/events/{slug}/members/{user_id}",
         web::delete().to(delete_member),
+    );
+    cfg.route(
+        "/events/{slug}/member-invitations/{invitation_id}",
+        web::delete().to(cancel_member_invitation),
     );
     cfg.route(
         "/member-invitations/accept",
@@ -164,11 +169,20 @@ pub struct MemberResponse {
     pub tracks: Option<Vec<String>>,
     /// True when no account has the email: an invitation with a sign-up link was emailed.
     pub invited: bool,
+    /// The open invitation (null when the email's account is a member): what
+    /// `DELETE /events/{slug}/member-invitations/{invitation_id}` cancels.
+    pub invitation_id: Option<uuid::Uuid>,
+    /// True when the email had an open invitation already: it was sent again with a fresh link,
+    /// and the link sent before no longer works.
+    pub sent_again: bool,
 }
 
 #[utoipa::path(put, path = "/api/v1/events/{slug}/members", tag = "events", request_body = MemberRequest,
     params(("slug" = String, Path)),
-    responses((status = 200, body = MemberResponse, description = "an unknown email gets an invitation email"), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, body = MemberResponse, description = "an unknown email gets an invitation email; \
+        inviting it again (role and tracks as sent now) sends the invitation again with a fresh link \
+        (`sent_again`), and the link sent before stops working"),
+        (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn put_member(
     state: web::Data<AppState>,
     ChairedEvent { event, user }: ChairedEvent,
@@ -202,18 +216,34 @@ pub async fn put_member(
     } else {
         None
     };
-    let member =
+    let outcome =
         crate::events::set_member(&state, &user, &event, &email, role, tracks.clone()).await?;
-    Ok(web::Json(MemberResponse {
-        invited: member.is_none(),
-        user_id: member.as_ref().map(|m| m.id.0),
-        email: member
-            .as_ref()
-            .map_or_else(|| email.as_str().to_owned(), |m| m.email.clone()),
-        name: member.map(|m| m.name),
-        role: role.as_str().to_owned(),
-        tracks,
-    }))
+    let response = match outcome {
+        MemberOutcome::Member(member) => MemberResponse {
+            user_id: Some(member.id.0),
+            email: member.email,
+            name: Some(member.name),
+            role: role.as_str().to_owned(),
+            tracks,
+            invited: false,
+            invitation_id: None,
+            sent_again: false,
+        },
+        MemberOutcome::Invited {
+            invitation_id,
+            again,
+        } => MemberResponse {
+            user_id: None,
+            email: email.as_str().to_owned(),
+            name: None,
+            role: role.as_str().to_owned(),
+            tracks,
+            invited: true,
+            invitation_id: Some(invitation_id),
+            sent_again: again,
+        },
+    };
+    Ok(web::Json(response))
 }
 
 #[utoipa::path(patch, path = "/api/v1/events/{slug}", tag = "events", request_body = EventPatch, params(("slug" = String, Path)),
@@ -246,6 +276,22 @@ pub async fn delete_member(
     } else {
         Err(AppError::NotFound)
     }
+}
+
+#[utoipa::path(delete, path = "/api/v1/events/{slug}/member-invitations/{invitation_id}", tag = "events",
+    params(("slug" = String, Path), ("invitation_id" = uuid::Uuid, Path, description = "the `invitation_id` of `PUT /events/{slug}/members`")),
+    responses((status = 204, description = "cancelled: its link no longer works, and its email is not sent if it had not gone out yet"),
+        (status = 401), (status = 403),
+        (status = 404, description = "no such event, or no such invitation of the event"),
+        (status = 409, description = "the invitation was accepted already: remove the member instead")))]
+pub async fn cancel_member_invitation(
+    state: web::Data<AppState>,
+    ChairedEvent { event, .. }: ChairedEvent,
+    path: web::Path<(String, uuid::Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (_, invitation_id) = path.into_inner();
+    crate::events::cancel_member_invitation(&state, &event, invitation_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,4 +1,4 @@
-//! Proposals: submit, list, read, edit, withdraw.
+//! Proposals: submit, list, read, edit, withdraw; co-speaker invitations.
 
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(tag_corrections_csv),
     );
     cfg.route("/invitations/accept", web::post().to(accept_invitation));
+    cfg.route(
+        "/proposals/{id}/co-speakers/{invitation_id}/resend",
+        web::post().to(resend_invitation),
+    );
 }
 
 async fn event_by_slug(conn: &mut diesel_async::AsyncPgConnection, slug: &str) -> AppResult<Event> {
@@ -280,6 +284,25 @@ pub async fn accept_invitation(
     Ok(web::Json(
         proposals::view(&mut conn, &event, &proposal, Viewer::Speaker).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/co-speakers/{invitation_id}/resend", tag = "proposals",
+    params(("id" = uuid::Uuid, Path),
+        ("invitation_id" = uuid::Uuid, Path, description = "an id of the proposal's `co_speaker_invitations`")),
+    responses((status = 200, body = proposals::CoSpeakerInvitationView,
+            description = "the invitation was sent again with a fresh link; the link sent before no longer works"),
+        (status = 401),
+        (status = 403, description = "the caller may see the proposal but is not one of its speakers"),
+        (status = 404, description = "no such proposal for the caller, or no such invitation of it"),
+        (status = 409, description = "the invitation was accepted already, or the proposal is withdrawn")))]
+pub async fn resend_invitation(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(ProposalId, uuid::Uuid)>,
+) -> AppResult<web::Json<proposals::CoSpeakerInvitationView>> {
+    let (id, invitation_id) = path.into_inner();
+    let invitation = proposals::resend_invitation(&state, &user, id, invitation_id).await?;
+    Ok(web::Json((&invitation).into()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -56,6 +56,40 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: NewOutboxRow<'_>) -> Quer
     Ok(inserted == 1)
 }
 
+/// Deletes the queued emails named `dedupe_key` or `dedupe_key:…` that no worker holds a
+/// lease on: an invitation whose link was renewed or cancelled before its email went out, which
+/// would carry a dead link. One being sent stays (it may be on the wire already); a claim that
+/// runs at the same time takes the row first or finds it gone. Returns how many.
+pub async fn delete_unsent(
+    conn: &mut AsyncPgConnection,
+    dedupe_key: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let escaped: String = dedupe_key
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    diesel::delete(
+        outbox::table
+            .filter(
+                outbox::dedupe_key
+                    .eq(dedupe_key)
+                    .or(outbox::dedupe_key.like(format!("{escaped}:%"))),
+            )
+            .filter(outbox::state.eq("queued"))
+            .filter(
+                outbox::lease_until
+                    .is_null()
+                    .or(outbox::lease_until.le(now)),
+            ),
+    )
+    .execute(conn)
+    .await
+}
+
 /// Leases up to `limit` rows due at `now` (queued, their attempt due, no lease or one that ran
 /// out by `now`) to `token` until `lease_until`, in one statement: the rows are locked only
 /// while it runs (`FOR UPDATE SKIP LOCKED`, so concurrent claims take different rows), and no

@@ -1,6 +1,9 @@
 //! Creating and configuring events: shared by the JSON API and the chairs' pages.
 
 pub mod export;
+mod invitations;
+
+pub use invitations::{accept_member_invitation, cancel_member_invitation};
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -347,10 +350,21 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
     Ok(event)
 }
 
-const MEMBER_INVITE_PREFIX: &str = "mcfpm_";
+/// What adding a member did.
+#[derive(Debug)]
+pub enum MemberOutcome {
+    /// The email's account is a member now, with this role.
+    Member(crate::db::users::User),
+    /// No account has the email: an invitation was emailed; `again` when it renewed the open
+    /// one (a fresh link; the one sent before stops working).
+    Invited {
+        invitation_id: uuid::Uuid,
+        again: bool,
+    },
+}
 
 /// Makes the email's account a member with this role; an email without an account gets an
-/// invitation (emailed in the same transaction) instead, and None is returned.
+/// invitation (emailed in the same transaction) instead, and inviting it again renews it.
 #[tracing::instrument(skip_all, fields(user.id = %chair.id, event.slug = %event.slug))]
 pub async fn set_member(
     state: &AppState,
@@ -359,103 +373,17 @@ pub async fn set_member(
     email: &crate::domain::EmailAddress,
     role: events::EventRoleKind,
     tracks: Option<Vec<String>>,
-) -> AppResult<Option<crate::db::users::User>> {
+) -> AppResult<MemberOutcome> {
     let mut conn = state.pool.get().await?;
     if let Some(user) = crate::db::users::find_by_email(&mut conn, email.normalized()).await? {
         events::upsert_member(&mut conn, event.id, user.id, role, tracks).await?;
-        return Ok(Some(user));
+        return Ok(MemberOutcome::Member(user));
     }
-    let token = crate::crypto::random_token(MEMBER_INVITE_PREFIX);
-    let link = state
-        .base_url
-        .join(&format!(
-            "member-invitations/{}",
-            crate::mail::SECRET_PLACEHOLDER
-        ))
-        .map_err(AppError::internal)?;
-    let content = crate::mail::templates::MemberInvitation {
-        inviter: chair.name.clone(),
-        role: role.as_str().to_owned(),
-        event_title: event.title.clone(),
-        link: link.to_string(),
-    }
-    .render()
-    .map_err(AppError::internal)?;
-    let key = state.settings.secret_key.clone();
-    let (event_id, chair_id) = (event.id, chair.id);
-    let email = email.clone();
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        let token_hash = crate::crypto::hash_token(&token);
-        let invitation = events::NewMemberInvitation {
-            event_id,
-            email: email.as_str(),
-            email_normalized: email.normalized(),
-            role,
-            tracks,
-            token_hash: &token_hash,
-            invited_by: chair_id,
-        };
-        let (id, created) = events::upsert_member_invitation(conn, invitation).await?;
-        if created {
-            crate::mail::enqueue(
-                conn,
-                &key,
-                crate::mail::OutgoingEmail {
-                    dedupe_key: format!("member-invitation:{id}"),
-                    kind: "member_invitation",
-                    event_id: Some(event_id),
-                    proposal_id: None,
-                    to: email.as_str().to_owned(),
-                    content,
-                    secret: Some(&token),
-                },
-            )
-            .await?;
-        }
-        Ok(())
+    drop(conn);
+    let (invitation_id, again) =
+        invitations::invite(state, chair, event, email, role, tracks).await?;
+    Ok(MemberOutcome::Invited {
+        invitation_id,
+        again,
     })
-    .await?;
-    Ok(None)
-}
-
-/// Accepts a member invitation for the signed-in account; returns the event.
-#[tracing::instrument(skip_all, fields(user.id = %user.id))]
-pub async fn accept_member_invitation(
-    state: &AppState,
-    user: &CurrentUser,
-    token: &str,
-) -> AppResult<Event> {
-    let mut conn = state.pool.get().await?;
-    let user_id = user.id;
-    let token_hash = crate::crypto::hash_token(token);
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        let invitation = events::find_member_invitation(conn, &token_hash)
-            .await?
-            .ok_or_else(|| {
-                AppError::Validation(FieldErrors::single(
-                    "token",
-                    "this invitation link is not valid",
-                ))
-            })?;
-        match invitation.accepted_by {
-            Some(other) if other != user_id => {
-                return Err(AppError::conflict(
-                    "token",
-                    "this invitation was accepted by another account",
-                ));
-            }
-            Some(_) => {}
-            None => {
-                let role = events::EventRoleKind::parse(&invitation.role)
-                    .ok_or_else(|| AppError::internal("stored role is valid by constraint"))?;
-                events::upsert_member(conn, invitation.event_id, user_id, role, invitation.tracks)
-                    .await?;
-                events::mark_member_invitation_accepted(conn, invitation.id, user_id).await?;
-            }
-        }
-        events::find_by_id(conn, invitation.event_id)
-            .await?
-            .ok_or(AppError::NotFound)
-    })
-    .await
 }

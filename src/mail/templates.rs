@@ -96,6 +96,8 @@ pub struct CoSpeakerInvitation {
     pub event_title: String,
     /// Contains `SECRET_PLACEHOLDER` where the invitation token goes.
     pub link: String,
+    /// Sent again with a fresh link: the one sent before no longer works.
+    pub again: bool,
 }
 
 email_views!(
@@ -132,6 +134,8 @@ pub struct MemberInvitation {
     pub event_title: String,
     /// Contains `SECRET_PLACEHOLDER` where the invitation token goes.
     pub link: String,
+    /// Sent again with a fresh link: the one sent before no longer works.
+    pub again: bool,
 }
 
 email_views!(

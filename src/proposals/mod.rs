@@ -17,7 +17,10 @@ pub use corrections::{corrections_csv, override_track};
 pub use declined::tell_others_of_decline;
 pub use edit::{EditPrecondition, stale_edit, update, withdraw};
 pub use fields::ProposalFields;
-pub use invitations::accept_invitation;
+pub use invitations::{accept_invitation, resend_invitation};
 pub use submit::{CreateOutcome, create};
 pub use tags::{TagsView, tags};
-pub use view::{DecisionView, ProposalView, SpeakerView, Viewer, decision_view, view, views};
+pub use view::{
+    CoSpeakerInvitationView, DecisionView, ProposalView, SpeakerView, Viewer, decision_view, view,
+    views,
+};

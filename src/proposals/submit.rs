@@ -146,15 +146,7 @@ pub async fn create(
             email: user.email.clone(),
             primary: true,
         }];
-        let invited: Vec<db::CoSpeakerInvite> = co_speakers
-            .iter()
-            .map(|email| db::CoSpeakerInvite {
-                proposal_id: proposal.id,
-                email: email.as_str().to_owned(),
-                accepted: false,
-            })
-            .collect();
-        invite_co_speakers(
+        let invited = invite_co_speakers(
             conn,
             &key,
             &base_url,

@@ -45,6 +45,22 @@ pub struct SpeakerView {
     pub email: String,
 }
 
+/// A co-speaker invitation not accepted yet.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CoSpeakerInvitationView {
+    pub id: uuid::Uuid,
+    pub email: String,
+}
+
+impl From<&db::CoSpeakerInvite> for CoSpeakerInvitationView {
+    fn from(invitation: &db::CoSpeakerInvite) -> Self {
+        CoSpeakerInvitationView {
+            id: invitation.id,
+            email: invitation.email.clone(),
+        }
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ProposalView {
     pub id: uuid::Uuid,
@@ -58,6 +74,9 @@ pub struct ProposalView {
     pub speakers: Vec<SpeakerView>,
     /// Co-speaker invitations not accepted yet.
     pub invited: Vec<String>,
+    /// The same invitations with their ids (what
+    /// `POST /proposals/{id}/co-speakers/{invitation_id}/resend` takes); speakers and chairs.
+    pub co_speaker_invitations: Vec<CoSpeakerInvitationView>,
     pub links: Vec<String>,
     pub tags: TagsView,
     /// The chairs' decision and whether it is released; chairs only.
@@ -97,6 +116,11 @@ pub(super) fn assemble(
     let open = event.cfp_open_at(Utc::now());
     let blind = viewer.hides_identities();
     let is_reviewer = matches!(viewer, Viewer::Reviewer { .. });
+    let pending = |id: ProposalId| {
+        invitations
+            .iter()
+            .filter(move |i| i.proposal_id == id && !i.accepted && !is_reviewer)
+    };
     proposals
         .iter()
         .map(|p| ProposalView {
@@ -120,11 +144,8 @@ pub(super) fn assemble(
                     email: s.email.clone(),
                 })
                 .collect(),
-            invited: invitations
-                .iter()
-                .filter(|i| i.proposal_id == p.id && !i.accepted && !is_reviewer)
-                .map(|i| i.email.clone())
-                .collect(),
+            invited: pending(p.id).map(|i| i.email.clone()).collect(),
+            co_speaker_invitations: pending(p.id).map(CoSpeakerInvitationView::from).collect(),
             links: if blind { Vec::new() } else { p.links.clone() },
             tags: tags(p),
             decision: if viewer == Viewer::Chair {

@@ -4,6 +4,7 @@ mod accounts;
 mod api_reference;
 mod backup;
 mod backup_emails;
+mod backup_invitations;
 mod bench_seed;
 mod browser;
 mod chairs;

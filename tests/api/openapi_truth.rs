@@ -54,6 +54,7 @@ fn concrete(template: &str, id: &str) -> String {
         .replace("{kind}", "acceptance")
         .replace("{id}", id)
         .replace("{user_id}", id)
+        .replace("{invitation_id}", id)
 }
 
 const NOBODY: &str = "00000000-0000-0000-0000-000000000000";
@@ -147,7 +148,9 @@ async fn malformed_bodies_and_parameters_get_documented_problems() {
     let admin = app.admin_with_event(SLUG).await;
     let doc = served_document(&app).await;
     for op in operations(&doc) {
-        let has_uuid_in_path = op.template.contains("{id}") || op.template.contains("{user_id}");
+        let has_uuid_in_path = ["{id}", "{user_id}", "{invitation_id}"]
+            .iter()
+            .any(|name| op.template.contains(name));
         let has_body = op.operation["requestBody"].is_object();
         let mut cases: Vec<Case> = Vec::new();
         if has_uuid_in_path {

@@ -8,8 +8,7 @@ use super::EventRoleKind;
 use crate::domain::{EventId, UserId};
 use crate::schema::member_invitations;
 
-/// Creates the open invitation for this email, or updates its role and tracks (keeping its token,
-/// so the link already sent stays valid). Returns the invitation id and whether it is new.
+/// What inviting an email writes: its open invitation, with a fresh token's hash.
 pub struct NewMemberInvitation<'a> {
     pub event_id: EventId,
     pub email: &'a str,
@@ -20,10 +19,16 @@ pub struct NewMemberInvitation<'a> {
     pub invited_by: UserId,
 }
 
+/// Creates the open invitation for this email, or renews the open one: its role, tracks and
+/// inviter become these, and its token hash this one, so the link emailed before stops working.
+/// One statement on the one-open-invitation index (`member_invitations_open`): two chairs
+/// inviting the same email at once leave one row, the second renewing the first's. Returns the
+/// invitation id and whether it is new.
 pub async fn upsert_member_invitation(
     conn: &mut AsyncPgConnection,
     invitation: NewMemberInvitation<'_>,
 ) -> QueryResult<(uuid::Uuid, bool)> {
+    use diesel::upsert::{DecoratableTarget, excluded};
     let NewMemberInvitation {
         event_id,
         email,
@@ -33,29 +38,10 @@ pub async fn upsert_member_invitation(
         token_hash,
         invited_by,
     } = invitation;
-    let existing: Option<uuid::Uuid> = member_invitations::table
-        .filter(member_invitations::event_id.eq(event_id))
-        .filter(member_invitations::email_normalized.eq(email_normalized))
-        .filter(member_invitations::accepted_at.is_null())
-        .select(member_invitations::id)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(id) = existing {
-        diesel::update(member_invitations::table.find(id))
-            .set((
-                member_invitations::role.eq(role.as_str()),
-                member_invitations::tracks.eq(&track_keys),
-            ))
-            .execute(conn)
-            .await?;
-        return Ok((id, false));
-    }
-    let id = uuid::Uuid::now_v7();
-    diesel::insert_into(member_invitations::table)
+    let new_id = uuid::Uuid::now_v7();
+    let id: uuid::Uuid = diesel::insert_into(member_invitations::table)
         .values((
-            member_invitations::id.eq(id),
+            member_invitations::id.eq(new_id),
             member_invitations::event_id.eq(event_id),
             member_invitations::email.eq(email),
             member_invitations::email_normalized.eq(email_normalized),
@@ -64,9 +50,55 @@ pub async fn upsert_member_invitation(
             member_invitations::token_hash.eq(token_hash),
             member_invitations::invited_by.eq(Some(invited_by)),
         ))
-        .execute(conn)
+        .on_conflict((
+            member_invitations::event_id,
+            member_invitations::email_normalized,
+        ))
+        .filter_target(member_invitations::accepted_at.is_null())
+        .do_update()
+        .set((
+            member_invitations::role.eq(excluded(member_invitations::role)),
+            member_invitations::tracks.eq(excluded(member_invitations::tracks)),
+            member_invitations::token_hash.eq(excluded(member_invitations::token_hash)),
+            member_invitations::invited_by.eq(excluded(member_invitations::invited_by)),
+        ))
+        .returning(member_invitations::id)
+        .get_result(conn)
         .await?;
-    Ok((id, true))
+    Ok((id, id == new_id))
+}
+
+/// Deletes the event's open invitation `id` (its link stops working); false when the event has
+/// no open invitation `id` (see [`member_invitation_accepted`] for why).
+pub async fn delete_open_member_invitation(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    id: uuid::Uuid,
+) -> QueryResult<bool> {
+    let deleted = diesel::delete(
+        member_invitations::table
+            .find(id)
+            .filter(member_invitations::event_id.eq(event_id))
+            .filter(member_invitations::accepted_at.is_null()),
+    )
+    .execute(conn)
+    .await?;
+    Ok(deleted == 1)
+}
+
+/// Whether the event's invitation `id` was accepted; None when the event has none such.
+pub async fn member_invitation_accepted(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    id: uuid::Uuid,
+) -> QueryResult<Option<bool>> {
+    member_invitations::table
+        .find(id)
+        .filter(member_invitations::event_id.eq(event_id))
+        .select(member_invitations::accepted_at.is_not_null())
+        .first(conn)
+        .await
+        .optional()
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -78,6 +110,8 @@ pub struct MemberInvitation {
     pub accepted_by: Option<UserId>,
 }
 
+/// The invitation of a token, locked for the rest of the transaction: an acceptance waits for a
+/// renewal or a cancellation running on it, and then sees its outcome.
 pub async fn find_member_invitation(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
@@ -91,6 +125,7 @@ pub async fn find_member_invitation(
             member_invitations::tracks,
             member_invitations::accepted_by,
         ))
+        .for_update()
         .first(conn)
         .await
         .optional()
@@ -115,16 +150,26 @@ pub async fn mark_member_invitation_accepted(
     .map(|_| ())
 }
 
-/// Open invitations: (email, role, tracks).
+/// An invitation not accepted yet, as the members page lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct OpenMemberInvitation {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub role: String,
+    pub tracks: Option<Vec<String>>,
+}
+
+/// The event's open invitations, oldest first.
 pub async fn open_member_invitations(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
-) -> QueryResult<Vec<(String, String, Option<Vec<String>>)>> {
+) -> QueryResult<Vec<OpenMemberInvitation>> {
     member_invitations::table
         .filter(member_invitations::event_id.eq(event_id))
         .filter(member_invitations::accepted_at.is_null())
         .order(member_invitations::created_at.asc())
         .select((
+            member_invitations::id,
             member_invitations::email,
             member_invitations::role,
             member_invitations::tracks,

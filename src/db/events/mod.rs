@@ -7,7 +7,8 @@ mod members;
 
 pub use event_tracks::{TrackWithSubtopics, replace_tracks, tracks_of};
 pub use invitations::{
-    MemberInvitation, NewMemberInvitation, find_member_invitation, mark_member_invitation_accepted,
+    MemberInvitation, NewMemberInvitation, OpenMemberInvitation, delete_open_member_invitation,
+    find_member_invitation, mark_member_invitation_accepted, member_invitation_accepted,
     open_member_invitations, upsert_member_invitation,
 };
 pub use members::{

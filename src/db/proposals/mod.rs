@@ -14,8 +14,9 @@ pub use lists::{
 };
 pub use revisions::{Revision, insert_revision, revisions_of};
 pub use speakers::{
-    CoSpeakerInvite, Speaker, accept_invitation, find_invitation, insert_co_speaker,
-    invitations_of, is_speaker, remove_co_speakers, speakers_of,
+    CoSpeakerInvite, Speaker, accept_invitation, co_speaker_invitation, find_invitation,
+    insert_co_speaker, invitations_of, is_speaker, remove_co_speakers, renew_invitation_token,
+    speakers_of,
 };
 pub use tag_corrections::{TagCorrection, set_chair_track, tag_corrections_of};
 

@@ -39,6 +39,7 @@ pub struct Speaker {
 
 #[derive(Debug, Clone, Queryable)]
 pub struct CoSpeakerInvite {
+    pub id: uuid::Uuid,
     pub proposal_id: ProposalId,
     pub email: String,
     pub accepted: bool,
@@ -93,12 +94,51 @@ pub async fn invitations_of(
         .filter(co_speakers::proposal_id.eq_any(ids))
         .order((co_speakers::proposal_id, co_speakers::position))
         .select((
+            co_speakers::id,
             co_speakers::proposal_id,
             co_speakers::email,
             co_speakers::accepted_at.is_not_null(),
         ))
         .load(conn)
         .await
+}
+
+/// The proposal's co-speaker invitation `id`, accepted or not; None when it has none such.
+pub async fn co_speaker_invitation(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+    id: uuid::Uuid,
+) -> QueryResult<Option<CoSpeakerInvite>> {
+    co_speakers::table
+        .find(id)
+        .filter(co_speakers::proposal_id.eq(proposal_id))
+        .select((
+            co_speakers::id,
+            co_speakers::proposal_id,
+            co_speakers::email,
+            co_speakers::accepted_at.is_not_null(),
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Gives an invitation not accepted yet a new token hash (the link sent before stops working);
+/// false when it was accepted meanwhile, or is gone.
+pub async fn renew_invitation_token(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    token_hash: &[u8],
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        co_speakers::table
+            .find(id)
+            .filter(co_speakers::accepted_at.is_null()),
+    )
+    .set(co_speakers::invite_token_hash.eq(token_hash))
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
 }
 
 pub async fn insert_co_speaker(
@@ -138,7 +178,8 @@ pub async fn remove_co_speakers(
     .await
 }
 
-/// (co-speaker row id, proposal id, accepted yet) for an invitation token.
+/// (co-speaker row id, proposal id, accepting account) for an invitation token, locked for the
+/// rest of the transaction: a renewal waits for an acceptance reading it, or comes first.
 pub async fn find_invitation(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
@@ -150,6 +191,7 @@ pub async fn find_invitation(
             co_speakers::proposal_id,
             co_speakers::user_id,
         ))
+        .for_update()
         .first(conn)
         .await
         .optional()

@@ -1,5 +1,6 @@
 //! An event's members, for its chairs: the chairs and reviewers with the open invitations,
-//! adding one (or inviting them by email), removing one.
+//! adding one (or inviting them by email, or sending an invitation again), removing one,
+//! cancelling an invitation.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -8,6 +9,7 @@ use serde::Deserialize;
 
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::error::AppError;
+use crate::events::MemberOutcome;
 use crate::pages::context::PageContext;
 use crate::pages::csrf::{CsrfForm, EmptyForm};
 use crate::pages::errors::PageResult;
@@ -22,7 +24,7 @@ struct MembersPage {
     page: PageContext,
     event: Event,
     members: Vec<events::MemberRow>,
-    invitations: Vec<(String, String, Option<Vec<String>>)>,
+    invitations: Vec<events::OpenMemberInvitation>,
     tracks: Vec<TrackWithSubtopics>,
     /// The add form as typed (kept when it comes back with errors).
     typed: MemberForm,
@@ -129,12 +131,17 @@ pub async fn add_member(
         return members_page(page, &state, event, form, errors).await;
     };
     let tracks = (role == events::EventRoleKind::Reviewer && !keys.is_empty()).then_some(keys);
-    let member = crate::events::set_member(&state, &user, &event, &email, role, tracks).await?;
-    let message = match member {
-        Some(user) => format!("{} is now a {} of this event.", user.name, role.as_str()),
-        None => {
+    let outcome = crate::events::set_member(&state, &user, &event, &email, role, tracks).await?;
+    let message = match outcome {
+        MemberOutcome::Member(user) => {
+            format!("{} is now a {} of this event.", user.name, role.as_str())
+        }
+        MemberOutcome::Invited { again: false, .. } => {
             format!("No account has {email} yet: we emailed an invitation with a sign-up link.")
         }
+        MemberOutcome::Invited { again: true, .. } => format!(
+            "Invitation sent again to {email}, with a new link: the link sent before no longer works."
+        ),
     };
     set_flash(&req, "success", &message);
     Ok(redirect(&format!("/events/{}/members", event.slug)))
@@ -152,5 +159,22 @@ pub async fn remove_member(
         return Err(AppError::NotFound.into());
     }
     set_flash(&req, "success", "The member is removed.");
+    Ok(redirect(&format!("/events/{}/members", event.slug)))
+}
+
+pub async fn cancel_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedInChair { event, .. }: SignedInChair,
+    path: web::Path<(String, uuid::Uuid)>,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    let (_, invitation_id) = path.into_inner();
+    crate::events::cancel_member_invitation(&state, &event, invitation_id).await?;
+    set_flash(
+        &req,
+        "success",
+        "The invitation is cancelled: its link no longer works.",
+    );
     Ok(redirect(&format!("/events/{}/members", event.slug)))
 }

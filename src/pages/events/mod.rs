@@ -1,6 +1,6 @@
 //! Event pages: an event's public page (`page`); creating an event and changing its settings
 //! (`settings`, with the form in `form` and its text fields read and written in `fields`); its
-//! members (`members`); accepting an invitation to be one (`invitations`).
+//! members and their invitations (`members`); accepting an invitation to be one (`invitations`).
 
 pub mod fields;
 pub mod form;
@@ -41,5 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/events/{slug}/members/{user_id}/remove",
             web::post().to(members::remove_member),
+        )
+        .route(
+            "/events/{slug}/member-invitations/{invitation_id}/cancel",
+            web::post().to(members::cancel_invitation),
         );
 }

@@ -1,4 +1,5 @@
-//! Co-speaker invitations: the accept page of the emailed link, and accepting it.
+//! Co-speaker invitations: the accept page of the emailed link, accepting it, and sending one
+//! again (a speaker's button on the proposal page).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -61,6 +62,28 @@ pub async fn accept_invitation(
         &req,
         "success",
         "You are now a co-speaker of this proposal.",
+    );
+    Ok(redirect(&format!("/proposals/{proposal_id}")))
+}
+
+/// A speaker sends a pending invitation again, with a fresh link.
+pub async fn resend_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<(crate::domain::ProposalId, uuid::Uuid)>,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    let (proposal_id, invitation_id) = path.into_inner();
+    let invitation =
+        proposals::resend_invitation(&state, &user.0, proposal_id, invitation_id).await?;
+    set_flash(
+        &req,
+        "success",
+        &format!(
+            "Invitation sent again to {}, with a new link: the link sent before no longer works.",
+            invitation.email
+        ),
     );
     Ok(redirect(&format!("/proposals/{proposal_id}")))
 }

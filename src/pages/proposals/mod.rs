@@ -1,6 +1,6 @@
 //! Proposal pages: the speakers' form (`form`: submit, edit, withdraw) and their list (`list`);
 //! the proposal page (`page`), composed of its `timeline` and of the `sections` the viewer may
-//! see; the chairs' track override (`track`); co-speaker invitations (`invitations`).
+//! see; the chairs' track override (`track`); co-speaker invitations, accepted and sent again (`invitations`).
 
 pub mod form;
 pub mod invitations;
@@ -29,5 +29,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/invitations/{token}",
             web::post().to(invitations::accept_invitation),
+        )
+        .route(
+            "/proposals/{id}/co-speakers/{invitation_id}/resend",
+            web::post().to(invitations::resend_invitation),
         );
 }

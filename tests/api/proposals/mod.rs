@@ -2,6 +2,7 @@
 //! idempotency and limits, who sees a proposal, edits and revisions, withdrawing, lists, the
 //! event's formats and tracks, and the call's window.
 
+mod co_speakers;
 mod concurrency;
 mod editing;
 mod events;
