@@ -80,20 +80,22 @@ async fn the_published_list_needs_no_query_until_its_event_changes_and_survives_
         (status, listed_titles(&body)),
         (200, vec!["A cached talk".to_owned()])
     );
+    settled(&app).await;
     let before = served(&app);
+    let notified_before = changes.notifications();
     for _ in 0..20 {
         assert_eq!(public_get(&app.address, LIST, None).await.1, etag);
     }
     assert_eq!(public_get(&app.address, LIST, etag.as_deref()).await.0, 304);
     let after = served(&app);
-    assert_eq!(
-        [
-            after[0] - before[0],
-            after[1] - before[1],
-            after[2] - before[2]
-        ],
-        [21, 0, 0],
-        "every read from memory"
+    let [memory, confirmed, rebuilt] = [0, 1, 2].map(|i| after[i] - before[i]);
+    // a read confirmed by a query instead is one that followed a notification (a late one of
+    // the setup's writes, on a loaded machine): never more of them than notifications arrived
+    let notified = changes.notifications() - notified_before;
+    assert_eq!((memory + confirmed, rebuilt), (21, 0), "all from memory");
+    assert!(
+        confirmed <= notified && memory + notified >= 20,
+        "{memory} reads from memory, {confirmed} confirmed by a query, {notified} notifications"
     );
 
     // a change nobody told this process about, straight in the database: its notification
