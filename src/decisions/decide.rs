@@ -129,6 +129,8 @@ pub async fn decide_many(
     let mut conn = state.pool.get().await?;
     let (chair, event_id) = (chair.clone(), event.id);
     conn.transaction::<_, AppError, _>(async move |conn| {
+        // the event before its proposals, as every writer takes them (db::reviews::lock_event)
+        crate::db::reviews::lock_event(conn, event_id).await?;
         let chosen: Vec<Proposal> = match request.track.as_deref() {
             Some(track) => {
                 let decidable: Vec<ProposalState> = ProposalState::ALL
