@@ -202,7 +202,13 @@ impl Application {
                 .app_data(ranking_cache.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
-                .wrap(from_fn(crate::http::control_characters::middleware))
+                .wrap(from_fn(|req, next| {
+                    crate::http::control_characters::middleware(
+                        req,
+                        next,
+                        api::openapi::method_not_allowed,
+                    )
+                }))
                 .wrap(from_fn(crate::http::metrics::middleware))
                 .wrap(security_headers(https))
                 .wrap(TracingLogger::<crate::http::access_log::RedactedRootSpan>::new())
