@@ -200,7 +200,13 @@ impl Application {
                 .app_data(anonymous_pages.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
-                .wrap(from_fn(crate::http::control_characters::middleware))
+                .wrap(from_fn(|req, next| {
+                    crate::http::control_characters::middleware(
+                        req,
+                        next,
+                        api::openapi::method_not_allowed,
+                    )
+                }))
                 .wrap(from_fn(crate::http::metrics::middleware))
                 .wrap(from_fn(crate::http::local_writes::middleware))
                 .wrap(security_headers(https))

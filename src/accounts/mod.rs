@@ -19,7 +19,8 @@ use crate::accounts::session::{
 };
 use crate::crypto::{hash_token, random_token};
 use crate::db::users::{self, InsertOutcome, NewUser, User};
-use crate::domain::{EmailAddress, NewPassword, PersonName, UserId, clean_text};
+use crate::domain::rules::TOKEN_NAME;
+use crate::domain::{EmailAddress, NewPassword, PersonName, UserId};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::templates::{PasswordReset, RegistrationAttempt};
 use crate::mail::{self, OutgoingEmail, SECRET_PLACEHOLDER};
@@ -342,7 +343,7 @@ pub async fn create_api_token(
     expires_in_days: Option<i64>,
 ) -> Result<(users::ApiToken, String), AppError> {
     let mut errors = FieldErrors::new();
-    let name = errors.check("name", clean_text(name, 1, 100, false));
+    let name = errors.check("name", TOKEN_NAME.clean(name));
     if expires_in_days.is_some_and(|days| !(1..=3650).contains(&days)) {
         errors.add(
             "expires_in_days",

@@ -33,8 +33,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    #[schema(schema_with = crate::domain::schema::email)]
     pub email: String,
+    #[schema(schema_with = crate::domain::schema::person_name)]
     pub name: String,
+    #[schema(schema_with = crate::domain::schema::new_password)]
     pub password: String,
 }
 
@@ -68,7 +71,9 @@ pub async fn register(
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(schema_with = crate::domain::schema::email)]
     pub email: String,
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -113,6 +118,8 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
 
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
+    /// The account's email. Any text is answered 202 alike (only a registered email gets a
+    /// link), so nothing here is refused.
     pub email: String,
 }
 
@@ -133,7 +140,9 @@ pub async fn password_reset(
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordResetConfirm {
     /// The token from the emailed link.
+    #[schema(schema_with = crate::domain::schema::reset_token)]
     pub token: String,
+    #[schema(schema_with = crate::domain::schema::new_password)]
     pub password: String,
 }
 
@@ -190,8 +199,11 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> AppResult<web:
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
+    #[schema(schema_with = crate::domain::schema::token_name)]
     pub name: String,
     /// Days until the token expires; none means it lasts until revoked.
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<i64>,
 }
 

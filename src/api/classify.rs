@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, web};
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::domain::clean_text;
+use crate::domain::rules::{DRAFT_ABSTRACT, DRAFT_TITLE};
 use crate::error::{AppResult, FieldErrors};
 use crate::http::client_ip;
 use crate::state::AppState;
@@ -18,8 +18,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClassifyRequest {
     #[serde(default)]
+    #[schema(schema_with = crate::domain::schema::draft_title)]
     pub title: String,
     #[serde(default, rename = "abstract")]
+    #[schema(schema_with = crate::domain::schema::draft_abstract)]
     pub abstract_text: String,
 }
 
@@ -32,8 +34,8 @@ pub async fn classify(
 ) -> AppResult<web::Json<ClassifyOutput>> {
     state.rate_limiter.check(client_ip(&req), "classify")?;
     let mut errors = FieldErrors::new();
-    let title = errors.check("title", clean_text(&body.0.title, 0, 150, false));
-    let abstract_text = errors.check("abstract", clean_text(&body.0.abstract_text, 0, 5000, true));
+    let title = errors.check("title", DRAFT_TITLE.clean(&body.0.title));
+    let abstract_text = errors.check("abstract", DRAFT_ABSTRACT.clean(&body.0.abstract_text));
     errors.into_result()?;
     let c = crate::tagging::classify(
         &title.unwrap_or_default(),

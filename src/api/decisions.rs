@@ -11,8 +11,9 @@ use crate::csv::{Cell, CsvWriter};
 use crate::db::decisions::AuditRow;
 use crate::decisions::publishing::{self, AcceptedCache, AcceptedList};
 use crate::decisions::{
-    self, BulkDecision, PreviewEmail, ReleaseSummary, TemplateView, parse_kind,
+    self, BulkDecision, EmailKind, PreviewEmail, ReleaseSummary, TemplateView, parse_kind,
 };
+use crate::domain::rules::{TEMPLATE_BODY, TEMPLATE_SUBJECT};
 use crate::domain::{OutboxId, ProposalId};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::http::ChairedEvent;
@@ -79,8 +80,8 @@ pub struct DecisionRequest {
     /// `accept`, `reject` or `waitlist`
     #[schema(value_type = crate::domain::Decision)]
     pub decision: String,
-    /// For the chairs only.
     #[serde(default)]
+    #[schema(schema_with = crate::domain::schema::decision_note)]
     pub note: String,
 }
 
@@ -173,7 +174,7 @@ pub async fn release_summary(
 // ---- the outbox ----
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/outbox", tag = "decisions",
-    params(("slug" = String, Path), ("state" = Option<String>, Query), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    params(("slug" = String, Path), OutboxQuery),
     responses((status = 200, body = Page<OutboxItem>, description = "newest first"), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn list_outbox(
     state: web::Data<AppState>,
@@ -266,12 +267,42 @@ pub async fn list_templates(
 
 #[derive(Deserialize, ToSchema)]
 pub struct TemplateRequest {
+    #[schema(schema_with = subject_schema)]
     pub subject: String,
+    #[schema(schema_with = body_schema)]
     pub body: String,
 }
 
+/// Placeholders (`{{speaker_name}}`, sections `{{#track}}…{{/track}}`) are checked when saved.
+const TEMPLATE: &str = "placeholders such as `{{speaker_name}}` must be among `placeholders` \
+    (GET email-templates), sections such as `{{#track}}…{{/track}}` closed in order";
+
+fn subject_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::domain::schema::text(TEMPLATE_SUBJECT, false, TEMPLATE)
+}
+
+fn body_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::domain::schema::text(TEMPLATE_BODY, false, TEMPLATE)
+}
+
+fn unsaved_subject_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::domain::schema::text(
+        TEMPLATE_SUBJECT,
+        true,
+        "unsaved wording to try, sent with `body`; the saved one when both are absent",
+    )
+}
+
+fn unsaved_body_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::domain::schema::text(
+        TEMPLATE_BODY,
+        true,
+        "unsaved wording to try, sent with `subject`; the saved one when both are absent",
+    )
+}
+
 #[utoipa::path(put, path = "/api/v1/events/{slug}/email-templates/{kind}", tag = "decisions", request_body = TemplateRequest,
-    params(("slug" = String, Path), ("kind" = String, Path, description = "acceptance, rejection or waitlist")),
+    params(("slug" = String, Path), ("kind" = inline(EmailKind), Path)),
     responses((status = 200, body = TemplateView), (status = 401), (status = 403), (status = 404), (status = 422, description = "a template error, caught now rather than when sending")))]
 pub async fn put_template(
     state: web::Data<AppState>,
@@ -290,7 +321,7 @@ pub async fn put_template(
 }
 
 #[utoipa::path(delete, path = "/api/v1/events/{slug}/email-templates/{kind}", tag = "decisions",
-    params(("slug" = String, Path), ("kind" = String, Path)),
+    params(("slug" = String, Path), ("kind" = inline(EmailKind), Path)),
     responses((status = 200, body = TemplateView, description = "back to the shipped wording"), (status = 401), (status = 403), (status = 404)))]
 pub async fn reset_template(
     state: web::Data<AppState>,
@@ -308,9 +339,11 @@ pub async fn reset_template(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PreviewRequest {
+    /// A proposal of the event.
     pub proposal_id: uuid::Uuid,
-    /// Unsaved wording to try; the saved one when absent.
+    #[schema(schema_with = unsaved_subject_schema)]
     pub subject: Option<String>,
+    #[schema(schema_with = unsaved_body_schema)]
     pub body: Option<String>,
 }
 
@@ -321,7 +354,7 @@ pub struct PreviewResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/events/{slug}/email-templates/{kind}/preview", tag = "decisions", request_body = PreviewRequest,
-    params(("slug" = String, Path), ("kind" = String, Path)),
+    params(("slug" = String, Path), ("kind" = inline(EmailKind), Path)),
     responses((status = 200, body = PreviewResponse), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn preview_template(
     state: web::Data<AppState>,

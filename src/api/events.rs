@@ -4,11 +4,12 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 
 use super::ApiJson;
 use crate::accounts::{AdminUser, CurrentUser};
 use crate::db::events::{self, Event, EventRoleKind};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, schema};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::events::MemberOutcome;
 pub use crate::events::{CreateEventRequest, EventPatch};
@@ -152,11 +153,27 @@ pub async fn get_event(
 
 #[derive(Deserialize, ToSchema)]
 pub struct MemberRequest {
+    #[schema(schema_with = schema::email)]
     pub email: String,
-    /// `chair` or `reviewer`
+    #[schema(schema_with = role_schema)]
     pub role: String,
     /// Track keys a reviewer is restricted to; null for every track.
+    #[schema(schema_with = member_tracks_schema)]
     pub tracks: Option<Vec<String>>,
+}
+
+fn role_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .enum_values(Some(
+            [EventRoleKind::Chair, EventRoleKind::Reviewer].map(EventRoleKind::as_str),
+        ))
+}
+
+fn member_tracks_schema() -> ArrayBuilder {
+    schema::keys_or_null().description(Some(
+        "keys of the event's tracks a reviewer is restricted to; null for every track",
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -260,7 +277,8 @@ pub async fn patch_event(
 }
 
 #[utoipa::path(delete, path = "/api/v1/events/{slug}/members/{user_id}", tag = "events",
-    params(("slug" = String, Path), ("user_id" = uuid::Uuid, Path)),
+    params(("slug" = String, Path),
+        ("user_id" = uuid::Uuid, Path, pattern = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 pub async fn delete_member(
     state: web::Data<AppState>,
@@ -296,6 +314,7 @@ pub async fn cancel_member_invitation(
 
 #[derive(Deserialize, ToSchema)]
 pub struct MemberInvitationAccept {
+    #[schema(schema_with = schema::member_invitation_token)]
     pub token: String,
 }
 

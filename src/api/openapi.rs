@@ -49,6 +49,12 @@ pub async fn unrouted(req: actix_web::HttpRequest) -> Result<HttpResponse, AppEr
     })
 }
 
+/// Whether the document has this concrete path but not with this method: the request is a 405.
+pub fn method_not_allowed(path: &str, method: &str) -> bool {
+    let methods = methods_of(path);
+    !methods.is_empty() && !methods.iter().any(|m| m == method)
+}
+
 /// The methods the document declares for a concrete path (`/api/v1/proposals/4f…/review`),
 /// upper case; empty when no path template matches.
 fn methods_of(path: &str) -> Vec<String> {
@@ -130,6 +136,7 @@ const WITHOUT_DATABASE: &[&str] = &["classify"];
 ///   [`PUBLIC_OPERATIONS`], the requirement and its 401 with `WWW-Authenticate: Bearer`;
 /// - 400 for a malformed path or query parameter or JSON body, and for a JSON body also 413
 ///   (over the body limit), 415 (not JSON) and 422 (JSON of the wrong shape, naming the field);
+///   422 for a query parameter holding a control character;
 /// - 503 with `Retry-After` while the database is unreachable, and `Retry-After` on every 429.
 pub fn complete(doc: &mut Value) {
     doc["components"]["schemas"]["Problem"] = problem_schema();
@@ -161,6 +168,9 @@ fn complete_operation(operation: &mut Value, shared_parameters: bool) {
             p.iter()
                 .any(|p| matches!(text(&p["in"]), Some("path" | "query")))
         });
+    let has_query = operation["parameters"]
+        .as_array()
+        .is_some_and(|p| p.iter().any(|p| text(&p["in"]) == Some("query")));
     let has_body = operation["requestBody"].is_object();
     if !public {
         operation["security"] = serde_json::json!([{"bearer": []}, {"session": []}]);
@@ -181,6 +191,13 @@ fn complete_operation(operation: &mut Value, shared_parameters: bool) {
         add("422", "invalid fields; `errors` names each field");
     } else if has_parameters {
         add("400", "a path or query parameter is malformed");
+    }
+    if has_query {
+        // src/http/control_characters.rs refuses these before any handler runs
+        add(
+            "422",
+            "a query parameter is invalid or holds a control character",
+        );
     }
     if !public {
         add("401", "no valid session or API token");
@@ -551,14 +568,28 @@ fn type_of(schema: &Value) -> String {
         }
     }
     if let Some(values) = schema["enum"].as_array() {
-        let values: Vec<String> = values
+        let shown_count = if values.len() > ENUM_SHOWN {
+            3
+        } else {
+            ENUM_SHOWN
+        };
+        let shown: Vec<String> = values
             .iter()
+            .take(shown_count)
             .map(|v| match v {
                 Value::Null => "null".to_owned(),
                 other => format!("`{other}`"),
             })
             .collect();
-        return format!("one of {}", values.join(", "));
+        return if values.len() > ENUM_SHOWN {
+            format!(
+                "one of {} values such as {}, …",
+                values.len(),
+                shown.join(", ")
+            )
+        } else {
+            format!("one of {}", shown.join(", "))
+        };
     }
     if let Some(value) = schema.get("const") {
         return format!("`{value}`");
@@ -575,7 +606,7 @@ fn type_of(schema: &Value) -> String {
             "any".to_owned()
         };
     }
-    types
+    let described = types
         .iter()
         .map(|t| match *t {
             "array" => match schema["prefixItems"].as_array() {
@@ -583,7 +614,14 @@ fn type_of(schema: &Value) -> String {
                     let parts: Vec<String> = tuple.iter().map(type_of).collect();
                     format!("[{}]", parts.join(", "))
                 }
-                None => format!("array of {}", type_of(&schema["items"])),
+                None => {
+                    let item = type_of(&schema["items"]);
+                    if item.contains(';') {
+                        format!("array of ({item})")
+                    } else {
+                        format!("array of {item}")
+                    }
+                }
             },
             "object" => match schema.get("additionalProperties") {
                 Some(values) if values.is_object() => {
@@ -598,7 +636,53 @@ fn type_of(schema: &Value) -> String {
             },
         })
         .collect::<Vec<_>>()
-        .join(" or ")
+        .join(" or ");
+    let limits = constraints(schema);
+    if limits.is_empty() {
+        described
+    } else {
+        format!("{described}; {}", limits.join(", "))
+    }
+}
+
+/// An enum longer than this (the time zones) shows its first three values.
+const ENUM_SHOWN: usize = 12;
+
+/// Patterns longer than this are left to the description and the JSON document.
+const PATTERN_SHOWN: usize = 80;
+
+/// A schema's bounds in words: lengths, ranges, item counts, a short pattern.
+fn constraints(schema: &Value) -> Vec<String> {
+    let number = |key: &str| {
+        schema
+            .get(key)
+            .filter(|v| v.is_number())
+            .map(Value::to_string)
+    };
+    let range = |low: Option<String>, high: Option<String>, unit: &str| match (low, high) {
+        (Some(low), Some(high)) => Some(format!("{low}–{high}{unit}")),
+        (Some(low), None) if low == "1" => {
+            Some(format!("at least 1{}", unit.trim_end_matches('s')))
+        }
+        (Some(low), None) => Some(format!("at least {low}{unit}")),
+        (None, Some(high)) => Some(format!("at most {high}{unit}")),
+        (None, None) => None,
+    };
+    let mut out = Vec::new();
+    out.extend(range(
+        number("minLength"),
+        number("maxLength"),
+        " characters",
+    ));
+    out.extend(range(number("minimum"), number("maximum"), ""));
+    out.extend(range(number("minItems"), number("maxItems"), " items"));
+    if schema["uniqueItems"].as_bool() == Some(true) {
+        out.push("unique".to_owned());
+    }
+    if let Some(pattern) = text(&schema["pattern"]).filter(|p| p.len() <= PATTERN_SHOWN) {
+        out.push(format!("matching `{pattern}`"));
+    }
+    out
 }
 
 fn text(value: &Value) -> Option<&str> {
@@ -701,6 +785,45 @@ mod tests {
         }
         assert!(md.ends_with('\n') && !md.ends_with("\n\n"));
         assert_eq!(md, markdown(&doc), "deterministic");
+    }
+
+    /// A parameter's pattern as the served document states it.
+    fn documented_pattern(path: &str, method: &str, name: &str) -> regex::Regex {
+        let doc = document().expect("the document");
+        let parameter = doc["paths"][path][method]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name).cloned())
+            .expect("documented");
+        regex::Regex::new(parameter["schema"]["pattern"].as_str().expect("a pattern"))
+            .expect("compiles")
+    }
+
+    #[test]
+    fn the_if_match_pattern_admits_exactly_what_if_match_reads() {
+        let pattern = documented_pattern("/api/v1/proposals/{id}", "patch", "If-Match");
+        let pieces = [
+            "*", "\"3\"", "W/\"3\"", "\"\"", "3", "\"3", "\"a\"b\"", "W/ \"3\"", "w/\"3\"",
+        ];
+        let separators = [", ", ",", " , ", ",,", " ", "\t,"];
+        let mut values: Vec<String> = pieces.iter().map(|p| p.to_string()).collect();
+        for a in pieces {
+            for separator in separators {
+                for b in pieces {
+                    values.push(format!("{a}{separator}{b}"));
+                    values.push(format!(" {a}{separator}{b}\t"));
+                }
+            }
+        }
+        for value in values {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header(("If-Match", value.as_str()))
+                .to_http_request();
+            assert_eq!(
+                pattern.is_match(&value),
+                proposals::if_match(&req).is_ok(),
+                "{value:?}"
+            );
+        }
     }
 
     #[test]

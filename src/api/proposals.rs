@@ -44,7 +44,9 @@ async fn event_by_slug(conn: &mut diesel_async::AsyncPgConnection, slug: &str) -
 }
 
 #[utoipa::path(post, path = "/api/v1/events/{slug}/proposals", tag = "proposals", request_body = ProposalFields,
-    params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response for 24 h")),
+    params(("slug" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[!-~](?:[\t -~]{0,198}[!-~])?$",
+            description = "1–200 characters of visible ASCII (spaces and tabs inside): a repeat with the same key and body replays the first response for 24 h; the same key with another body is a 422")),
     responses((status = 201, body = ProposalView), (status = 401), (status = 403, description = "the CfP is closed"),
         (status = 404), (status = 409, description = "per-speaker limit reached"), (status = 422), (status = 429)))]
 pub async fn create(
@@ -94,8 +96,13 @@ pub struct ListQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
-    params(("slug" = String, Path), ("track" = Option<String>, Query), ("state" = Option<ProposalState>, Query),
-        ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    params(("slug" = String, Path),
+        ("track" = Option<String>, Query, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", description = "only this track's proposals"),
+        ("needs_check" = Option<String>, Query, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$",
+            description = "`true`: only proposals whose tag needs a human look (unsure tagger, or the speaker disagrees); any other value: no filter"),
+        ("state" = Option<ProposalState>, Query),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "50 when absent"),
+        ("cursor" = Option<String>, Query, pattern = "^[A-Za-z0-9_-]*$", description = "the previous page's `next_cursor`")),
     responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401),
         (status = 404, description = "no such event"), (status = 422)))]
 pub async fn list(
@@ -195,7 +202,7 @@ fn with_etag(view: ProposalView) -> HttpResponse {
 /// Reads `If-Match` (RFC 9110 13.1.1): absent or `*` is no condition; otherwise the list of
 /// entity tags, compared strongly (a weak tag, or a tag that is not one of our versions, never
 /// matches). Anything that is not an entity tag list is a 400 naming the header.
-fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
+pub(super) fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
     let malformed = || {
         AppError::BadRequest(
             "the If-Match header must be `*` or a list of entity tags such as `\"3\"` \
@@ -205,12 +212,15 @@ fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
     };
     let mut versions = Vec::new();
     let mut any_header = false;
+    let mut any_version = false;
     for value in req.headers().get_all(header::IF_MATCH) {
         any_header = true;
         let text = value.to_str().map_err(|_| malformed())?;
         for item in text.split(',').map(str::trim) {
+            // `*` matches any version, but the rest of the list must still be well-formed
             if item == "*" {
-                return Ok(EditPrecondition::Any);
+                any_version = true;
+                continue;
             }
             let (weak, quoted) = match item.strip_prefix("W/") {
                 Some(rest) => (true, rest),
@@ -226,7 +236,7 @@ fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
             }
         }
     }
-    if !any_header {
+    if !any_header || any_version {
         return Ok(EditPrecondition::Any);
     }
     Ok(EditPrecondition::Versions(versions))
@@ -234,7 +244,8 @@ fn if_match(req: &HttpRequest) -> AppResult<EditPrecondition> {
 
 #[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals", request_body = ProposalFields,
     params(("id" = uuid::Uuid, Path),
-        ("If-Match" = Option<String>, Header, description = "the ETag of the proposal as you read it (e.g. `\"3\"`); \
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^[\t ]*(?:\*|(?:W/)?"[\t !#-~]*")(?:[\t ]*,[\t ]*(?:\*|(?:W/)?"[\t !#-~]*"))*[\t ]*$"#,
+            description = "the ETag of the proposal as you read it (e.g. `\"3\"`); \
             the edit applies only if nobody changed the proposal since, else 412. Clients should send it: \
             without it (or with `*`) the edit overwrites whatever is current")),
     responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`, the new version",
@@ -268,6 +279,7 @@ pub async fn withdraw(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct InvitationAccept {
+    #[schema(schema_with = crate::domain::schema::invitation_token)]
     pub token: String,
 }
 
@@ -308,9 +320,24 @@ pub async fn resend_invitation(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TrackOverride {
     /// A track key; null removes the override (back to the speaker's choice or the tag).
+    #[schema(schema_with = override_track_schema)]
     pub track: Option<String>,
+    /// Keys of the track's subtopics (none without a track).
     #[serde(default)]
+    #[schema(schema_with = subtopics_schema)]
     pub subtopics: Vec<String>,
+}
+
+fn override_track_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::domain::schema::track_choice().description(Some(
+        "the key of one of the event's tracks; null or blank removes the override (back to the \
+         speaker's choice or the tag)",
+    ))
+}
+
+fn subtopics_schema() -> utoipa::openapi::schema::ArrayBuilder {
+    crate::domain::schema::key_list()
+        .description(Some("keys of the track's subtopics; none without a track"))
 }
 
 #[utoipa::path(put, path = "/api/v1/proposals/{id}/track", tag = "proposals", request_body = TrackOverride, params(("id" = uuid::Uuid, Path)),

@@ -44,7 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, ToSchema)]
 pub struct AutoAssignRequest {
-    /// How many reviewers every proposal should have (1–20).
+    /// How many reviewers every proposal should have.
+    #[serde(deserialize_with = "crate::domain::whole_number::required")]
+    #[schema(minimum = 1, maximum = 20)]
     pub reviewers_per_proposal: i64,
 }
 
@@ -73,7 +75,9 @@ pub async fn auto_assign(
 
 #[derive(Deserialize, ToSchema)]
 pub struct AssignmentsRequest {
-    /// The proposal's reviewers, replacing the current list.
+    /// The proposal's reviewers, replacing the current list: members of the event, not
+    /// conflicted with the proposal, allowed its track.
+    #[schema(max_items = 50)]
     pub reviewer_ids: Vec<uuid::Uuid>,
 }
 
@@ -194,11 +198,12 @@ pub struct RankingResponse {
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/ranking", tag = "review",
-    params(("slug" = String, Path), ("track" = Option<String>, Query),
-        ("limit" = Option<i64>, Query, description = "1–500, default 50"),
-        ("cursor" = Option<String>, Query, description = "the previous page's `next_cursor`; if the ranking changed in between, the page goes on after that proposal where it now stands, so items may repeat or be missed: start again from the first page for a consistent list")),
+    params(("slug" = String, Path),
+        ("track" = Option<String>, Query, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", description = "only this track's proposals"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "50 when absent"),
+        ("cursor" = Option<String>, Query, pattern = "^[A-Za-z0-9_-]*$", description = "the previous page's `next_cursor`; if the ranking changed in between, the page goes on after that proposal where it now stands, so items may repeat or be missed: start again from the first page for a consistent list")),
     responses((status = 200, body = RankingResponse, description = "best first by the calibrated score, one page"),
-        (status = 401), (status = 403), (status = 404), (status = 422, description = "a bad `limit` or `cursor`, or a `track` that is not one of the event's tracks")))]
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "a bad `limit` or `cursor`")))]
 pub async fn ranking(
     state: web::Data<AppState>,
     cache: web::Data<RankingCache>,
@@ -223,9 +228,10 @@ pub async fn ranking(
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/ranking.csv", tag = "review",
-    params(("slug" = String, Path), ("track" = Option<String>, Query)),
+    params(("slug" = String, Path),
+        ("track" = Option<String>, Query, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", description = "only this track's proposals")),
     responses((status = 200, content_type = "text/csv", description = "the ranking's aggregates, best first, all of them"),
-        (status = 401), (status = 403), (status = 404), (status = 422, description = "`track` is not one of the event's tracks")))]
+        (status = 401), (status = 403), (status = 404)))]
 pub async fn ranking_csv(
     state: web::Data<AppState>,
     cache: web::Data<RankingCache>,
@@ -300,8 +306,8 @@ pub struct QueueQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/review-queue", tag = "review",
-    params(("slug" = String, Path), ("limit" = Option<i64>, Query, description = "1–500, 50 when absent"),
-        ("cursor" = Option<String>, Query, description = "the previous page's `next_cursor`")),
+    params(("slug" = String, Path), ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "50 when absent"),
+        ("cursor" = Option<String>, Query, pattern = "^[A-Za-z0-9_-]*$", description = "the previous page's `next_cursor`")),
     responses((status = 200, body = QueueResponse, description = "the caller's proposals to review, a page at a time: pending before done, assigned before merely visible, then oldest first"),
         (status = 401), (status = 403), (status = 404), (status = 422, description = "a bad `limit` or `cursor`")))]
 pub async fn queue(

@@ -455,12 +455,16 @@ pub async fn version_counts(
         .await
 }
 
-/// Serializes assignment runs and phase changes of one event.
+/// Serializes the writes of one event that lock its proposals: taken before any proposal row,
+/// always (`proposals::lock_with_event`), since the review_version triggers update the event row
+/// after them, and a transaction holding a proposal while waiting for the event would deadlock
+/// with one holding the event while waiting for that proposal. NO KEY UPDATE, as the triggers'
+/// own UPDATE takes: inserts that merely reference the event (a submission) are not held up.
 pub async fn lock_event(conn: &mut AsyncPgConnection, event_id: EventId) -> QueryResult<()> {
     events::table
         .find(event_id)
         .select(events::id)
-        .for_update()
+        .for_no_key_update()
         .first::<EventId>(conn)
         .await
         .map(|_| ())

@@ -10,7 +10,8 @@ use crate::accounts::policy::{ProposalAccess, event_access, proposal_access};
 use crate::db::decisions as db;
 use crate::db::events::Event;
 use crate::db::proposals::{self as proposals_db, Proposal};
-use crate::domain::{Decision, ProposalId, ProposalState, Transition, clean_text};
+use crate::domain::rules::DECISION_NOTE;
+use crate::domain::{Decision, ProposalId, ProposalState, Transition};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::proposals::{ProposalView, Viewer};
 use crate::state::AppState;
@@ -25,7 +26,8 @@ fn parse_decision(text: &str) -> AppResult<Decision> {
 }
 
 fn parse_note(note: &str) -> AppResult<String> {
-    clean_text(note, 0, 5000, true)
+    DECISION_NOTE
+        .clean(note)
         .map_err(|e| AppError::Validation(FieldErrors::single("note", e.to_string())))
 }
 
@@ -89,10 +91,12 @@ pub async fn decide(
 /// Which proposals a bulk decision covers.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkDecision {
-    /// These proposals…
+    /// These proposals of the event…
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub proposal_ids: Vec<uuid::Uuid>,
-    /// …or every active proposal of this track (e.g. "reject the rest of the track").
+    /// …or every active proposal of this track (e.g. "reject the rest of the track"); one of
+    /// the two, not both.
     pub track: Option<String>,
     /// Only proposals without a decision yet.
     #[serde(default)]
@@ -101,6 +105,7 @@ pub struct BulkDecision {
     #[schema(value_type = Decision)]
     pub decision: String,
     #[serde(default)]
+    #[schema(schema_with = crate::domain::schema::decision_note)]
     pub note: String,
 }
 
@@ -129,6 +134,8 @@ pub async fn decide_many(
     let mut conn = state.pool.get().await?;
     let (chair, event_id) = (chair.clone(), event.id);
     conn.transaction::<_, AppError, _>(async move |conn| {
+        // the event before its proposals, as every writer takes them (db::reviews::lock_event)
+        crate::db::reviews::lock_event(conn, event_id).await?;
         let chosen: Vec<Proposal> = match request.track.as_deref() {
             Some(track) => {
                 let decidable: Vec<ProposalState> = ProposalState::ALL

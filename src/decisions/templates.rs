@@ -8,13 +8,15 @@ use utoipa::ToSchema;
 use crate::accounts::CurrentUser;
 use crate::db::decisions as db;
 use crate::db::events::Event;
-use crate::domain::{Decision, clean_text};
+use crate::domain::Decision;
+use crate::domain::rules::{TEMPLATE_BODY, TEMPLATE_SUBJECT};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::mail::placeholders::Template;
 use crate::state::AppState;
 
 /// The three decision emails chairs can reword.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum EmailKind {
     Acceptance,
     Rejection,
@@ -92,8 +94,8 @@ pub async fn template_text(
 
 pub(super) fn parse_template(subject: &str, body: &str) -> AppResult<(Template, Template)> {
     let mut errors = FieldErrors::new();
-    let subject_text = errors.check("subject", clean_text(subject, 1, 300, false));
-    let body_text = errors.check("body", clean_text(body, 1, 20_000, true));
+    let subject_text = errors.check("subject", TEMPLATE_SUBJECT.clean(subject));
+    let body_text = errors.check("body", TEMPLATE_BODY.clean(body));
     let subject = subject_text.and_then(|s| errors.check("subject", Template::parse(&s)));
     let body = body_text.and_then(|b| errors.check("body", Template::parse(&b)));
     errors.into_result()?;

@@ -19,12 +19,14 @@ pub enum EmailError {
 }
 
 impl EmailAddress {
+    pub const MAX_LENGTH: usize = 254;
+
     pub fn parse(input: &str) -> Result<EmailAddress, EmailError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }
-        if trimmed.chars().count() > 254 {
+        if trimmed.chars().count() > EmailAddress::MAX_LENGTH {
             return Err(EmailError::TooLong);
         }
         if !trimmed.validate_email() || trimmed.chars().any(char::is_control) {

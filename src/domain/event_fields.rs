@@ -3,12 +3,19 @@
 pub struct EventSlug(String);
 
 impl EventSlug {
+    pub const MIN_LENGTH: usize = 3;
+    pub const MAX_LENGTH: usize = 64;
+
     pub fn parse(input: &str) -> Result<EventSlug, String> {
         let s = input.trim();
         let ok_chars = s
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !(3..=64).contains(&s.len()) || !ok_chars || s.starts_with('-') || s.ends_with('-') {
+        if !(EventSlug::MIN_LENGTH..=EventSlug::MAX_LENGTH).contains(&s.len())
+            || !ok_chars
+            || s.starts_with('-')
+            || s.ends_with('-')
+        {
             return Err(
                 "must be 3–64 characters of a–z, 0–9 and '-', not starting or ending with '-'"
                     .into(),

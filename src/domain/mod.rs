@@ -7,9 +7,11 @@ mod password;
 mod person_name;
 mod proposal_fields;
 mod scale;
+pub mod schema;
 mod states;
 mod text;
 pub mod track;
+pub mod whole_number;
 
 pub use email::EmailAddress;
 pub use event_fields::{EventSlug, TimeZoneName};
@@ -18,7 +20,7 @@ pub use person_name::PersonName;
 pub use proposal_fields::{Abstract, ChairNotes, MaterialLink, ProposalTitle};
 pub use scale::Scale;
 pub use states::{Decision, ProposalState, Transition, TransitionRefused};
-pub use text::{TextError, clean_text};
+pub use text::{TextError, TextRule, clean_text, rules};
 
 macro_rules! typed_id {
     ($name:ident) => {

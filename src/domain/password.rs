@@ -21,12 +21,15 @@ pub enum PasswordError {
 }
 
 impl NewPassword {
+    pub const MIN_LENGTH: usize = 10;
+    pub const MAX_LENGTH: usize = 1024;
+
     pub fn parse(input: &str) -> Result<NewPassword, PasswordError> {
         let length = input.chars().count();
-        if length < 10 {
+        if length < NewPassword::MIN_LENGTH {
             return Err(PasswordError::TooShort(length));
         }
-        if length > 1024 {
+        if length > NewPassword::MAX_LENGTH {
             return Err(PasswordError::TooLong);
         }
         let class = |c: char| {

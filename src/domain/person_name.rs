@@ -1,4 +1,4 @@
-use super::text::{TextError, clean_text};
+use super::text::{TextError, rules};
 
 /// A person's display name: 1–100 characters, NFC, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -6,7 +6,7 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(input: &str) -> Result<PersonName, TextError> {
-        clean_text(input, 1, 100, false).map(PersonName)
+        rules::PERSON_NAME.clean(input).map(PersonName)
     }
     pub fn as_str(&self) -> &str {
         &self.0

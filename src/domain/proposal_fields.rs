@@ -1,4 +1,4 @@
-use super::text::{TextError, clean_text};
+use super::text::{TextError, rules};
 
 /// 5–150 characters after trimming, NFC, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -6,7 +6,7 @@ pub struct ProposalTitle(String);
 
 impl ProposalTitle {
     pub fn parse(input: &str) -> Result<Self, TextError> {
-        clean_text(input, 5, 150, false).map(ProposalTitle)
+        rules::PROPOSAL_TITLE.clean(input).map(ProposalTitle)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -19,7 +19,7 @@ pub struct Abstract(String);
 
 impl Abstract {
     pub fn parse(input: &str) -> Result<Self, TextError> {
-        clean_text(input, 50, 5000, true).map(Abstract)
+        rules::ABSTRACT.clean(input).map(Abstract)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -32,7 +32,7 @@ pub struct ChairNotes(String);
 
 impl ChairNotes {
     pub fn parse(input: &str) -> Result<Self, TextError> {
-        clean_text(input, 0, 5000, true).map(ChairNotes)
+        rules::CHAIR_NOTES.clean(input).map(ChairNotes)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -44,9 +44,11 @@ impl ChairNotes {
 pub struct MaterialLink(String);
 
 impl MaterialLink {
+    pub const MAX_LENGTH: usize = 2000;
+
     pub fn parse(input: &str) -> Result<Self, String> {
         let trimmed = input.trim();
-        if trimmed.len() > 2000 {
+        if trimmed.len() > MaterialLink::MAX_LENGTH {
             return Err("must be at most 2000 characters".into());
         }
         let url =

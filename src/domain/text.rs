@@ -12,14 +12,76 @@ pub enum TextError {
     ControlCharacter,
 }
 
+/// The bounds of a free-text field in characters (at most `max` as sent and once trimmed, at
+/// least `min` once trimmed), and whether it may span lines:
+/// its parser (`clean`) and its OpenAPI schema (`crate::domain::schema`) both read them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextRule {
+    pub min: usize,
+    pub max: usize,
+    pub multiline: bool,
+}
+
+impl TextRule {
+    /// One line of text.
+    pub const fn line(min: usize, max: usize) -> TextRule {
+        TextRule {
+            min,
+            max,
+            multiline: false,
+        }
+    }
+
+    /// Text that may hold newlines and tabs (Markdown, a note, an email body).
+    pub const fn lines(min: usize, max: usize) -> TextRule {
+        TextRule {
+            min,
+            max,
+            multiline: true,
+        }
+    }
+
+    pub fn clean(self, input: &str) -> Result<String, TextError> {
+        clean_text(input, self.min, self.max, self.multiline)
+    }
+}
+
+/// The free-text fields that no newtype holds: one rule each, shared by the API's parsers and
+/// its OpenAPI document.
+pub mod rules {
+    use super::TextRule;
+
+    pub const PERSON_NAME: TextRule = TextRule::line(1, 100);
+    pub const TOKEN_NAME: TextRule = TextRule::line(1, 100);
+    pub const PROPOSAL_TITLE: TextRule = TextRule::line(5, 150);
+    pub const ABSTRACT: TextRule = TextRule::lines(50, 5000);
+    pub const CHAIR_NOTES: TextRule = TextRule::lines(0, 5000);
+    pub const EVENT_TITLE: TextRule = TextRule::line(3, 200);
+    pub const EVENT_DESCRIPTION: TextRule = TextRule::lines(0, 20_000);
+    /// A format's or a track's name.
+    pub const LABEL: TextRule = TextRule::line(1, 100);
+    pub const DECISION_NOTE: TextRule = TextRule::lines(0, 5000);
+    pub const REVIEW_COMMENT: TextRule = TextRule::lines(0, 10_000);
+    pub const TEMPLATE_SUBJECT: TextRule = TextRule::line(1, 300);
+    pub const TEMPLATE_BODY: TextRule = TextRule::lines(1, 20_000);
+    /// What the tagging hint classifies: a draft, so empty is fine.
+    pub const DRAFT_TITLE: TextRule = TextRule::line(0, 150);
+    pub const DRAFT_ABSTRACT: TextRule = TextRule::lines(0, 5000);
+}
+
 /// NFC-normalises and trims `input`, rejects control characters (newlines and tabs only where
-/// `multiline`), and checks the length in characters.
+/// `multiline`), and checks the length in characters: at most `max` as sent and once cleaned,
+/// at least `min` once cleaned. (The length as sent is what a schema's `maxLength` states: a
+/// text over it is refused even when trimming would bring it under.)
 pub fn clean_text(
     input: &str,
     min: usize,
     max: usize,
     multiline: bool,
 ) -> Result<String, TextError> {
+    if input.chars().count() > max {
+        return Err(TextError::TooLong(max));
+    }
     let normalized: String = input.nfc().collect();
     let trimmed = normalized.trim();
     let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
@@ -53,6 +115,9 @@ mod tests {
         assert_eq!(clean_text("   ", 1, 10, false), Err(TextError::Empty));
         assert_eq!(clean_text("ab", 3, 10, false), Err(TextError::TooShort(3)));
         assert_eq!(clean_text("abcd", 1, 3, false), Err(TextError::TooLong(3)));
+        // whitespace counts towards the most as sent, not towards the least
+        assert_eq!(clean_text(" abc", 1, 3, false), Err(TextError::TooLong(3)));
+        assert_eq!(clean_text(" a ", 2, 3, false), Err(TextError::TooShort(2)));
         assert_eq!(
             clean_text("a\u{7}b", 1, 10, false),
             Err(TextError::ControlCharacter)

@@ -12,45 +12,74 @@ use utoipa::ToSchema;
 
 use crate::accounts::CurrentUser;
 use crate::db::events::{self, Event, NewEvent};
-use crate::domain::{EventId, EventSlug, TimeZoneName, clean_text};
+use crate::domain::rules::{EVENT_DESCRIPTION, EVENT_TITLE, LABEL};
+use crate::domain::{EventId, EventSlug, TimeZoneName, schema};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEventRequest {
+    #[schema(schema_with = schema::slug)]
     pub slug: String,
+    #[schema(schema_with = schema::event_title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = schema::event_description)]
     pub description: String,
+    #[schema(schema_with = schema::time_zone_name)]
     pub time_zone: String,
     pub cfp_opens_at: DateTime<Utc>,
+    /// After `cfp_opens_at`.
     pub cfp_closes_at: DateTime<Utc>,
     #[serde(default)]
     pub blind_review: bool,
+    /// The lowest score (1 when absent); below `score_max`.
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 0, maximum = 10)]
     pub score_min: Option<i16>,
+    /// The highest score (5 when absent).
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 1, maximum = 10)]
     pub score_max: Option<i16>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct EventPatch {
+    #[schema(schema_with = schema::event_title_or_null)]
     pub title: Option<String>,
+    #[schema(schema_with = schema::event_description_or_null)]
     pub description: Option<String>,
+    #[schema(schema_with = schema::time_zone_or_null)]
     pub time_zone: Option<String>,
     pub cfp_opens_at: Option<DateTime<Utc>>,
+    /// After `cfp_opens_at` (the one sent, or the event's).
     pub cfp_closes_at: Option<DateTime<Utc>>,
     pub blind_review: Option<bool>,
+    /// Below `score_max`; the scale cannot change once reviews exist.
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 0, maximum = 10)]
     pub score_min: Option<i16>,
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 1, maximum = 10)]
     pub score_max: Option<i16>,
+    /// The whole list of formats, replacing the current one.
+    #[schema(min_items = 1)]
     pub formats: Option<Vec<crate::db::events::Format>>,
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 0, maximum = 20)]
     pub max_co_speakers: Option<i16>,
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 1, maximum = 100)]
     pub max_proposals_per_speaker: Option<i16>,
-    /// The whole list of tracks, replacing the current one (keys kept stable where they match).
+    /// The whole list of tracks, replacing the current one (keys kept stable where they match);
+    /// no key twice, nor a subtopic key twice within a track.
+    #[schema(min_items = 1)]
     pub tracks: Option<Vec<TrackInput>>,
     /// When reviewing opens; null: not yet.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub review_opens_at: Option<Option<DateTime<Utc>>>,
-    /// When reviewing closes; null: when a chair closes it.
+    /// When reviewing closes, after it opens; null: when a chair closes it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub review_closes_at: Option<Option<DateTime<Utc>>>,
@@ -67,8 +96,8 @@ pub struct EventPatch {
     /// Decision emails carry the reviewers' comments for the speakers.
     pub share_review_comments: Option<bool>,
     /// The programme's length in minutes (the budget accepted talks fill); null: none.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[serde(default, deserialize_with = "crate::domain::whole_number::present")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100_000)]
     pub slot_minutes: Option<Option<i32>>,
 }
 
@@ -83,7 +112,9 @@ where
 
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct TrackInput {
+    #[schema(schema_with = schema::key)]
     pub key: String,
+    #[schema(schema_with = schema::label)]
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -93,6 +124,7 @@ pub struct TrackInput {
 
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct SubtopicInput {
+    #[schema(schema_with = schema::key)]
     pub key: String,
     pub name: String,
 }
@@ -118,11 +150,8 @@ pub async fn create(
 ) -> AppResult<Event> {
     let mut errors = FieldErrors::new();
     let slug = errors.check("slug", EventSlug::parse(&body.slug));
-    let title = errors.check("title", clean_text(&body.title, 3, 200, false));
-    let description = errors.check(
-        "description",
-        clean_text(&body.description, 0, 20_000, true),
-    );
+    let title = errors.check("title", EVENT_TITLE.clean(&body.title));
+    let description = errors.check("description", EVENT_DESCRIPTION.clean(&body.description));
     let time_zone = errors.check("time_zone", TimeZoneName::parse(&body.time_zone));
     if body.cfp_closes_at <= body.cfp_opens_at {
         errors.add("cfp_closes_at", "must be after cfp_opens_at");
@@ -192,11 +221,11 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
     let title = patch
         .title
         .as_deref()
-        .and_then(|t| errors.check("title", clean_text(t, 3, 200, false)));
+        .and_then(|t| errors.check("title", EVENT_TITLE.clean(t)));
     let description = patch
         .description
         .as_deref()
-        .and_then(|d| errors.check("description", clean_text(d, 0, 20_000, true)));
+        .and_then(|d| errors.check("description", EVENT_DESCRIPTION.clean(d)));
     let time_zone = patch
         .time_zone
         .as_deref()
@@ -242,7 +271,7 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
             if !(1..=480).contains(&f.minutes) {
                 errors.add(&format!("formats[{i}].minutes"), "must be from 1 to 480");
             }
-            if clean_text(&f.name, 1, 100, false).is_err() {
+            if LABEL.clean(&f.name).is_err() {
                 errors.add(&format!("formats[{i}].name"), "must be 1–100 characters");
             }
         }
@@ -276,7 +305,7 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
             if !keys.insert(t.key.clone()) {
                 errors.add(&format!("tracks[{i}].key"), "is listed twice");
             }
-            if clean_text(&t.name, 1, 100, false).is_err() {
+            if LABEL.clean(&t.name).is_err() {
                 errors.add(&format!("tracks[{i}].name"), "must be 1–100 characters");
             }
             let mut sub_keys = std::collections::HashSet::new();
@@ -386,4 +415,34 @@ pub async fn set_member(
         invitation_id,
         again,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_schema_admits_exactly_the_keys_check_key_accepts() {
+        let pattern = regex::Regex::new(schema::KEY).expect("compiles");
+        let alphabet = ['a', 'z', '0', '9', '-', 'A', '_', ' ', 'é'];
+        let mut keys = vec![String::new(), "a".repeat(64), "a".repeat(65)];
+        // every string of up to four characters over the alphabet
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            frontier = frontier
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            keys.extend(frontier.iter().cloned());
+        }
+        for key in keys {
+            let mut errors = FieldErrors::new();
+            check_key(&mut errors, "key", &key);
+            assert_eq!(
+                pattern.is_match(&key),
+                errors.into_result().is_ok(),
+                "{key:?}"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Refuses a query string that decodes to control characters (a NUL byte, say) before any
-//! handler reads it: 400 problem+json naming the parameter. PostgreSQL cannot store a NUL, and
-//! no filter or cursor of this service has a use for the others.
+//! handler reads it: 422 problem+json naming the parameter. PostgreSQL cannot store a NUL, and
+//! no filter or cursor of this service has a use for the others. A request no route takes (a
+//! method the path does not have) is left to the router, whose 404 or 405 says more.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -17,11 +18,16 @@ pub fn first_bad_parameter(query: &str) -> Option<String> {
         .map(|(name, _)| name.chars().filter(|c| !c.is_control()).collect())
 }
 
+/// `unrouted(path, method)`: whether no route takes this method on this path (startup passes
+/// the API document's answer).
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
+    unrouted: fn(&str, &str) -> bool,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if let Some(name) = first_bad_parameter(req.query_string()) {
+    if let Some(name) = first_bad_parameter(req.query_string())
+        && !unrouted(req.path(), req.method().as_str())
+    {
         let error = AppError::Validation(FieldErrors::single(
             if name.is_empty() { "query" } else { &name },
             "must not contain control characters",

@@ -45,11 +45,28 @@ impl From<OutboxRow> for OutboxItem {
     }
 }
 
-#[derive(Deserialize)]
+/// `?state=&limit=&cursor=` (read as text, so that a bad value is a 422 naming it).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
+    /// Only the emails in this state; empty: every state.
+    #[param(schema_with = state_filter_schema)]
     pub state: Option<String>,
+    /// 50 when absent.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// The previous page's `next_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
+}
+
+const STATES: [&str; 3] = ["queued", "sent", "failed"];
+
+fn state_filter_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(STATES.into_iter().chain([""])))
+        .description(Some("only the emails in this state; empty: every state"))
 }
 
 fn outbox_cursor(row: &OutboxRow) -> String {
@@ -94,7 +111,7 @@ pub async fn outbox_page(
         }
     };
     let state = query.state.as_deref().filter(|s| !s.is_empty());
-    if state.is_some_and(|s| !["queued", "sent", "failed"].contains(&s)) {
+    if state.is_some_and(|s| !STATES.contains(&s)) {
         errors.add("state", "must be queued, sent or failed");
     }
     errors.into_result()?;

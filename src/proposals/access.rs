@@ -10,11 +10,14 @@ use crate::domain::ProposalId;
 use crate::error::{AppError, AppResult};
 
 /// The proposal, locked for the rest of the transaction, and its event; 404 when there is none.
+/// The event's row is locked first (`db::reviews::lock_event` says why).
 #[tracing::instrument(skip_all)]
 pub async fn lock_with_event(
     conn: &mut AsyncPgConnection,
     id: ProposalId,
 ) -> Result<(Proposal, Event), AppError> {
+    let event_id = db::event_of(conn, id).await?.ok_or(AppError::NotFound)?;
+    crate::db::reviews::lock_event(conn, event_id).await?;
     let proposal = db::find_for_update(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -4,24 +4,65 @@
 use std::collections::HashSet;
 
 use serde::Serialize;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder};
 
 use crate::db::events::Event;
-use crate::domain::{Abstract, ChairNotes, EmailAddress, MaterialLink, ProposalTitle};
+use crate::domain::{
+    Abstract, ChairNotes, EmailAddress, MaterialLink, ProposalTitle, rules, schema,
+};
 use crate::error::{AppError, FieldErrors};
 
 /// What a speaker sends, before parsing. `None` on an edit: leave the field as it is.
 #[derive(Debug, Default, Clone, serde::Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ProposalFields {
+    #[schema(schema_with = title_schema)]
     pub title: Option<String>,
     #[serde(rename = "abstract")]
+    #[schema(schema_with = abstract_schema)]
     pub abstract_text: Option<String>,
+    #[schema(schema_with = notes_schema)]
     pub notes: Option<String>,
+    /// Required to submit.
+    #[schema(schema_with = schema::format_choice)]
     pub format: Option<String>,
     /// A track key, or null/empty to let the automatic tag decide.
     #[serde(default, deserialize_with = "deserialize_some")]
+    #[schema(schema_with = track_schema)]
     pub track: Option<Option<String>>,
+    #[schema(schema_with = co_speakers_schema)]
     pub co_speakers: Option<Vec<String>>,
+    #[schema(schema_with = links_schema)]
     pub links: Option<Vec<String>>,
+}
+
+// `schema_with` leaves out a field's doc comment: the fields' meaning is written here.
+fn title_schema() -> ObjectBuilder {
+    schema::text(rules::PROPOSAL_TITLE, true, "required to submit")
+}
+
+fn abstract_schema() -> ObjectBuilder {
+    schema::text(rules::ABSTRACT, true, "Markdown; required to submit")
+}
+
+fn notes_schema() -> ObjectBuilder {
+    schema::text(rules::CHAIR_NOTES, true, "for the chairs only")
+}
+
+fn co_speakers_schema() -> ArrayBuilder {
+    schema::emails_or_null().description(Some(
+        "co-speakers' emails, each invited: at most the event's `max_co_speakers`, not the \
+         submitter's, none twice (ignoring case)",
+    ))
+}
+
+fn links_schema() -> ArrayBuilder {
+    schema::links_or_null().description(Some("links to materials (slides, code, a paper)"))
+}
+
+fn track_schema() -> ObjectBuilder {
+    schema::track_choice().description(Some(
+        "the key of one of the event's tracks, or null/blank to let the automatic tag decide",
+    ))
 }
 
 /// Tells a JSON `null` (Some(None): clear it) from an absent field (None: unchanged).

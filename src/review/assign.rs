@@ -12,7 +12,6 @@ use crate::accounts::policy::{
     event_access, event_conflicts, proposal_access, track_allows, track_allows_track,
 };
 use crate::db::events::{Event, EventRoleKind};
-use crate::db::proposals as proposals_db;
 use crate::db::ranking::{self as ranking_db, SlimProposal};
 use crate::db::reviews as db;
 use crate::domain::conflicts::ReviewerIdentity;
@@ -73,12 +72,7 @@ pub async fn set_assignments(
     let mut conn = state.pool.get().await?;
     let chair = chair.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let event_id = proposals_db::find(conn, proposal_id)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .event_id;
-        // the event first, then the proposal: the order automatic assignment takes them in
-        db::lock_event(conn, event_id).await?;
+        // the event, then the proposal (as automatic assignment and every other writer)
         let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
         if proposal_access(conn, &event, &proposal, &chair)
             .await?

@@ -12,20 +12,36 @@ use crate::accounts::policy::{ProposalAccess, proposal_access, review_standing};
 use crate::db::events::Event;
 use crate::db::proposals::Proposal;
 use crate::db::reviews::{self as db, ReviewInput};
-use crate::domain::{ProposalId, UserId, clean_text};
+use crate::domain::rules::REVIEW_COMMENT;
+use crate::domain::{ProposalId, UserId};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewRequest {
+    /// On the event's scale, `score_min` to `score_max` (within 0–10).
+    #[serde(deserialize_with = "crate::domain::whole_number::required")]
+    #[schema(minimum = 0, maximum = 10)]
     pub score: i16,
     /// 1 (not my area) to 3 (I know this area well).
+    #[serde(deserialize_with = "crate::domain::whole_number::required")]
+    #[schema(minimum = 1, maximum = 3)]
     pub confidence: i16,
     #[serde(default)]
+    #[schema(schema_with = crate::domain::schema::review_comment)]
     pub comment_for_chairs: String,
     /// May be sent to the speakers with the decision, if the chairs choose.
     #[serde(default)]
+    #[schema(schema_with = comment_for_speakers_schema)]
     pub comment_for_speakers: String,
+}
+
+fn comment_for_speakers_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::domain::schema::text(
+        crate::domain::rules::REVIEW_COMMENT,
+        false,
+        "may be sent to the speakers with the decision, if the chairs choose",
+    )
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -129,11 +145,11 @@ pub async fn save_review(
         }
         let for_chairs = errors.check(
             "comment_for_chairs",
-            clean_text(&request.comment_for_chairs, 0, 10_000, true),
+            REVIEW_COMMENT.clean(&request.comment_for_chairs),
         );
         let for_speakers = errors.check(
             "comment_for_speakers",
-            clean_text(&request.comment_for_speakers, 0, 10_000, true),
+            REVIEW_COMMENT.clean(&request.comment_for_speakers),
         );
         errors.into_result()?;
         let input = ReviewInput {

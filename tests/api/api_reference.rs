@@ -91,15 +91,19 @@ fn every_markdown_file(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The targets of inline Markdown links `[text](target)` and images.
+/// The targets of inline Markdown links `[text](target)` and images, outside code (a pattern in
+/// backticks, such as `^(?:[a-z])$`, is no link).
 fn link_targets(markdown: &str) -> Vec<String> {
     let mut targets = Vec::new();
-    let mut rest = markdown;
-    while let Some(start) = rest.find("](") {
-        let after = &rest[start + 2..];
-        let end = after.find(')').unwrap_or(after.len());
-        targets.push(after[..end].trim().to_owned());
-        rest = &after[end..];
+    // every other piece between backticks is code (a fence's three backticks toggle thrice)
+    for prose in markdown.split('`').step_by(2) {
+        let mut rest = prose;
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let end = after.find(')').unwrap_or(after.len());
+            targets.push(after[..end].trim().to_owned());
+            rest = &after[end..];
+        }
     }
     targets
 }
@@ -158,5 +162,9 @@ fn the_link_scanner_finds_inline_links() {
     assert_eq!(
         link_targets("see [the API](docs/api.md#accounts) and ![x](../shared/a.png)."),
         ["docs/api.md#accounts", "../shared/a.png"]
+    );
+    assert_eq!(
+        link_targets("a `^[!-~](?:[a-z])$` pattern, ```\n[x](code.md)\n``` and [y](y.md)"),
+        ["y.md"]
     );
 }

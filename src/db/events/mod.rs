@@ -53,8 +53,12 @@ pub struct Event {
 /// A talk format the event accepts, e.g. `talk` for 30 minutes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Format {
+    #[schema(schema_with = crate::domain::schema::key)]
     pub key: String,
+    #[schema(schema_with = crate::domain::schema::label)]
     pub name: String,
+    #[serde(deserialize_with = "crate::domain::whole_number::required")]
+    #[schema(minimum = 1, maximum = 480)]
     pub minutes: i32,
 }
 

@@ -124,6 +124,19 @@ pub async fn find(conn: &mut AsyncPgConnection, id: ProposalId) -> QueryResult<O
         .optional()
 }
 
+/// The event a proposal belongs to.
+pub async fn event_of(
+    conn: &mut AsyncPgConnection,
+    id: ProposalId,
+) -> QueryResult<Option<EventId>> {
+    proposals::table
+        .find(id)
+        .select(proposals::event_id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Locks the row for the rest of the transaction (edits and withdrawals serialize on it).
 pub async fn find_for_update(
     conn: &mut AsyncPgConnection,
