@@ -227,8 +227,10 @@ pub async fn dashboard(
             let figures = ranked
                 .get(crate::domain::ProposalId(p.id))
                 .filter(|r| r.ranked);
-            let chart =
-                figures.map_or_else(String::new, |r| distribution_svg(&event, &r.distribution));
+            let chart = figures.map_or_else(String::new, |r| {
+                let bars: Vec<usize> = r.distribution.iter().map(|&n| n as usize).collect();
+                distribution_svg(&event, &bars)
+            });
             let stats = figures.map(|r| Stats {
                 n: r.aggregate.n,
                 assigned: r.assigned,
