@@ -140,28 +140,60 @@ pub fn rank_sorted<P: Copy + Ord + Hash, R: Copy + Ord + Hash>(
     sorted: &[Review<P, R>],
     scale: Scale,
 ) -> Vec<Aggregate<P>> {
-    // A canonical order makes every float sum below independent of input order.
-    debug_assert!(
-        sorted.is_sorted_by(|a, b| (&a.proposal, &a.reviewer, a.score, a.confidence)
-            <= (&b.proposal, &b.reviewer, b.score, b.confidence))
-    );
-    let calibration = Calibration::new(sorted);
-
+    let ranker = Ranker::new(sorted, scale);
     let mut ids = proposals.to_vec();
     ids.sort();
     ids.dedup();
-
-    let mut ranking: Vec<Aggregate<P>> = ids
-        .into_iter()
-        .map(|id| {
-            // `sorted` is ordered by proposal first, so its reviews are contiguous.
-            let start = sorted.partition_point(|r| r.proposal < id);
-            let end = sorted.partition_point(|r| r.proposal <= id);
-            aggregate(id, &sorted[start..end], &calibration, scale)
-        })
-        .collect();
+    let mut ranking: Vec<Aggregate<P>> = ids.into_iter().map(|id| ranker.aggregate(id)).collect();
     ranking.sort_by(best_first);
     ranking
+}
+
+/// `rank_sorted` one proposal at a time, for a caller that keeps the figures in its own items
+/// and sorts those with `best_first`.
+pub struct Ranker<'a, P, R> {
+    sorted: &'a [Review<P, R>],
+    calibration: Calibration<R>,
+    scale: Scale,
+}
+
+impl<'a, P: Copy + Ord, R: Copy + Ord> Ranker<'a, P, R> {
+    /// `sorted` must be in the canonical order (`sort_canonically`).
+    pub fn new(sorted: &'a [Review<P, R>], scale: Scale) -> Self {
+        // A canonical order makes every float sum below independent of input order.
+        debug_assert!(sorted.is_sorted_by(|a, b| (
+            &a.proposal,
+            &a.reviewer,
+            a.score,
+            a.confidence
+        ) <= (
+            &b.proposal,
+            &b.reviewer,
+            b.score,
+            b.confidence
+        )));
+        Ranker {
+            sorted,
+            calibration: Calibration::new(sorted),
+            scale,
+        }
+    }
+
+    /// The proposal's reviews: contiguous, as the canonical order is by proposal first.
+    pub fn reviews_of(&self, proposal: P) -> &'a [Review<P, R>] {
+        let start = self.sorted.partition_point(|r| r.proposal < proposal);
+        let end = self.sorted.partition_point(|r| r.proposal <= proposal);
+        &self.sorted[start..end]
+    }
+
+    pub fn aggregate(&self, proposal: P) -> Aggregate<P> {
+        aggregate(
+            proposal,
+            self.reviews_of(proposal),
+            &self.calibration,
+            self.scale,
+        )
+    }
 }
 
 /// What is needed to turn a review into its calibrated contribution.
@@ -270,7 +302,7 @@ fn aggregate<P: Copy, R: Copy + Ord>(
 }
 
 /// Best first: calibrated desc (None last), mean desc, n desc, id asc.
-fn best_first<P: Ord>(a: &Aggregate<P>, b: &Aggregate<P>) -> Ordering {
+pub fn best_first<P: Ord>(a: &Aggregate<P>, b: &Aggregate<P>) -> Ordering {
     descending(a.calibrated, b.calibrated)
         .then_with(|| descending(a.mean, b.mean))
         .then_with(|| b.n.cmp(&a.n))

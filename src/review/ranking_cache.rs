@@ -254,16 +254,6 @@ impl RankCursor {
     }
 }
 
-/// A proposal as loaded, before its figures: what its `RankedProposal` keeps.
-struct Loaded {
-    id: ProposalId,
-    created_at: DateTime<Utc>,
-    track: Track,
-    state: ProposalState,
-    decision: Option<Decision>,
-    needs_check: bool,
-}
-
 /// Everyone who reviewed or is assigned, members or not any more, each as a small index; once
 /// all are known, `into_sorted` renumbers them in id order.
 #[derive(Default)]
@@ -318,19 +308,23 @@ fn intern(tracks: &mut Vec<Arc<str>>, track: Option<&str>) -> Track {
 
 /// Loads the slim rows and ranks the event. The caller runs this in one snapshot.
 ///
-/// At 100,000 proposals (500,000 reviews and assignments) the rows are folded as they arrive
-/// into compact vectors (proposals and reviewers as `u32` indices numbered in id order, so the
-/// calibration's canonical order and its float sums are unchanged), never a vector of rows.
+/// At 100,000 proposals (500,000 reviews and assignments) every row is folded as it arrives, and
+/// nothing is held twice: each proposal becomes its item at once (figures filled in later, then
+/// sorted best first), reviews and assignments name proposals and reviewers by `u32` indices in
+/// id order (so the calibration's canonical order, and every float sum, are unchanged).
 pub async fn compute(
     conn: &mut AsyncPgConnection,
     event: &Event,
     key: RankingKey,
 ) -> AppResult<RankedEvent> {
+    let width = (event.score_max - event.score_min + 1).max(1) as usize;
     let mut decisions: HashMap<(Option<Decision>, Option<Decision>), i64> = HashMap::new();
     let mut undecided: HashMap<(Option<String>, ProposalState), i64> = HashMap::new();
     let mut accepted: HashMap<(Option<String>, String), i64> = HashMap::new();
     let mut tracks: Vec<Arc<str>> = Vec::new();
-    let mut proposals: Vec<Loaded> = Vec::new();
+    // the key counted them in this snapshot
+    let mut items: Vec<RankedProposal> =
+        Vec::with_capacity(usize::try_from(key.proposals).unwrap_or(0));
     db::each_proposal_of_event(conn, event.id, |p| {
         if p.state != ProposalState::Withdrawn && p.decision.is_some() {
             *decisions
@@ -345,13 +339,17 @@ pub async fn compute(
         {
             *accepted.entry((p.track.clone(), p.format)).or_default() += 1;
         }
-        proposals.push(Loaded {
+        items.push(RankedProposal {
             id: p.id,
             created_at: p.created_at,
             track: intern(&mut tracks, p.track.as_deref()),
             state: p.state,
             decision: p.decision,
             needs_check: p.needs_check,
+            ranked: p.state != ProposalState::Withdrawn,
+            aggregate: no_figures(),
+            assigned: 0,
+            distribution: vec![0; width].into_boxed_slice(),
         });
     })
     .await?;
@@ -361,10 +359,10 @@ pub async fn compute(
         accepted.into_iter().map(|((t, f), n)| (t, f, n)).collect();
     accepted_by_track_and_format.sort();
 
-    // a proposal's index is its place in id order
-    proposals.sort_unstable_by_key(|p| p.id);
-    let index_of = |id: ProposalId| {
-        proposals
+    // until the final sort, an item's index is its place in id order
+    items.sort_unstable_by_key(|p| p.id);
+    let index_of = |items: &[RankedProposal], id: ProposalId| {
+        items
             .binary_search_by_key(&id, |p| p.id)
             .ok()
             .map(|i| i as u32)
@@ -373,7 +371,7 @@ pub async fn compute(
     let mut reviews: Vec<ranking::Review<u32, u32>> = Vec::new();
     db::each_review_of_event(conn, event.id, |r| {
         // the same snapshot: every review's proposal was loaded above
-        if let Some(proposal) = index_of(r.proposal_id) {
+        if let Some(proposal) = index_of(&items, r.proposal_id) {
             reviews.push(ranking::Review {
                 proposal,
                 reviewer: people.index(r.reviewer_id),
@@ -385,13 +383,12 @@ pub async fn compute(
     .await?;
     let mut assignments: Vec<(u32, u32)> = Vec::new();
     db::each_assignment_of_event(conn, event.id, |reviewer, proposal| {
-        if let Some(proposal) = index_of(proposal) {
+        if let Some(proposal) = index_of(&items, proposal) {
             assignments.push((proposal, people.index(reviewer)));
         }
     })
     .await?;
     let people = people.into_sorted(&mut reviews, &mut assignments);
-    let reviewer_of = |id: UserId| people.binary_search(&id).ok().map(|i| i as u32);
 
     let identities = user_identities(conn, &people).await?;
     // only the speakers who can conflict with one of these reviewers (a few, not 100,000)
@@ -402,7 +399,10 @@ pub async fn compute(
     let conflicted: HashSet<(u32, u32)> =
         conflicts(&identities, &speakers, &stored, event.conflict_same_domain)
             .into_keys()
-            .filter_map(|(reviewer, proposal)| Some((index_of(proposal)?, reviewer_of(reviewer)?)))
+            .filter_map(|(reviewer, proposal)| {
+                let reviewer = people.binary_search(&reviewer).ok()? as u32;
+                Some((index_of(&items, proposal)?, reviewer))
+            })
             .collect();
 
     ranking::sort_canonically(&mut reviews);
@@ -411,20 +411,20 @@ pub async fn compute(
             .binary_search_by(|r| (r.proposal, r.reviewer).cmp(&(proposal, reviewer)))
             .is_ok()
     };
-    let mut assigned = vec![0usize; proposals.len()];
     let mut conflicted_assignments = Vec::new();
     // (reviewer, track) → (assigned, reviewed); the String keys are made once per pair below
     let mut counts: HashMap<(u32, Track), (usize, usize)> = HashMap::new();
     for (proposal, reviewer) in assignments {
         let done = reviewed(proposal, reviewer);
-        let p = &proposals[proposal as usize];
+        let item = &mut items[proposal as usize];
         if conflicted.contains(&(proposal, reviewer)) {
-            conflicted_assignments.push((people[reviewer as usize], p.id, done));
+            conflicted_assignments.push((people[reviewer as usize], item.id, done));
             continue;
         }
-        assigned[proposal as usize] += 1;
-        if p.state != ProposalState::Withdrawn {
-            let counts = counts.entry((reviewer, p.track.clone())).or_default();
+        // (assignments to withdrawn proposals are not loaded)
+        if item.ranked {
+            item.assigned += 1;
+            let counts = counts.entry((reviewer, item.track.clone())).or_default();
             counts.0 += 1;
             counts.1 += usize::from(done);
         }
@@ -440,42 +440,13 @@ pub async fn compute(
 
     // a conflicted reviewer's review does not count
     reviews.retain(|r| !conflicted.contains(&(r.proposal, r.reviewer)));
-    let active: Vec<u32> = (0..proposals.len() as u32)
-        .filter(|&i| proposals[i as usize].state != ProposalState::Withdrawn)
-        .collect();
-    let aggregates = ranking::rank_sorted(&active, &reviews, event.score_scale());
-    drop(active);
-    let width = (event.score_max - event.score_min + 1).max(1) as usize;
-    let item = |index: u32, ranked: bool, aggregate: Aggregate<()>, distribution: Box<[u32]>| {
-        let p = &proposals[index as usize];
-        RankedProposal {
-            id: p.id,
-            created_at: p.created_at,
-            track: p.track.clone(),
-            state: p.state,
-            decision: p.decision,
-            needs_check: p.needs_check,
-            ranked,
-            aggregate,
-            assigned: if ranked { assigned[index as usize] } else { 0 },
-            distribution,
-        }
-    };
-    let mut items: Vec<RankedProposal> = Vec::with_capacity(proposals.len());
-    // by_id[index] = the proposal's position in `items`
-    let mut by_id = vec![0u32; proposals.len()];
-    for a in aggregates {
-        // `reviews` is ordered by proposal first, so its reviews are contiguous
-        let start = reviews.partition_point(|r| r.proposal < a.proposal);
-        let end = reviews.partition_point(|r| r.proposal <= a.proposal);
-        let mut distribution = vec![0u32; width].into_boxed_slice();
-        for r in &reviews[start..end] {
-            if let Some(bar) = distribution.get_mut((r.score - event.score_min) as usize) {
-                *bar += 1;
-            }
-        }
-        by_id[a.proposal as usize] = items.len() as u32;
-        let figures = Aggregate {
+    let ranker = ranking::Ranker::new(&reviews, event.score_scale());
+    for (index, item) in (0u32..)
+        .zip(items.iter_mut())
+        .filter(|(_, item)| item.ranked)
+    {
+        let a = ranker.aggregate(index);
+        item.aggregate = Aggregate {
             proposal: (),
             n: a.n,
             mean: a.mean,
@@ -484,27 +455,31 @@ pub async fn compute(
             calibrated: a.calibrated,
             disagreement: a.disagreement,
         };
-        items.push(item(a.proposal, true, figures, distribution));
+        for r in ranker.reviews_of(index) {
+            if let Some(bar) = item
+                .distribution
+                .get_mut((r.score - event.score_min) as usize)
+            {
+                *bar += 1;
+            }
+        }
     }
-    let ranked_len = items.len();
-    let mut withdrawn: Vec<u32> = (0..proposals.len() as u32)
-        .filter(|&i| proposals[i as usize].state == ProposalState::Withdrawn)
-        .collect();
-    withdrawn
-        .sort_unstable_by_key(|&i| (proposals[i as usize].created_at, proposals[i as usize].id));
-    for index in withdrawn {
-        let none = Aggregate {
-            proposal: (),
-            n: 0,
-            mean: None,
-            median: None,
-            stdev: None,
-            calibrated: None,
-            disagreement: false,
-        };
-        by_id[index as usize] = items.len() as u32;
-        items.push(item(index, false, none, vec![0; width].into_boxed_slice()));
-    }
+    drop(ranker);
+    drop(reviews);
+    // the ranking best first (ids in index order break ties as in `ranking::rank`), then the
+    // withdrawn, oldest first
+    items.sort_unstable_by(|a, b| {
+        b.ranked.cmp(&a.ranked).then_with(|| {
+            if a.ranked {
+                ranking::best_first(&a.aggregate, &b.aggregate).then(a.id.cmp(&b.id))
+            } else {
+                (a.created_at, a.id).cmp(&(b.created_at, b.id))
+            }
+        })
+    });
+    let ranked_len = items.partition_point(|p| p.ranked);
+    let mut by_id: Vec<u32> = (0..items.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&p| items[p as usize].id);
     let by_mean = Reorder::new(items.len(), |a, b| {
         match (items[a].aggregate.mean, items[b].aggregate.mean) {
             (Some(x), Some(y)) => y.total_cmp(&x),
@@ -529,6 +504,19 @@ pub async fn compute(
         undecided,
         accepted_by_track_and_format,
     })
+}
+
+/// A withdrawn proposal's figures, and a ranked one's until they are computed.
+fn no_figures() -> Aggregate<()> {
+    Aggregate {
+        proposal: (),
+        n: 0,
+        mean: None,
+        median: None,
+        stdev: None,
+        calibrated: None,
+        disagreement: false,
+    }
 }
 
 /// Ranks the event now, in one read-only snapshot, bypassing any cache.
