@@ -112,7 +112,7 @@ pub async fn items_of(
     Ok(listed
         .iter()
         .map(|p| {
-            let a = &p.aggregate;
+            let a = p.aggregate();
             RankingItem {
                 proposal_id: p.id.0,
                 title: titles.remove(&p.id).unwrap_or_default(),
