@@ -6,6 +6,7 @@ use diesel::QueryableByName;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Float4, Int2, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::{Stream, TryStreamExt};
 
 use crate::db::proposals::NEEDS_CHECK_BELOW;
 use crate::domain::conflicts::{SpeakerIdentity, StoredConflict};
@@ -76,7 +77,19 @@ pub async fn proposals_of_event(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
 ) -> QueryResult<Vec<SlimProposal>> {
-    diesel::sql_query(format!(
+    let mut rows = Vec::new();
+    each_proposal_of_event(conn, event_id, |p| rows.push(p)).await?;
+    Ok(rows)
+}
+
+/// `proposals_of_event`, one row at a time as it arrives: a caller folding 100,000 rows into
+/// something smaller never holds them all.
+pub async fn each_proposal_of_event(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    each: impl FnMut(SlimProposal),
+) -> QueryResult<()> {
+    let rows = diesel::sql_query(format!(
         "SELECT p.id, p.created_at, {TRACK} AS track, p.state, p.decision, \
          COALESCE(p.chair_track IS NULL AND (p.auto_confidence < $2 \
              OR (p.speaker_track IS NOT NULL AND p.speaker_track <> p.auto_track)), false) \
@@ -85,8 +98,20 @@ pub async fn proposals_of_event(
     ))
     .bind::<Uuid, _>(event_id)
     .bind::<Float4, _>(NEEDS_CHECK_BELOW)
-    .load(conn)
-    .await
+    .load_stream(conn)
+    .await?;
+    for_each(rows, each).await
+}
+
+/// Feeds every row of a stream to `each`, stopping at the first error.
+async fn for_each<T>(
+    mut rows: impl Stream<Item = QueryResult<T>> + Unpin,
+    mut each: impl FnMut(T),
+) -> QueryResult<()> {
+    while let Some(row) = rows.try_next().await? {
+        each(row);
+    }
+    Ok(())
 }
 
 /// A review as the calibration sees it.
@@ -102,19 +127,22 @@ pub struct SlimReview {
     pub confidence: i16,
 }
 
-/// The reviews of the event's proposals that are not withdrawn.
-pub async fn reviews_of_event(
+/// The reviews of the event's proposals that are not withdrawn, one at a time as they arrive
+/// (500,000 at 100,000 proposals).
+pub async fn each_review_of_event(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
-) -> QueryResult<Vec<SlimReview>> {
-    diesel::sql_query(
+    each: impl FnMut(SlimReview),
+) -> QueryResult<()> {
+    let rows = diesel::sql_query(
         "SELECT r.proposal_id, r.reviewer_id, r.score, r.confidence \
          FROM reviews r JOIN proposals p ON p.id = r.proposal_id \
          WHERE p.event_id = $1 AND p.state <> 'withdrawn'",
     )
     .bind::<Uuid, _>(event_id)
-    .load(conn)
-    .await
+    .load_stream(conn)
+    .await?;
+    for_each(rows, each).await
 }
 
 #[derive(QueryableByName)]
@@ -125,23 +153,22 @@ struct Pair {
     proposal_id: ProposalId,
 }
 
-/// (reviewer, proposal) of every assignment to the event's proposals that are not withdrawn.
-pub async fn assignments_of_event(
+/// (reviewer, proposal) of every assignment to the event's proposals that are not withdrawn,
+/// one at a time as they arrive.
+pub async fn each_assignment_of_event(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
-) -> QueryResult<Vec<(UserId, ProposalId)>> {
-    let rows: Vec<Pair> = diesel::sql_query(
+    mut each: impl FnMut(UserId, ProposalId),
+) -> QueryResult<()> {
+    let rows = diesel::sql_query(
         "SELECT a.reviewer_id, a.proposal_id \
          FROM review_assignments a JOIN proposals p ON p.id = a.proposal_id \
          WHERE p.event_id = $1 AND p.state <> 'withdrawn'",
     )
     .bind::<Uuid, _>(event_id)
-    .load(conn)
+    .load_stream(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.reviewer_id, r.proposal_id))
-        .collect())
+    for_each(rows, |r: Pair| each(r.reviewer_id, r.proposal_id)).await
 }
 
 #[derive(QueryableByName)]
@@ -154,12 +181,14 @@ struct SpeakerRow {
     email_normalized: String,
 }
 
-/// Submitters and co-speakers (invited or accepted) of the event's proposals not withdrawn.
+/// Submitters and co-speakers (invited or accepted) of the event's proposals not withdrawn, those
+/// `keep` accepts (read one at a time: an event has one per proposal at least).
 pub async fn speakers_of_event(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
+    keep: impl Fn(&SpeakerIdentity) -> bool,
 ) -> QueryResult<Vec<SpeakerIdentity>> {
-    let rows: Vec<SpeakerRow> = diesel::sql_query(
+    let rows = diesel::sql_query(
         "SELECT p.id AS proposal_id, u.id AS user_id, u.email_normalized \
          FROM proposals p JOIN users u ON u.id = p.submitter_id \
          WHERE p.event_id = $1 AND p.state <> 'withdrawn' \
@@ -169,16 +198,21 @@ pub async fn speakers_of_event(
          WHERE p.event_id = $1 AND p.state <> 'withdrawn'",
     )
     .bind::<Uuid, _>(event_id)
-    .load(conn)
+    .load_stream(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SpeakerIdentity {
+    let mut kept = Vec::new();
+    for_each(rows, |r: SpeakerRow| {
+        let speaker = SpeakerIdentity {
             proposal: r.proposal_id,
             user: r.user_id,
             email_normalized: r.email_normalized,
-        })
-        .collect())
+        };
+        if keep(&speaker) {
+            kept.push(speaker);
+        }
+    })
+    .await?;
+    Ok(kept)
 }
 
 #[derive(QueryableByName)]

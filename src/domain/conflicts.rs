@@ -118,6 +118,41 @@ pub struct StoredConflict {
     pub by_chair: bool,
 }
 
+/// Which speakers can be in conflict with any of these reviewers: the same account or address,
+/// or under the same-domain rule the same affiliation domain. `conflicts` finds nothing for the
+/// others, so a caller may pass it only the speakers this keeps (an event of 100,000 proposals
+/// has 100,000 speakers, its committee a few hundred reviewers).
+pub struct SpeakerScreen<'a> {
+    ids: HashSet<UserId>,
+    emails: HashSet<&'a str>,
+    /// The reviewers' affiliation domains, under the same-domain rule only.
+    domains: HashSet<&'a str>,
+}
+
+impl<'a> SpeakerScreen<'a> {
+    pub fn new(reviewers: &'a [ReviewerIdentity], same_domain: bool) -> Self {
+        SpeakerScreen {
+            ids: reviewers.iter().map(|r| r.id).collect(),
+            emails: reviewers
+                .iter()
+                .map(|r| r.email_normalized.as_str())
+                .collect(),
+            domains: reviewers
+                .iter()
+                .filter(|_| same_domain)
+                .filter_map(|r| affiliation_domain(&r.email_normalized))
+                .collect(),
+        }
+    }
+
+    pub fn may_conflict(&self, speaker: &SpeakerIdentity) -> bool {
+        speaker.user.is_some_and(|u| self.ids.contains(&u))
+            || self.emails.contains(speaker.email_normalized.as_str())
+            || affiliation_domain(&speaker.email_normalized)
+                .is_some_and(|d| self.domains.contains(d))
+    }
+}
+
 /// Every conflicted (reviewer, proposal) pair among these reviewers and these speakers' proposals.
 pub fn conflicts(
     reviewers: &[ReviewerIdentity],
@@ -252,6 +287,37 @@ mod tests {
         );
         assert_eq!(found.get(&(colleague.id, p)), None);
         assert_eq!(found.get(&(own.id, p)), Some(&ConflictReason::Speaker));
+    }
+
+    #[test]
+    fn the_screen_keeps_every_speaker_that_conflicts() {
+        let reviewers = [
+            reviewer("dave@corp.example"),
+            reviewer("erin@gmail.com"),
+            reviewer("hal@solo.example"),
+        ];
+        let (p, q) = (ProposalId::new(), ProposalId::new());
+        let speakers = [
+            speaker(p, Some(reviewers[2].id), "hal.other@else.example"),
+            speaker(p, None, "erin@gmail.com"),
+            speaker(q, None, "frank@corp.example"),
+            speaker(q, None, "gina@gmail.com"),
+            speaker(q, Some(UserId::new()), "ian@elsewhere.example"),
+        ];
+        for same_domain in [false, true] {
+            let screen = SpeakerScreen::new(&reviewers, same_domain);
+            let kept: Vec<SpeakerIdentity> = speakers
+                .iter()
+                .filter(|s| screen.may_conflict(s))
+                .cloned()
+                .collect();
+            // account, address, and (under the rule) domain; never a public provider's domain
+            assert_eq!(kept.len(), if same_domain { 3 } else { 2 });
+            assert_eq!(
+                conflicts(&reviewers, &kept, &[], same_domain),
+                conflicts(&reviewers, &speakers, &[], same_domain)
+            );
+        }
     }
 
     #[test]

@@ -227,14 +227,19 @@ pub async fn dashboard(
             let figures = ranked
                 .get(crate::domain::ProposalId(p.id))
                 .filter(|r| r.ranked);
-            let chart =
-                figures.map_or_else(String::new, |r| distribution_svg(&event, &r.distribution));
-            let stats = figures.map(|r| Stats {
-                n: r.aggregate.n,
-                assigned: r.assigned,
-                mean: r.aggregate.mean,
-                calibrated: r.aggregate.calibrated,
-                disagreement: r.aggregate.disagreement,
+            let chart = figures.map_or_else(String::new, |r| {
+                let bars: Vec<usize> = r.distribution.iter().map(|&n| n as usize).collect();
+                distribution_svg(&event, &bars)
+            });
+            let stats = figures.map(|r| {
+                let a = r.aggregate();
+                Stats {
+                    n: a.n,
+                    assigned: r.assigned,
+                    mean: a.mean,
+                    calibrated: a.calibrated,
+                    disagreement: a.disagreement,
+                }
             });
             DashboardRow { p, stats, chart }
         })
@@ -286,7 +291,7 @@ impl Filter<'_> {
         self.track.is_none_or(|t| p.track.as_deref() == Some(t))
             && self.state.is_none_or(|s| p.state == s)
             && (!self.needs_check || p.needs_check)
-            && (!self.only_disagreements || (p.ranked && p.aggregate.disagreement))
+            && (!self.only_disagreements || (p.ranked && p.aggregate().disagreement))
             && (!self.only_missing || p.missing_reviews())
     }
 }

@@ -115,33 +115,85 @@ pub fn rank<P: Copy + Ord + Hash, R: Copy + Ord + Hash>(
     reviews: &[Review<P, R>],
     scale: Scale,
 ) -> Vec<Aggregate<P>> {
-    // A canonical order makes every float sum below independent of input order.
     let mut sorted = reviews.to_vec();
-    sorted.sort_by(|a, b| {
-        (a.proposal, a.reviewer, a.score, a.confidence).cmp(&(
-            b.proposal,
-            b.reviewer,
+    sort_canonically(&mut sorted);
+    rank_sorted(proposals, &sorted, scale)
+}
+
+/// Sorts reviews into the canonical order `rank_sorted` needs: (proposal, reviewer, score,
+/// confidence). In place, so a large event's reviews are never copied.
+pub fn sort_canonically<P: Ord, R: Ord>(reviews: &mut [Review<P, R>]) {
+    // equal keys are equal reviews, so an unstable sort gives the same sequence
+    reviews.sort_unstable_by(|a, b| {
+        (&a.proposal, &a.reviewer, a.score, a.confidence).cmp(&(
+            &b.proposal,
+            &b.reviewer,
             b.score,
             b.confidence,
         ))
     });
-    let calibration = Calibration::new(&sorted);
+}
 
+/// `rank` over reviews already in the canonical order (`sort_canonically`).
+pub fn rank_sorted<P: Copy + Ord + Hash, R: Copy + Ord + Hash>(
+    proposals: &[P],
+    sorted: &[Review<P, R>],
+    scale: Scale,
+) -> Vec<Aggregate<P>> {
+    let ranker = Ranker::new(sorted, scale);
     let mut ids = proposals.to_vec();
     ids.sort();
     ids.dedup();
-
-    let mut ranking: Vec<Aggregate<P>> = ids
-        .into_iter()
-        .map(|id| {
-            // `sorted` is ordered by proposal first, so its reviews are contiguous.
-            let start = sorted.partition_point(|r| r.proposal < id);
-            let end = sorted.partition_point(|r| r.proposal <= id);
-            aggregate(id, &sorted[start..end], &calibration, scale)
-        })
-        .collect();
+    let mut ranking: Vec<Aggregate<P>> = ids.into_iter().map(|id| ranker.aggregate(id)).collect();
     ranking.sort_by(best_first);
     ranking
+}
+
+/// `rank_sorted` one proposal at a time, for a caller that keeps the figures in its own items
+/// and sorts those with `best_first`.
+pub struct Ranker<'a, P, R> {
+    sorted: &'a [Review<P, R>],
+    calibration: Calibration<R>,
+    scale: Scale,
+}
+
+impl<'a, P: Copy + Ord, R: Copy + Ord> Ranker<'a, P, R> {
+    /// `sorted` must be in the canonical order (`sort_canonically`).
+    pub fn new(sorted: &'a [Review<P, R>], scale: Scale) -> Self {
+        // A canonical order makes every float sum below independent of input order.
+        debug_assert!(sorted.is_sorted_by(|a, b| (
+            &a.proposal,
+            &a.reviewer,
+            a.score,
+            a.confidence
+        ) <= (
+            &b.proposal,
+            &b.reviewer,
+            b.score,
+            b.confidence
+        )));
+        Ranker {
+            sorted,
+            calibration: Calibration::new(sorted),
+            scale,
+        }
+    }
+
+    /// The proposal's reviews: contiguous, as the canonical order is by proposal first.
+    pub fn reviews_of(&self, proposal: P) -> &'a [Review<P, R>] {
+        let start = self.sorted.partition_point(|r| r.proposal < proposal);
+        let end = self.sorted.partition_point(|r| r.proposal <= proposal);
+        &self.sorted[start..end]
+    }
+
+    pub fn aggregate(&self, proposal: P) -> Aggregate<P> {
+        aggregate(
+            proposal,
+            self.reviews_of(proposal),
+            &self.calibration,
+            self.scale,
+        )
+    }
 }
 
 /// What is needed to turn a review into its calibrated contribution.
@@ -155,23 +207,32 @@ struct Calibration<R> {
 
 impl<R: Copy + Ord> Calibration<R> {
     fn new<P>(sorted_reviews: &[Review<P, R>]) -> Self {
-        let all: Vec<f64> = sorted_reviews.iter().map(|r| f64::from(r.score)).collect();
-        let global_mean = mean(&all).unwrap_or(0.0);
-        let global_stdev = sample_stdev(&all, global_mean);
+        // Sums run over the reviews in their canonical order, as `mean` and `sample_stdev` would
+        // over a copy of the scores, without making one (a large event has 500,000 reviews).
+        let scores = || sorted_reviews.iter().map(|r| f64::from(r.score));
+        let global_mean = mean_of(scores(), sorted_reviews.len()).unwrap_or(0.0);
+        let global_stdev = sample_stdev_of(scores(), sorted_reviews.len(), global_mean);
 
-        let mut by_reviewer: BTreeMap<R, Vec<f64>> = BTreeMap::new();
+        // per reviewer: (sum, count), then the sum of squares, each in the canonical order
+        let mut by_reviewer: BTreeMap<R, (f64, usize, f64)> = BTreeMap::new();
         for r in sorted_reviews {
-            by_reviewer
-                .entry(r.reviewer)
-                .or_default()
-                .push(f64::from(r.score));
+            let (sum, n, _) = by_reviewer.entry(r.reviewer).or_insert((-0.0, 0, -0.0));
+            *sum += f64::from(r.score);
+            *n += 1;
+        }
+        for r in sorted_reviews {
+            if let Some((sum, n, squares)) = by_reviewer.get_mut(&r.reviewer) {
+                let m = *sum / *n as f64;
+                let v = f64::from(r.score);
+                *squares += (v - m) * (v - m);
+            }
         }
         let reviewers = by_reviewer
             .into_iter()
-            .filter(|(_, scores)| scores.len() >= MIN_REVIEWS_FOR_CALIBRATION)
-            .filter_map(|(reviewer, scores)| {
-                let m = mean(&scores)?;
-                let sd = sample_stdev(&scores, m);
+            .filter(|(_, (_, n, _))| *n >= MIN_REVIEWS_FOR_CALIBRATION)
+            .filter_map(|(reviewer, (sum, n, squares))| {
+                let m = sum / n as f64;
+                let sd = (squares / (n - 1) as f64).sqrt();
                 // Integer scores: either all equal (exactly 0.0) or clearly positive.
                 (sd > 0.0).then_some((reviewer, (m, sd)))
             })
@@ -241,7 +302,7 @@ fn aggregate<P: Copy, R: Copy + Ord>(
 }
 
 /// Best first: calibrated desc (None last), mean desc, n desc, id asc.
-fn best_first<P: Ord>(a: &Aggregate<P>, b: &Aggregate<P>) -> Ordering {
+pub fn best_first<P: Ord>(a: &Aggregate<P>, b: &Aggregate<P>) -> Ordering {
     descending(a.calibrated, b.calibrated)
         .then_with(|| descending(a.mean, b.mean))
         .then_with(|| b.n.cmp(&a.n))
@@ -259,19 +320,29 @@ fn descending(a: Option<f64>, b: Option<f64>) -> Ordering {
 }
 
 fn mean(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
+    mean_of(values.iter().copied(), values.len())
+}
+
+/// The mean of `n` values, summed in the order given.
+fn mean_of(values: impl Iterator<Item = f64>, n: usize) -> Option<f64> {
+    if n == 0 {
         return None;
     }
-    Some(values.iter().sum::<f64>() / values.len() as f64)
+    Some(values.sum::<f64>() / n as f64)
 }
 
 /// Sample standard deviation (n − 1); 0.0 for fewer than two values.
 fn sample_stdev(values: &[f64], mean: f64) -> f64 {
-    if values.len() < 2 {
+    sample_stdev_of(values.iter().copied(), values.len(), mean)
+}
+
+/// `sample_stdev` of `n` values, summed in the order given.
+fn sample_stdev_of(values: impl Iterator<Item = f64>, n: usize, mean: f64) -> f64 {
+    if n < 2 {
         return 0.0;
     }
-    let squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
-    (squares / (values.len() - 1) as f64).sqrt()
+    let squares: f64 = values.map(|v| (v - mean) * (v - mean)).sum();
+    (squares / (n - 1) as f64).sqrt()
 }
 
 /// Median of already sorted values.
@@ -644,6 +715,38 @@ mod tests {
                         assert!((f64::from(scale.min)..=f64::from(scale.max)).contains(&c));
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn calibration_sums_as_a_copy_of_the_scores_would() {
+        // The calibration sums over the sorted reviews without copying the scores; every figure
+        // must be bit-identical to the plain computation over copies (`mean`, `sample_stdev`).
+        for (scale, seed) in [(FIVE, 11), (TEN, 12), (Scale { min: -3, max: 3 }, 13)] {
+            let mut reviews = generated(5_000, scale, seed);
+            sort_canonically(&mut reviews);
+            let calibration = Calibration::new(&reviews);
+            let all: Vec<f64> = reviews.iter().map(|r| f64::from(r.score)).collect();
+            let global_mean = mean(&all).unwrap();
+            assert_eq!(calibration.global_mean.to_bits(), global_mean.to_bits());
+            assert_eq!(
+                calibration.global_stdev.to_bits(),
+                sample_stdev(&all, global_mean).to_bits()
+            );
+            let mut by_reviewer: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+            for r in &reviews {
+                by_reviewer
+                    .entry(r.reviewer)
+                    .or_default()
+                    .push(f64::from(r.score));
+            }
+            assert!(!calibration.reviewers.is_empty());
+            for (reviewer, scores) in by_reviewer {
+                let m = mean(&scores).unwrap();
+                let expected = (m.to_bits(), sample_stdev(&scores, m).to_bits());
+                let (cm, csd) = calibration.reviewers[&reviewer];
+                assert_eq!((cm.to_bits(), csd.to_bits()), expected);
             }
         }
     }

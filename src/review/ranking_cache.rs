@@ -1,6 +1,10 @@
 //! The event's ranking computed once per change, not per request: `RankedEvent` holds, best
 //! first, only what the ranking, the dashboard's filters and sorts need, and `RankingCache`
 //! keeps the latest one per event under its `RankingKey` (one small query per request checks it).
+//!
+//! Memory (issue 12): the cache lives as long as the process, and glibc keeps whatever peak the
+//! build reached, so both are kept small: items hold shared track names and `u32` bars, and the
+//! build never holds a vector of rows or a copy of the reviews.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -13,35 +17,101 @@ use diesel_async::AsyncPgConnection;
 use crate::db::events::{self, Event};
 use crate::db::ranking::{self as db, RankingKey};
 use crate::db::reviews::user_identities;
-use crate::domain::conflicts::conflicts;
+use crate::domain::conflicts::{SpeakerScreen, conflicts};
 use crate::domain::{Decision, EventId, ProposalId, ProposalState, UserId};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::review::ranking::{self, Aggregate};
+
+/// A proposal's track: one allocation shared by every proposal of the track.
+type Track = Option<Arc<str>>;
 
 /// One proposal of the event as the ranking knows it.
 #[derive(Debug, Clone)]
 pub struct RankedProposal {
     pub id: ProposalId,
     pub created_at: DateTime<Utc>,
-    pub track: Option<String>,
+    pub track: Track,
     pub state: ProposalState,
     pub decision: Option<Decision>,
     /// The dashboard's "needs a check" filter.
     pub needs_check: bool,
     /// False for a withdrawn proposal: no figures, not in the ranking.
     pub ranked: bool,
-    /// Counted reviews only (a conflicted reviewer's review does not count).
-    pub aggregate: Aggregate<ProposalId>,
+    /// Counted reviews only (a conflicted reviewer's review does not count): `aggregate()`.
+    figures: Figures,
     /// Reviewers assigned and not conflicted.
     pub assigned: usize,
     /// How many counted reviews gave each score, from `score_min` to `score_max`.
-    pub distribution: Vec<usize>,
+    pub distribution: Box<[u32]>,
 }
 
 impl RankedProposal {
+    /// Its figures over the counted reviews; its proposal is `id`.
+    pub fn aggregate(&self) -> Aggregate<()> {
+        self.figures.aggregate()
+    }
+
     /// Fewer reviews than reviewers assigned, or no reviewer assigned.
     pub fn missing_reviews(&self) -> bool {
-        self.ranked && (self.assigned == 0 || self.aggregate.n < self.assigned)
+        self.ranked && (self.assigned == 0 || (self.figures.n as usize) < self.assigned)
+    }
+}
+
+// 100,000 of them stay in memory at 100,000 proposals (plus 32 bytes of bars each)
+const _: () = assert!(std::mem::size_of::<RankedProposal>() <= 112);
+
+/// A proposal's `Aggregate` in half its memory: a value and a bit saying whether it is there
+/// instead of an `Option<f64>`'s 16 bytes, the count as `u32`.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    /// mean, median, stdev, calibrated (`present` bits 0 to 3)
+    values: [f64; 4],
+    n: u32,
+    present: u8,
+    disagreement: bool,
+}
+
+impl Figures {
+    /// No reviews counted (a withdrawn proposal's, and a ranked one's until computed).
+    const NONE: Figures = Figures {
+        values: [0.0; 4],
+        n: 0,
+        present: 0,
+        disagreement: false,
+    };
+
+    fn of<P>(a: &Aggregate<P>) -> Figures {
+        let mut figures = Figures {
+            n: u32::try_from(a.n).unwrap_or(u32::MAX),
+            disagreement: a.disagreement,
+            ..Figures::NONE
+        };
+        for (i, value) in [a.mean, a.median, a.stdev, a.calibrated]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(value) = value {
+                figures.values[i] = value;
+                figures.present |= 1 << i;
+            }
+        }
+        figures
+    }
+
+    fn value(&self, i: usize) -> Option<f64> {
+        (self.present & (1 << i) != 0).then_some(self.values[i])
+    }
+
+    fn aggregate(&self) -> Aggregate<()> {
+        Aggregate {
+            proposal: (),
+            n: self.n as usize,
+            mean: self.value(0),
+            median: self.value(1),
+            stdev: self.value(2),
+            calibrated: self.value(3),
+            disagreement: self.disagreement,
+        }
     }
 }
 
@@ -52,7 +122,9 @@ pub struct RankedEvent {
     pub items: Vec<RankedProposal>,
     /// `items[..ranked_len]` are the ranking.
     pub ranked_len: usize,
-    position: HashMap<ProposalId, usize>,
+    /// Positions in `items` in proposal id order, for a binary search (0.4 MB at 100,000
+    /// proposals, a `HashMap` by id 3 MB).
+    by_id: Vec<u32>,
     /// The dashboard's "mean" order: mean desc (none last), then position.
     by_mean: Reorder,
     /// Oldest first (submission order), for the dashboard's review filters.
@@ -77,17 +149,17 @@ pub struct RankedEvent {
 /// Another order of the items: the positions in that order, and each position's index in it.
 #[derive(Debug)]
 struct Reorder {
-    positions: Vec<usize>,
-    index: Vec<usize>,
+    positions: Vec<u32>,
+    index: Vec<u32>,
 }
 
 impl Reorder {
     fn new(len: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Reorder {
-        let mut positions: Vec<usize> = (0..len).collect();
-        positions.sort_by(|&a, &b| cmp(a, b).then(a.cmp(&b)));
+        let mut positions: Vec<u32> = (0..len as u32).collect();
+        positions.sort_by(|&a, &b| cmp(a as usize, b as usize).then(a.cmp(&b)));
         let mut index = vec![0; len];
         for (i, &position) in positions.iter().enumerate() {
-            index[position] = i;
+            index[position as usize] = i as u32;
         }
         Reorder { positions, index }
     }
@@ -106,7 +178,11 @@ pub enum RankOrder {
 
 impl RankedEvent {
     pub fn position(&self, id: ProposalId) -> Option<usize> {
-        self.position.get(&id).copied()
+        let found = self
+            .by_id
+            .binary_search_by(|&p| self.items[p as usize].id.cmp(&id))
+            .ok()?;
+        Some(self.by_id[found] as usize)
     }
 
     pub fn get(&self, id: ProposalId) -> Option<&RankedProposal> {
@@ -121,8 +197,8 @@ impl RankedEvent {
     fn at(&self, order: RankOrder, index: usize) -> Option<(usize, &RankedProposal)> {
         let position = match order {
             RankOrder::Calibrated => index,
-            RankOrder::Mean => *self.by_mean.positions.get(index)?,
-            RankOrder::Submitted => *self.by_created.positions.get(index)?,
+            RankOrder::Mean => *self.by_mean.positions.get(index)? as usize,
+            RankOrder::Submitted => *self.by_created.positions.get(index)? as usize,
         };
         self.items.get(position).map(|item| (index, item))
     }
@@ -131,8 +207,8 @@ impl RankedEvent {
         let position = self.position(id)?;
         match order {
             RankOrder::Calibrated => Some(position),
-            RankOrder::Mean => self.by_mean.index.get(position).copied(),
-            RankOrder::Submitted => self.by_created.index.get(position).copied(),
+            RankOrder::Mean => self.by_mean.index.get(position).map(|&i| i as usize),
+            RankOrder::Submitted => self.by_created.index.get(position).map(|&i| i as usize),
         }
     }
 
@@ -240,32 +316,75 @@ impl RankCursor {
     }
 }
 
+/// Everyone who reviewed or is assigned, members or not any more, each as a small index; once
+/// all are known, `into_sorted` renumbers them in id order.
+#[derive(Default)]
+struct People {
+    ids: Vec<UserId>,
+    index: HashMap<UserId, u32>,
+}
+
+impl People {
+    fn index(&mut self, id: UserId) -> u32 {
+        *self.index.entry(id).or_insert_with(|| {
+            self.ids.push(id);
+            (self.ids.len() - 1) as u32
+        })
+    }
+
+    /// The ids in order, with `reviews` and `assignments` renumbered to match, so that sorting by
+    /// index sorts by id.
+    fn into_sorted(
+        self,
+        reviews: &mut [ranking::Review<u32, u32>],
+        assignments: &mut [(u32, u32)],
+    ) -> Vec<UserId> {
+        let mut ids = self.ids;
+        ids.sort_unstable();
+        let mut renumber = vec![0u32; ids.len()];
+        for (new, id) in ids.iter().enumerate() {
+            renumber[self.index[id] as usize] = new as u32;
+        }
+        for r in reviews {
+            r.reviewer = renumber[r.reviewer as usize];
+        }
+        for (_, reviewer) in assignments {
+            *reviewer = renumber[*reviewer as usize];
+        }
+        ids
+    }
+}
+
+/// The same track names share one allocation (an event has a handful of tracks).
+fn intern(tracks: &mut Vec<Arc<str>>, track: Option<&str>) -> Track {
+    let track = track?;
+    if let Some(known) = tracks.iter().find(|known| ***known == *track) {
+        return Some(known.clone());
+    }
+    tracks.push(Arc::from(track));
+    tracks.last().cloned()
+}
+
 /// Loads the slim rows and ranks the event. The caller runs this in one snapshot.
+///
+/// At 100,000 proposals (500,000 reviews and assignments) every row is folded as it arrives, and
+/// nothing is held twice: each proposal becomes its item at once (figures filled in later, then
+/// sorted best first), reviews and assignments name proposals and reviewers by `u32` indices in
+/// id order (so the calibration's canonical order, and every float sum, are unchanged).
 pub async fn compute(
     conn: &mut AsyncPgConnection,
     event: &Event,
     key: RankingKey,
 ) -> AppResult<RankedEvent> {
-    let proposals = db::proposals_of_event(conn, event.id).await?;
-    let reviews = db::reviews_of_event(conn, event.id).await?;
-    let assignments = db::assignments_of_event(conn, event.id).await?;
-    // everyone who reviewed or is assigned, members or not any more
-    let people: Vec<UserId> = reviews
-        .iter()
-        .map(|r| r.reviewer_id)
-        .chain(assignments.iter().map(|(r, _)| *r))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let identities = user_identities(conn, &people).await?;
-    let speakers = db::speakers_of_event(conn, event.id).await?;
-    let stored = db::stored_conflicts_of_event(conn, event.id).await?;
-    let conflicted = conflicts(&identities, &speakers, &stored, event.conflict_same_domain);
-
+    let width = (event.score_max - event.score_min + 1).max(1) as usize;
     let mut decisions: HashMap<(Option<Decision>, Option<Decision>), i64> = HashMap::new();
     let mut undecided: HashMap<(Option<String>, ProposalState), i64> = HashMap::new();
     let mut accepted: HashMap<(Option<String>, String), i64> = HashMap::new();
-    for p in &proposals {
+    let mut tracks: Vec<Arc<str>> = Vec::new();
+    // the key counted them in this snapshot
+    let mut items: Vec<RankedProposal> =
+        Vec::with_capacity(usize::try_from(key.proposals).unwrap_or(0));
+    db::each_proposal_of_event(conn, event.id, |p| {
         if p.state != ProposalState::Withdrawn && p.decision.is_some() {
             *decisions
                 .entry((p.decision, p.released_decision))
@@ -277,112 +396,142 @@ pub async fn compute(
         if p.decision == Some(Decision::Accept)
             && !matches!(p.state, ProposalState::Withdrawn | ProposalState::Declined)
         {
-            *accepted
-                .entry((p.track.clone(), p.format.clone()))
-                .or_default() += 1;
+            *accepted.entry((p.track.clone(), p.format)).or_default() += 1;
         }
-    }
+        items.push(RankedProposal {
+            id: p.id,
+            created_at: p.created_at,
+            track: intern(&mut tracks, p.track.as_deref()),
+            state: p.state,
+            decision: p.decision,
+            needs_check: p.needs_check,
+            ranked: p.state != ProposalState::Withdrawn,
+            figures: Figures::NONE,
+            assigned: 0,
+            distribution: vec![0; width].into_boxed_slice(),
+        });
+    })
+    .await?;
     let mut decision_counts: Vec<_> = decisions.into_iter().map(|((d, r), n)| (d, r, n)).collect();
     decision_counts.sort_by_key(|(d, r, _)| (d.map(|d| d.as_str()), r.map(|r| r.as_str())));
     let mut accepted_by_track_and_format: Vec<_> =
         accepted.into_iter().map(|((t, f), n)| (t, f, n)).collect();
     accepted_by_track_and_format.sort();
-    let (active, withdrawn): (Vec<_>, Vec<_>) = proposals
-        .into_iter()
-        .partition(|p| p.state != ProposalState::Withdrawn);
-    let ids: Vec<ProposalId> = active.iter().map(|p| p.id).collect();
-    let counted: Vec<ranking::Review<ProposalId, UserId>> = reviews
-        .iter()
-        .filter(|r| !conflicted.contains_key(&(r.reviewer_id, r.proposal_id)))
-        .map(|r| ranking::Review {
-            proposal: r.proposal_id,
-            reviewer: r.reviewer_id,
-            score: r.score,
-            confidence: r.confidence,
-        })
-        .collect();
-    let aggregates = ranking::rank(&ids, &counted, event.score_scale());
-    let width = (event.score_max - event.score_min + 1).max(1) as usize;
-    let mut distribution: HashMap<ProposalId, Vec<usize>> = HashMap::new();
-    for r in &counted {
-        let bars = distribution
-            .entry(r.proposal)
-            .or_insert_with(|| vec![0; width]);
-        if let Some(bar) = bars.get_mut((r.score - event.score_min) as usize) {
-            *bar += 1;
+
+    // until the final sort, an item's index is its place in id order
+    items.sort_unstable_by_key(|p| p.id);
+    let index_of = |items: &[RankedProposal], id: ProposalId| {
+        items
+            .binary_search_by_key(&id, |p| p.id)
+            .ok()
+            .map(|i| i as u32)
+    };
+    let mut people = People::default();
+    let mut reviews: Vec<ranking::Review<u32, u32>> = Vec::new();
+    db::each_review_of_event(conn, event.id, |r| {
+        // the same snapshot: every review's proposal was loaded above
+        if let Some(proposal) = index_of(&items, r.proposal_id) {
+            reviews.push(ranking::Review {
+                proposal,
+                reviewer: people.index(r.reviewer_id),
+                score: r.score,
+                confidence: r.confidence,
+            });
         }
-    }
-    let reviewed: HashSet<(UserId, ProposalId)> = reviews
-        .iter()
-        .map(|r| (r.reviewer_id, r.proposal_id))
-        .collect();
-    let mut assigned: HashMap<ProposalId, usize> = HashMap::new();
+    })
+    .await?;
+    let mut assignments: Vec<(u32, u32)> = Vec::new();
+    db::each_assignment_of_event(conn, event.id, |reviewer, proposal| {
+        if let Some(proposal) = index_of(&items, proposal) {
+            assignments.push((proposal, people.index(reviewer)));
+        }
+    })
+    .await?;
+    let people = people.into_sorted(&mut reviews, &mut assignments);
+
+    let identities = user_identities(conn, &people).await?;
+    // only the speakers who can conflict with one of these reviewers (a few, not 100,000)
+    let screen = SpeakerScreen::new(&identities, event.conflict_same_domain);
+    let speakers = db::speakers_of_event(conn, event.id, |s| screen.may_conflict(s)).await?;
+    let stored = db::stored_conflicts_of_event(conn, event.id).await?;
+    // (proposal, reviewer) indices of the pairs that matter here
+    let conflicted: HashSet<(u32, u32)> =
+        conflicts(&identities, &speakers, &stored, event.conflict_same_domain)
+            .into_keys()
+            .filter_map(|(reviewer, proposal)| {
+                let reviewer = people.binary_search(&reviewer).ok()? as u32;
+                Some((index_of(&items, proposal)?, reviewer))
+            })
+            .collect();
+
+    ranking::sort_canonically(&mut reviews);
+    let reviewed = |proposal: u32, reviewer: u32| {
+        reviews
+            .binary_search_by(|r| (r.proposal, r.reviewer).cmp(&(proposal, reviewer)))
+            .is_ok()
+    };
     let mut conflicted_assignments = Vec::new();
-    let track_of: HashMap<ProposalId, Option<&str>> =
-        active.iter().map(|p| (p.id, p.track.as_deref())).collect();
-    let mut reviewer_counts: HashMap<UserId, HashMap<Option<String>, (usize, usize)>> =
-        HashMap::new();
-    for (reviewer, proposal) in assignments {
-        let done = reviewed.contains(&(reviewer, proposal));
-        if conflicted.contains_key(&(reviewer, proposal)) {
-            conflicted_assignments.push((reviewer, proposal, done));
+    // (reviewer, track) → (assigned, reviewed); the String keys are made once per pair below
+    let mut counts: HashMap<(u32, Track), (usize, usize)> = HashMap::new();
+    for (proposal, reviewer) in assignments {
+        let done = reviewed(proposal, reviewer);
+        let item = &mut items[proposal as usize];
+        if conflicted.contains(&(proposal, reviewer)) {
+            conflicted_assignments.push((people[reviewer as usize], item.id, done));
             continue;
         }
-        *assigned.entry(proposal).or_default() += 1;
-        if let Some(track) = track_of.get(&proposal) {
-            let counts = reviewer_counts
-                .entry(reviewer)
-                .or_default()
-                .entry(track.map(str::to_owned))
-                .or_default();
+        // (assignments to withdrawn proposals are not loaded)
+        if item.ranked {
+            item.assigned += 1;
+            let counts = counts.entry((reviewer, item.track.clone())).or_default();
             counts.0 += 1;
             counts.1 += usize::from(done);
         }
     }
-    let mut rows: HashMap<ProposalId, db::SlimProposal> =
-        active.into_iter().map(|p| (p.id, p)).collect();
-    let mut items: Vec<RankedProposal> = aggregates
-        .into_iter()
-        .filter_map(|aggregate| {
-            let p = rows.remove(&aggregate.proposal)?;
-            Some(RankedProposal {
-                id: p.id,
-                created_at: p.created_at,
-                track: p.track,
-                state: p.state,
-                decision: p.decision,
-                needs_check: p.needs_check,
-                ranked: true,
-                assigned: assigned.get(&p.id).copied().unwrap_or(0),
-                distribution: distribution.remove(&p.id).unwrap_or_else(|| vec![0; width]),
-                aggregate,
-            })
+    let mut reviewer_counts: HashMap<UserId, HashMap<Option<String>, (usize, usize)>> =
+        HashMap::new();
+    for ((reviewer, track), n) in counts {
+        reviewer_counts
+            .entry(people[reviewer as usize])
+            .or_default()
+            .insert(track.as_deref().map(str::to_owned), n);
+    }
+
+    // a conflicted reviewer's review does not count
+    reviews.retain(|r| !conflicted.contains(&(r.proposal, r.reviewer)));
+    let ranker = ranking::Ranker::new(&reviews, event.score_scale());
+    for (index, item) in (0u32..)
+        .zip(items.iter_mut())
+        .filter(|(_, item)| item.ranked)
+    {
+        item.figures = Figures::of(&ranker.aggregate(index));
+        for r in ranker.reviews_of(index) {
+            if let Some(bar) = item
+                .distribution
+                .get_mut((r.score - event.score_min) as usize)
+            {
+                *bar += 1;
+            }
+        }
+    }
+    drop(ranker);
+    drop(reviews);
+    // the ranking best first (ids in index order break ties as in `ranking::rank`), then the
+    // withdrawn, oldest first
+    items.sort_unstable_by(|a, b| {
+        b.ranked.cmp(&a.ranked).then_with(|| {
+            if a.ranked {
+                ranking::best_first(&a.aggregate(), &b.aggregate()).then(a.id.cmp(&b.id))
+            } else {
+                (a.created_at, a.id).cmp(&(b.created_at, b.id))
+            }
         })
-        .collect();
-    let ranked_len = items.len();
-    items.extend(withdrawn.into_iter().map(|p| RankedProposal {
-        aggregate: Aggregate {
-            proposal: p.id,
-            n: 0,
-            mean: None,
-            median: None,
-            stdev: None,
-            calibrated: None,
-            disagreement: false,
-        },
-        id: p.id,
-        created_at: p.created_at,
-        track: p.track,
-        state: p.state,
-        decision: p.decision,
-        needs_check: p.needs_check,
-        ranked: false,
-        assigned: 0,
-        distribution: vec![0; width],
-    }));
-    let position = items.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    });
+    let ranked_len = items.partition_point(|p| p.ranked);
+    let mut by_id: Vec<u32> = (0..items.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&p| items[p as usize].id);
     let by_mean = Reorder::new(items.len(), |a, b| {
-        match (items[a].aggregate.mean, items[b].aggregate.mean) {
+        match (items[a].figures.value(0), items[b].figures.value(0)) {
             (Some(x), Some(y)) => y.total_cmp(&x),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -396,7 +545,7 @@ pub async fn compute(
         key,
         items,
         ranked_len,
-        position,
+        by_id,
         by_mean,
         by_created,
         conflicted_assignments,

@@ -112,11 +112,11 @@ pub async fn items_of(
     Ok(listed
         .iter()
         .map(|p| {
-            let a = &p.aggregate;
+            let a = p.aggregate();
             RankingItem {
                 proposal_id: p.id.0,
                 title: titles.remove(&p.id).unwrap_or_default(),
-                track: p.track.clone(),
+                track: p.track.as_deref().map(str::to_owned),
                 state: p.state,
                 n: a.n,
                 assigned: p.assigned,
@@ -125,7 +125,7 @@ pub async fn items_of(
                 stdev: a.stdev,
                 calibrated: a.calibrated,
                 disagreement: a.disagreement,
-                distribution: p.distribution.clone(),
+                distribution: p.distribution.iter().map(|&n| n as usize).collect(),
                 speakers: speakers.remove(&p.id).unwrap_or_default(),
             }
         })
