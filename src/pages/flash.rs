@@ -55,6 +55,11 @@ pub fn set_flash(req: &HttpRequest, kind: &str, message: &str) {
 }
 
 /// The flash for this page, removed from the browser as it is shown.
+/// Whether the request carries a flash to show (without taking it).
+pub fn has_flash(req: &HttpRequest) -> bool {
+    req.cookie(FLASH_COOKIE).is_some()
+}
+
 pub fn take_flash(req: &HttpRequest) -> Option<Flash> {
     let cookie = req.cookie(FLASH_COOKIE)?;
     let mut removal = Cookie::build(FLASH_COOKIE, "").path("/").finish();

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use actix_web::HttpResponse;
 use actix_web::web::{self, Bytes};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
@@ -79,17 +79,32 @@ fn html(body: Bytes) -> HttpResponse {
         .body(body)
 }
 
+/// Nothing in the request can make its page differ from everybody's: no session cookie, no
+/// bearer token, no flash. (A page for such a request mints no form token either: it has no
+/// form; the pages with forms mint their own.)
+fn looks_anonymous(req: &HttpRequest) -> bool {
+    req.cookie(crate::accounts::session::SESSION_COOKIE)
+        .is_none()
+        && !req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+        && !crate::pages::flash::has_flash(req)
+}
+
 pub async fn event(
-    page: PageContext,
+    req: HttpRequest,
     state: web::Data<AppState>,
     anonymous_pages: web::Data<AnonymousPages>,
     slug: web::Path<String>,
 ) -> PageResult {
     let now = Utc::now();
-    let anonymous = page.user.is_none() && page.flash.is_none();
-    if anonymous && let Some(body) = anonymous_pages.current(&slug, &state, now) {
+    if looks_anonymous(&req)
+        && let Some(body) = anonymous_pages.current(&slug, &state, now)
+    {
         return Ok(html(body));
     }
+    let page = PageContext::extract(&req).await?;
+    let anonymous = page.user.is_none() && page.flash.is_none();
     let loaded = state.public_changes.watermark();
     let mut conn = state.pool.get().await?;
     let event = events::find_by_slug(&mut conn, &slug)
