@@ -156,10 +156,16 @@ impl PublicChanges {
     }
 
     async fn listen_once(&self, database_url: &str) -> anyhow::Result<()> {
-        let mut url = url::Url::parse(database_url)?;
-        url.query_pairs_mut()
-            .append_pair("application_name", APPLICATION_NAME);
-        let mut conn = AsyncPgConnection::establish(url.as_str()).await?;
+        // named in pg_stat_activity when DATABASE_URL is a URL (a key=value string goes as is)
+        let url = match url::Url::parse(database_url) {
+            Ok(mut url) => {
+                url.query_pairs_mut()
+                    .append_pair("application_name", APPLICATION_NAME);
+                url.to_string()
+            }
+            Err(_) => database_url.to_owned(),
+        };
+        let mut conn = AsyncPgConnection::establish(&url).await?;
         diesel::sql_query(format!("LISTEN {CHANNEL}"))
             .execute(&mut conn)
             .await?;
