@@ -200,6 +200,7 @@ impl Application {
                 .app_data(anonymous_pages.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))
+                .wrap(from_fn(pages::sign_in_redirects_middleware))
                 .wrap(from_fn(|req, next| {
                     crate::http::control_characters::middleware(
                         req,

@@ -1,4 +1,4 @@
-//! The static assets: the hand-written stylesheet and the small script.
+//! The static assets: the hand-written stylesheet, the small script and the icon.
 
 use actix_web::{HttpResponse, web};
 
@@ -17,8 +17,19 @@ pub async fn script() -> HttpResponse {
         .body(include_str!("../../templates/static/app.js"))
 }
 
-/// `/static/style.css`, `/static/app.js`.
+/// The site icon. Also served at `/favicon.ico`, which browsers and feed readers ask for without
+/// reading any page: an SVG body there is fine, as they go by the content type.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(include_str!("../../templates/static/favicon.svg"))
+}
+
+/// `/static/style.css`, `/static/app.js`, `/static/favicon.svg` and `/favicon.ico`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/style.css", web::get().to(stylesheet))
-        .route("/static/app.js", web::get().to(script));
+        .route("/static/app.js", web::get().to(script))
+        .route("/static/favicon.svg", web::get().to(favicon))
+        .route("/favicon.ico", web::get().to(favicon));
 }

@@ -32,6 +32,7 @@ pub mod respond;
 pub mod review;
 
 pub use cookies::pending_cookies_middleware;
+pub use errors::sign_in_redirects_middleware;
 pub use events::page::AnonymousPages;
 
 use actix_web::web;

@@ -677,3 +677,53 @@ async fn hostile_titles_stay_text_forms_need_their_token_and_the_keyboard_suffic
     chair.close().await;
     speaker.close().await;
 }
+
+/// Follows a link as a reader would: click it, wait for the page it leads to.
+async fn follow(browser: &Browser, text: &str) {
+    let xpath = format!("//a[normalize-space()='{text}']");
+    let link = browser
+        .client
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("link “{text}”: {e}"));
+    browser.mark_page().await;
+    link.click().await.expect("click");
+    browser.wait_for_new_page().await;
+}
+
+#[tokio::test]
+async fn submit_a_proposal_signed_out_register_sign_in_and_land_on_the_form() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    app.admin_with_event("rust-mc").await;
+    let driver = Driver::start().await;
+    let speaker = driver.browser(&app).await;
+    speaker.goto("/events/rust-mc").await;
+    follow(&speaker, "Submit a proposal").await;
+    assert_eq!(
+        speaker.path().await,
+        "/login?next=%2Fevents%2Frust-mc%2Fsubmit"
+    );
+    follow(&speaker, "Create an account").await;
+    assert_eq!(
+        speaker.path().await,
+        "/register?next=%2Fevents%2Frust-mc%2Fsubmit"
+    );
+    speaker.fill("#name", "Nora Newcomer").await;
+    speaker.fill("#email", "nora@speakers.test").await;
+    speaker.fill("#password", PASSWORD).await;
+    speaker.press("Create account").await;
+    assert_eq!(
+        speaker.path().await,
+        "/login?next=%2Fevents%2Frust-mc%2Fsubmit"
+    );
+    speaker.fill("#email", "nora@speakers.test").await;
+    speaker.fill("#password", PASSWORD).await;
+    speaker.press("Sign in").await;
+    assert_eq!(speaker.path().await, "/events/rust-mc/submit");
+    speaker.screenshot("next-kept-submit-form").await;
+    assert!(speaker.text().await.contains("Submit the proposal"));
+    speaker.close().await;
+}

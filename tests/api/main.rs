@@ -28,5 +28,6 @@ mod races;
 mod review;
 mod review_pages;
 mod roles;
+mod sign_in_flow;
 mod tokens;
 mod ui;

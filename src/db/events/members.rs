@@ -114,3 +114,22 @@ pub async fn members_of(
         .load(conn)
         .await
 }
+
+/// The user's roles across events, as (event slug, role), by slug: where signing in lands them.
+pub async fn roles_of_user(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Vec<(String, EventRoleKind)>> {
+    use crate::schema::events;
+    let rows: Vec<(String, String)> = event_members::table
+        .inner_join(events::table)
+        .filter(event_members::user_id.eq(user_id))
+        .order(events::slug.asc())
+        .select((events::slug, event_members::role))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(slug, role)| EventRoleKind::parse(&role).map(|r| (slug, r)))
+        .collect())
+}

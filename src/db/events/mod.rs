@@ -12,7 +12,7 @@ pub use invitations::{
     open_member_invitations, upsert_member_invitation,
 };
 pub use members::{
-    EventRoleKind, MemberRow, member_role, members_of, remove_member, upsert_member,
+    EventRoleKind, MemberRow, member_role, members_of, remove_member, roles_of_user, upsert_member,
 };
 
 use chrono::{DateTime, Utc};

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::accounts::session::clear_session_cookie;
 use crate::accounts::{self, Credential, Registration};
+use crate::db::events::{self, EventRoleKind};
 use crate::db::users;
 use crate::error::{AppError, FieldErrors};
 use crate::http::client_ip;
@@ -31,6 +32,13 @@ struct RegisterPage {
     name: String,
     next: String,
     errors: FieldErrors,
+}
+
+impl RegisterPage {
+    /// "Sign in" instead, keeping where the visitor was going.
+    fn login_link(&self) -> String {
+        login_path(&self.next)
+    }
 }
 
 pub async fn register_form(page: PageContext, query: web::Query<NextQuery>) -> PageResult {
@@ -98,11 +106,16 @@ pub const REGISTERED: &str = "Thank you! Sign in with your email and password to
 
 /// The sign-in page, coming back to `next` afterwards.
 fn login_path(next: &str) -> String {
+    with_next("/login", next)
+}
+
+/// `path` carrying `next` in its query, when there is somewhere to come back to.
+fn with_next(path: &str, next: &str) -> String {
     if next == "/" {
-        return "/login".to_owned();
+        return path.to_owned();
     }
     let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    format!("/login?next={encoded}")
+    format!("{path}?next={encoded}")
 }
 
 #[derive(Template)]
@@ -112,6 +125,13 @@ struct LoginPage {
     email: String,
     next: String,
     errors: FieldErrors,
+}
+
+impl LoginPage {
+    /// "Create an account" instead, keeping where the visitor was going.
+    fn register_link(&self) -> String {
+        with_next("/register", &self.next)
+    }
 }
 
 pub async fn login_form(page: PageContext, query: web::Query<NextQuery>) -> PageResult {
@@ -149,7 +169,13 @@ pub async fn login(
             let (_, cookie) = accounts::sign_in(&state, user.id, &req).await?;
             csrf::rotate(&req, &state.settings);
             set_flash(&req, "success", &format!("Signed in as {}.", user.email));
-            let mut response = redirect(&next);
+            let target = if next == "/" {
+                let mut conn = state.pool.get().await?;
+                landing(&events::roles_of_user(&mut conn, user.id).await?)
+            } else {
+                next
+            };
+            let mut response = redirect(&target);
             response
                 .add_cookie(&cookie)
                 .map_err(|e| AppError::internal(e.to_string()))?;
@@ -165,6 +191,25 @@ pub async fn login(
             },
         ),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// Where signing in lands without a `next`: a chair's dashboard, else a reviewer's queue, when
+/// that role is held in exactly one event; otherwise the home page, which lists them all.
+fn landing(roles: &[(String, EventRoleKind)]) -> String {
+    let only = |kind: EventRoleKind| {
+        let mut held = roles.iter().filter(|(_, role)| *role == kind);
+        match (held.next(), held.next()) {
+            (Some((slug, _)), None) => Some(slug.clone()),
+            _ => None,
+        }
+    };
+    let chairs = roles.iter().any(|(_, role)| *role == EventRoleKind::Chair);
+    match (only(EventRoleKind::Chair), only(EventRoleKind::Reviewer)) {
+        (Some(slug), _) => format!("/events/{slug}/dashboard"),
+        // several events to chair: the home page lists them, and beats one review queue
+        (None, Some(slug)) if !chairs => format!("/events/{slug}/review"),
+        _ => "/".to_owned(),
     }
 }
 
