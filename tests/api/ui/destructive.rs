@@ -200,6 +200,9 @@ async fn accepting_unreviewed_and_publishing_during_the_cfp_ask_twice() {
     assert!(html.contains(">Yes, publish the list now</button>"));
     let (_, html) = app.page(&chair, "/events/rust-mc/dashboard").await;
     assert!(html.contains("Not published"), "nothing published yet");
+    // with JavaScript, the form's own question answers the step instead
+    assert!(html.contains("data-confirm=\"The call for proposals is still open."));
+    assert!(html.contains("name=\"confirmed\" value=\"\" data-confirmed"));
     let confirmed = [("csrf_token", csrf.as_str()), ("confirmed", "yes")];
     let (status, location, _) = post(app, &chair, "/events/rust-mc/publish", &confirmed).await;
     assert_eq!(
