@@ -17,7 +17,17 @@ impl Track {
     pub fn name(self) -> &'static str {
         match self {
             Track::RustForLinux => "Rust for Linux",
-            Track::Rust => "Rust",
+            // Not a bare "Rust": every talk here is about Rust; this is the non-kernel one.
+            Track::Rust => "General Rust",
+        }
+    }
+
+    /// The track a `name()` names, also the bare "Rust" of evidence stored before the rename.
+    pub fn from_name(name: &str) -> Option<Track> {
+        match name {
+            "Rust for Linux" => Some(Track::RustForLinux),
+            "General Rust" | "Rust" => Some(Track::Rust),
+            _ => None,
         }
     }
 

@@ -16,6 +16,13 @@ use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RankingItem {
+    /// Place in this list (one track's when filtered), 1 = best; null for an unreviewed
+    /// proposal, which has no score to rank by (they come last).
+    pub rank: Option<usize>,
+    /// No review counted yet.
+    pub unreviewed: bool,
+    /// Fewer reviews counted than reviewers assigned: its figures may still move.
+    pub incomplete: bool,
     pub proposal_id: uuid::Uuid,
     pub title: String,
     pub track: Option<String>,
@@ -52,7 +59,7 @@ pub async fn ranking(
         .iter()
         .filter(|p| in_track(p, track))
         .collect();
-    items_of(conn, &listed).await
+    items_of(conn, &listed, 0).await
 }
 
 fn in_track(p: &RankedProposal, track: Option<&str>) -> bool {
@@ -74,7 +81,8 @@ pub async fn ranking_page(
     let (page, next) = ranked.page(RankOrder::Calibrated, cursor, limit, |p| {
         p.ranked && in_track(p, track)
     });
-    Ok((items_of(conn, &page).await?, next))
+    let before = cursor.map_or(0, RankCursor::shown);
+    Ok((items_of(conn, &page, before).await?, next))
 }
 
 /// The whole ranking from the cache (the CSV export), optionally one track's.
@@ -91,13 +99,15 @@ pub async fn whole_ranking(
         .iter()
         .filter(|p| in_track(p, track))
         .collect();
-    items_of(conn, &listed).await
+    items_of(conn, &listed, 0).await
 }
 
-/// Ranked proposals with their titles and speakers' names, in the order given.
+/// Ranked proposals with their titles and speakers' names, in the order given; `before` is how
+/// many came before them in the whole list (a page's offset), for their rank numbers.
 pub async fn items_of(
     conn: &mut AsyncPgConnection,
     listed: &[&RankedProposal],
+    before: usize,
 ) -> AppResult<Vec<RankingItem>> {
     let mut titles: HashMap<ProposalId, String> = HashMap::new();
     let mut speakers: HashMap<ProposalId, Vec<String>> = HashMap::new();
@@ -111,9 +121,15 @@ pub async fn items_of(
     }
     Ok(listed
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let a = p.aggregate();
+            // unreviewed proposals sort after every reviewed one, so the numbers stay 1, 2, 3...
+            let unreviewed = a.n == 0;
             RankingItem {
+                rank: (!unreviewed).then_some(before + i + 1),
+                unreviewed,
+                incomplete: a.n < p.assigned,
                 proposal_id: p.id.0,
                 title: titles.remove(&p.id).unwrap_or_default(),
                 track: p.track.as_deref().map(str::to_owned),
@@ -154,10 +170,10 @@ pub fn ranking_csv(items: &[RankingItem]) -> String {
         "calibrated",
         "disagreement",
     ]);
-    for (i, item) in items.iter().enumerate() {
+    for item in items {
         let speakers = item.speakers.join("; ");
         csv.row([
-            Cell::Plain((i + 1).to_string()),
+            Cell::Plain(item.rank.map(|r| r.to_string()).unwrap_or_default()),
             Cell::Plain(item.proposal_id.to_string()),
             Cell::Text(&item.title),
             Cell::Text(item.track.as_deref().unwrap_or("")),

@@ -39,7 +39,7 @@
         body: JSON.stringify({ title: title ? title.value : "", abstract: abstractField.value })
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (c) {
         if (!c) return;
-        var name = c.track === "rust-for-linux" ? "Rust for Linux" : "Rust";
+        var name = c.track === "rust-for-linux" ? "Rust for Linux" : "General Rust";
         hint.textContent = "This reads like a " + name + " proposal (" + Math.round(c.confidence * 100) + " % sure).";
         hint.hidden = false;
       }).catch(function () { hint.hidden = true; });

@@ -547,6 +547,7 @@ async fn a_proposal_from_submission_to_the_published_list() {
     // the chair publishes; an anonymous visitor sees it
     chair.goto("/events/rust-mc/dashboard").await;
     chair.press("Publish the accepted talks").await;
+    // the CfP is still open: the page's "are you sure?" is answered yes (submit_with)
     chair.close().await;
     let visitor = driver.browser(&app).await;
     visitor.goto("/events/rust-mc/accepted").await;

@@ -380,3 +380,46 @@ async fn the_public_classifier_answers_and_is_rate_limited() {
         429
     );
 }
+
+#[tokio::test]
+async fn speakers_read_the_tagger_in_phrases_and_chairs_keep_the_weights() {
+    let app = TestApp::spawn().await;
+    app.admin_with_event("rust-mc").await;
+    let (browser, _, ada) = ada_signed_in(&app).await;
+    let id = submit(
+        &app,
+        &ada.token,
+        Proposal::titled("Finding undefined behaviour with Miri and Clippy").abstract_text(
+            "A tour of Miri, Clippy and Cargo plugins that catch undefined behaviour in unsafe \
+             Rust code in user-space libraries, with the compiler codegen in rustc.",
+        ),
+    )
+    .await;
+    let path = format!("/proposals/{id}");
+
+    let (status, page) = app.page(&browser, &path).await;
+    assert_eq!(status, 200);
+    let why = crate::helpers::between(&page, "<dt>Track</dt>", "</details>");
+    assert!(why.contains("General Rust"), "{why}");
+    assert!(
+        !why.contains("(+") && !why.contains("(-") && !why.contains("model)"),
+        "{why}"
+    );
+    assert!(!why.contains(">Rust<") && !why.contains("→ Rust "), "{why}");
+    assert!(why.contains("Other tooling and new ideas"), "{why}");
+    assert!(!why.contains("compilers-and-codegen"), "{why}");
+    assert!(
+        why.contains("miri") && why.contains("suggests General Rust"),
+        "{why}"
+    );
+
+    let (chair, _) = app.browser_signed_in("admin@example.org").await;
+    let (status, page) = app.page(&chair, &path).await;
+    assert_eq!(status, 200);
+    let why = crate::helpers::between(&page, "<dt>Track</dt>", "</details>");
+    assert!(why.contains("→ General Rust (-5.0)"), "{why}");
+    assert!(
+        why.contains("model)") && why.contains("confidence"),
+        "{why}"
+    );
+}

@@ -9,8 +9,10 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::policy::ProposalAccess;
 use crate::db::events::Event;
 use crate::db::proposals as proposals_db;
+use crate::db::reviews as reviews_db;
 use crate::decisions::publishing;
 use crate::decisions::{self, BulkDecision};
 use crate::domain::{Decision, ProposalId, ProposalState, Transition};
@@ -251,13 +253,41 @@ async fn set_published(
     Ok(redirect(&format!("/events/{}/dashboard", event.slug)))
 }
 
-/// `POST /events/{slug}/publish`.
+/// A button's form that may come back from its confirmation step.
+#[derive(Deserialize)]
+pub struct ConfirmableForm {
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// `POST /events/{slug}/publish`. While the CfP is still open, asks once more: proposals may
+/// still come in and the list would be public before they are decided.
 pub async fn publish(
     req: HttpRequest,
+    page: PageContext,
     state: web::Data<AppState>,
     SignedInChair { event, .. }: SignedInChair,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<ConfirmableForm>,
 ) -> PageResult {
+    if form.0.confirmed != "yes" && event.cfp_open_at(chrono::Utc::now()) {
+        return render(
+            StatusCode::OK,
+            &ConfirmActionPage {
+                page,
+                heading: "Publish the accepted talks while the CfP is open?".into(),
+                message: format!(
+                    "The call for proposals is open until {}: proposals still coming in are not \
+                     decided yet, and the public list would show only the talks accepted so far.",
+                    in_zone(event.cfp_closes_at, &event.time_zone)
+                ),
+                items: Vec::new(),
+                action: format!("/events/{}/publish", event.slug),
+                fields: Vec::new(),
+                confirm_label: "Yes, publish the list now".into(),
+                cancel: format!("/events/{}/dashboard", event.slug),
+            },
+        );
+    }
     set_published(&req, &state, event, true).await
 }
 
@@ -277,11 +307,16 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// `yes` from the confirmation step.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// `POST /proposals/{id}/decision`: a chair decides one proposal (not released yet).
+/// Accepting one that nobody reviewed asks once more.
 pub async fn decide(
     req: HttpRequest,
+    page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
     id: web::Path<ProposalId>,
@@ -292,6 +327,38 @@ pub async fn decide(
     if form.decision.trim().is_empty() {
         set_flash(&req, "error", "Choose accept, waitlist or reject.");
         return Ok(redirect(&back));
+    }
+    if Decision::parse(form.decision.trim()) == Some(Decision::Accept) && form.confirmed != "yes" {
+        let mut conn = state.pool.get().await?;
+        // only a chair gets the second step; anyone else gets the service's refusal below
+        let chair_view = match crate::proposals::visible_proposal(&mut conn, &user.0, *id).await {
+            Ok((proposal, _, ProposalAccess::Chair)) => Some(proposal),
+            _ => None,
+        };
+        if let Some(proposal) = chair_view
+            && reviews_db::reviews_of_proposal(&mut conn, proposal.id)
+                .await?
+                .is_empty()
+        {
+            return render(
+                StatusCode::OK,
+                &ConfirmActionPage {
+                    page,
+                    heading: "Accept a proposal nobody has reviewed?".into(),
+                    message: "No reviewer has scored this proposal yet. Accepting it now \
+                        decides without the committee's opinion."
+                        .into(),
+                    items: vec![proposal.title],
+                    action: format!("/proposals/{}/decision", proposal.id),
+                    fields: vec![
+                        ("decision".into(), form.decision.trim().to_owned()),
+                        ("note".into(), form.note.clone()),
+                    ],
+                    confirm_label: "Yes, accept it unreviewed".into(),
+                    cancel: back,
+                },
+            );
+        }
     }
     match decisions::decide(&state, &user.0, *id, form.decision.trim(), &form.note).await {
         Ok(_) => set_flash(

@@ -38,6 +38,8 @@ struct ProposalPage {
     blind: bool,
     revisions: Vec<Revision>,
     track_names: Vec<(String, String)>,
+    /// Subtopic keys and their display names, all tracks of the event.
+    subtopic_names: Vec<(String, String)>,
     /// Where the proposal stands, step by step, with dates.
     timeline: Vec<TimelineStep>,
     /// The review form and the reviews the viewer may read (chairs and reviewers).
@@ -60,6 +62,45 @@ impl ProposalPage {
                 .map_or_else(|| key.clone(), |(_, n)| n.clone()),
             None => "—".into(),
         }
+    }
+    /// The subtopics by their display names (a key no longer in the event stays as is).
+    fn subtopic_list(&self) -> String {
+        self.proposal
+            .tags
+            .subtopics
+            .iter()
+            .map(|key| {
+                self.subtopic_names
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or(key.as_str(), |(_, n)| n.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+    /// The tagger's evidence as a speaker or reviewer reads it: the phrases and the track they
+    /// point to, without the weights and model markers a chair uses to judge the tagger.
+    fn evidence_phrases(&self) -> Vec<String> {
+        let mut phrases: Vec<String> = Vec::new();
+        for line in &self.proposal.tags.evidence {
+            let phrase = match line.rsplit_once(" → ") {
+                Some((label, side)) => {
+                    let side = side.split_once(" (").map_or(side, |(name, _)| name);
+                    let key = crate::tagging::Track::from_name(side).map(|t| t.key().to_owned());
+                    let track = key.map_or_else(|| side.to_owned(), |k| self.track_name(&Some(k)));
+                    format!("{label} suggests {track}")
+                }
+                None => line
+                    .split_once(" (")
+                    .map_or(line.as_str(), |(l, _)| l)
+                    .to_owned(),
+            };
+            // Lexicon and model may both name a phrase; once is enough without the weights.
+            if !phrases.contains(&phrase) {
+                phrases.push(phrase);
+            }
+        }
+        phrases
     }
     fn confidence_percent(&self) -> String {
         self.proposal
@@ -103,11 +144,12 @@ pub async fn proposal_page(
     } else {
         Vec::new()
     };
-    let track_names = events::tracks_of(&mut conn, event.id)
-        .await?
-        .into_iter()
-        .map(|t| (t.key, t.name))
+    let tracks = events::tracks_of(&mut conn, event.id).await?;
+    let subtopic_names = tracks
+        .iter()
+        .flat_map(|t| t.subtopics.iter().cloned())
         .collect();
+    let track_names = tracks.into_iter().map(|t| (t.key, t.name)).collect();
     let status = if typed_review.as_ref().is_some_and(|t| !t.1.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -138,6 +180,7 @@ pub async fn proposal_page(
             blind: viewer.hides_identities(),
             revisions,
             track_names,
+            subtopic_names,
             review,
             chair_review,
             decision,

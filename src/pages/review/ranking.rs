@@ -28,7 +28,6 @@ pub struct RankingQuery {
 const PAGE: usize = 100;
 
 pub struct RankedRow {
-    pub rank: usize,
     pub item: RankingItem,
     pub chart: String,
 }
@@ -115,12 +114,9 @@ pub async fn ranking(
         cursor.as_ref(),
     )
     .await?;
-    let before = cursor.map_or(0, |c| c.shown());
     let rows = items
         .into_iter()
-        .enumerate()
-        .map(|(i, item)| RankedRow {
-            rank: before + i + 1,
+        .map(|item| RankedRow {
             chart: distribution_svg(&event, &item.distribution),
             item,
         })

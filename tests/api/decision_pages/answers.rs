@@ -76,7 +76,13 @@ async fn a_chair_decides_on_the_proposal_page_and_reads_the_history() {
         app,
         &chair,
         &format!("{path}/decision"),
-        &[("csrf_token", &csrf), ("decision", "accept"), ("note", "")],
+        // nobody reviewed it: accepting takes the confirmation step (ui::destructive)
+        &[
+            ("csrf_token", &csrf),
+            ("decision", "accept"),
+            ("note", ""),
+            ("confirmed", "yes"),
+        ],
     )
     .await;
     assert_eq!(status, 303);

@@ -77,7 +77,8 @@ async fn publish_from_the_dashboard(
     assert!(html.contains("Not published"));
     let (status, _, _) = post(app, chair, "/events/rust-mc/publish", &[]).await;
     assert_eq!(status, 403, "no CSRF token");
-    let token = [("csrf_token", csrf)];
+    // the CfP is still open: the confirmed second step (ui::destructive)
+    let token = [("csrf_token", csrf), ("confirmed", "yes")];
     let (status, location, _) = post(app, chair, "/events/rust-mc/publish", &token).await;
     assert_eq!(
         (status, location.as_str()),
@@ -111,7 +112,7 @@ async fn the_public_page(
     assert!(html.contains("<link rel=\"alternate\" type=\"application/atom+xml\""));
     assert!(html.contains("Published on 20"));
     let kernel_track = at(&html, "<h2 id=\"track-1\">Rust for Linux");
-    let lang_track = at(&html, "<h2 id=\"track-2\">Rust ");
+    let lang_track = at(&html, "<h2 id=\"track-2\">General Rust ");
     assert!(kernel_track < at(&html, "Kernel: a Rust NVMe driver"));
     assert!(at(&html, "Kernel: a Rust NVMe driver") < lang_track);
     assert!(lang_track < at(&html, "Lang: async closures"));
@@ -124,7 +125,7 @@ async fn the_public_page(
         html.contains("<strong>explained</strong>")
             || html.contains("Lang: async closures **explained**")
     );
-    assert!(html.contains("role=\"img\" aria-label=\"Accepted minutes per track: Rust for Linux 30 minutes (1 talk); Rust 60 minutes (2 talks)\""));
+    assert!(html.contains("role=\"img\" aria-label=\"Accepted minutes per track: Rust for Linux 30 minutes (1 talk); General Rust 60 minutes (2 talks)\""));
     assert!(html.contains("talk, 30 min"));
     assert!(!html.contains("csrf_token"), "the same page for everyone");
     (etag, html)

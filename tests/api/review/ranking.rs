@@ -136,6 +136,26 @@ fn assert_the_figures(r: &Ranked, ranking: &Value) -> Vec<Value> {
     assert_eq!(items[3]["mean"], Value::Null);
     assert_eq!(items[3]["calibrated"], Value::Null);
     assert_eq!(items[3]["disagreement"], false);
+    let flags: Vec<(Value, Value, Value)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["rank"].clone(),
+                i["unreviewed"].clone(),
+                i["incomplete"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            (json!(1), json!(false), json!(false)),
+            (json!(2), json!(false), json!(false)),
+            (json!(3), json!(false), json!(false)),
+            // nobody assigned: unreviewed, but no review is missing
+            (Value::Null, json!(true), json!(false)),
+        ]
+    );
     assert!(
         !ranking.to_string().contains(&r.d),
         "withdrawn proposals are not ranked"
@@ -154,7 +174,10 @@ async fn assert_the_track_filter(app: &TestApp, r: &Ranked, items: &[Value]) {
         ids_of(&rust["items"], "proposal_id"),
         [r.b.as_str(), &r.c, &r.e]
     );
-    assert_eq!(rust["items"][0], items[1]);
+    // the same figures; the rank is the place in this track's list
+    let mut beta = items[1].clone();
+    beta["rank"] = json!(1);
+    assert_eq!(rust["items"][0], beta);
     let rfl = ranking("rust-for-linux").await;
     assert_eq!(ids_of(&rfl["items"], "proposal_id"), [r.a.as_str()]);
     let none = ranking("no-such-track").await;
@@ -199,7 +222,8 @@ async fn assert_the_csv(app: &TestApp, r: &Ranked) {
     assert_eq!(
         lines[4],
         // quoted, and defused as a spreadsheet formula
-        format!(r#"4,{e},"'=Epsilon, ""unreviewed""",rust,submitted,Sam Submitter,0,0,,,,,false"#)
+        // no rank number for an unreviewed proposal
+        format!(r#",{e},"'=Epsilon, ""unreviewed""",rust,submitted,Sam Submitter,0,0,,,,,false"#)
     );
     assert!(!csv.contains("sam@speakers.test"));
     let rust_path = format!("{EVENT}/ranking.csv?track=rust");
@@ -230,4 +254,102 @@ async fn the_ranking_aggregates_calibrates_filters_by_track_and_exports_csv() {
     let items = assert_the_figures(&r, &ranking);
     assert_the_track_filter(&app, &r, &items).await;
     assert_the_csv(&app, &r).await;
+}
+
+/// Safety nets: an unreviewed proposal has no rank and comes last, one with reviews missing is
+/// incomplete; in the API and on the page.
+#[tokio::test]
+async fn unreviewed_proposals_get_no_rank_and_missing_reviews_are_flagged() {
+    let app = TestApp::spawn().await;
+    let chair = app.admin_with_event(SLUG).await;
+    let sam = person(&app, "sam@speakers.test", "Sam Submitter").await;
+    let x = person(&app, "xavier@reviewers.test", "Xavier Reviewer").await;
+    let y = person(&app, "yolanda@reviewers.test", "Yolanda Reviewer").await;
+    for r in [&x, &y] {
+        add_member(&app, &chair, &r.email, "reviewer").await;
+    }
+    let unreviewed = submit(&app, &sam.token, "Unreviewed: nobody read it").await;
+    let half = submit(&app, &sam.token, "Half: one review of two").await;
+    let done = submit(&app, &sam.token, "Done: both reviews in").await;
+    for id in [&unreviewed, &half, &done] {
+        assign(&app, &chair, id, &[x.id.as_str(), y.id.as_str()]).await;
+    }
+    open_review(&app, &chair).await;
+    // the half-reviewed one scores best: being incomplete does not move it down
+    review(&app, &x.token, &half, &solid(5, 2)).await;
+    review(&app, &x.token, &done, &solid(3, 2)).await;
+    review(&app, &y.token, &done, &solid(3, 2)).await;
+
+    let ranking = api(
+        &app,
+        Method::GET,
+        &format!("{EVENT}/ranking"),
+        &chair,
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        ids_of(&ranking["items"], "proposal_id"),
+        [half.as_str(), &done, &unreviewed],
+        "{ranking}"
+    );
+    let flags: Vec<(Value, Value, Value)> = ranking["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["rank"].clone(),
+                i["unreviewed"].clone(),
+                i["incomplete"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            (json!(1), json!(false), json!(true)),
+            (json!(2), json!(false), json!(false)),
+            (Value::Null, json!(true), json!(true)),
+        ]
+    );
+    // a second page goes on numbering where the first stopped
+    let first = api(
+        &app,
+        Method::GET,
+        &format!("{EVENT}/ranking?limit=1"),
+        &chair,
+        None,
+        200,
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let path = format!("{EVENT}/ranking?limit=1&cursor={cursor}");
+    let second = api(&app, Method::GET, &path, &chair, None, 200).await;
+    assert_eq!(second["items"][0]["rank"], 2, "{second}");
+
+    let (browser, _) = app.browser_signed_in("admin@example.org").await;
+    let (status, page) = app.page(&browser, "/events/rust-mc/ranking").await;
+    assert_eq!(status, 200);
+    let row = |title: &str| {
+        let start = page.find(title).expect("row");
+        let row_start = page[..start].rfind("<tr>").expect("row start");
+        let row_end = start + page[start..].find("</tr>").expect("row end");
+        page[row_start..row_end].to_owned()
+    };
+    let half_row = row("Half: one review of two");
+    assert!(half_row.contains("<td class=\"num\">1</td>"), "{half_row}");
+    assert!(half_row.contains(">incomplete</span>"), "{half_row}");
+    let done_row = row("Done: both reviews in");
+    assert!(
+        !done_row.contains("incomplete") && done_row.contains(">2</td>"),
+        "{done_row}"
+    );
+    let unreviewed_row = row("Unreviewed: nobody read it");
+    assert!(
+        unreviewed_row.contains(">unreviewed</span>"),
+        "{unreviewed_row}"
+    );
+    assert!(!unreviewed_row.contains(">3</td>"), "{unreviewed_row}");
 }

@@ -139,3 +139,76 @@ async fn destructive_actions_take_a_second_step_without_javascript() {
     assert!(html.contains("The proposal is withdrawn."));
     assert!(html.contains("role=\"status\""));
 }
+
+/// Accepting a proposal nobody reviewed, and publishing the accepted talks while the CfP is
+/// open, take a confirmation step; the first post changes nothing, the confirmed one acts.
+#[tokio::test]
+async fn accepting_unreviewed_and_publishing_during_the_cfp_ask_twice() {
+    let c = Committee::reviewing().await;
+    let app = &c.app;
+    let lonely = submit(app, &c.speaker.token, "Lonely: nobody reviewed it").await;
+    let (chair, csrf) = app.browser_signed_in(&c.chair.email).await;
+
+    let action = format!("/proposals/{lonely}/decision");
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("decision", "accept"),
+        ("note", "a bold pick"),
+    ];
+    let (status, _, html) = post(app, &chair, &action, &fields).await;
+    assert_eq!(status, 200, "a confirmation page");
+    assert_accessible(&html, "the unreviewed accept confirmation");
+    assert!(
+        html.contains("<h1 id=\"confirm-heading\">Accept a proposal nobody has reviewed?</h1>")
+    );
+    assert!(html.contains("<li>Lonely: nobody reviewed it</li>"));
+    for hidden in [
+        "name=\"decision\" value=\"accept\"",
+        "name=\"note\" value=\"a bold pick\"",
+        "name=\"confirmed\" value=\"yes\"",
+    ] {
+        assert!(html.contains(hidden), "{hidden}");
+    }
+    assert!(html.contains(&format!("action=\"{action}\"")));
+    let seen = proposal_as(app, &c.chair.token, &lonely).await;
+    assert!(seen["decision"].is_null(), "nothing decided yet: {seen}");
+    // waitlisting or rejecting it needs no second step
+    let waitlist = [("csrf_token", csrf.as_str()), ("decision", "waitlist")];
+    let (status, _, _) = post(app, &chair, &action, &waitlist).await;
+    assert_eq!(status, 303);
+    let confirmed = [
+        ("csrf_token", csrf.as_str()),
+        ("decision", "accept"),
+        ("note", "a bold pick"),
+        ("confirmed", "yes"),
+    ];
+    let (status, location, _) = post(app, &chair, &action, &confirmed).await;
+    assert_eq!(
+        (status, location),
+        (303, format!("/proposals/{lonely}#decision"))
+    );
+    let seen = proposal_as(app, &c.chair.token, &lonely).await;
+    assert_eq!(seen["decision"]["decision"], "accept", "{seen}");
+
+    // the CfP of rust-mc is open until 2030
+    let token = [("csrf_token", csrf.as_str())];
+    let (status, _, html) = post(app, &chair, "/events/rust-mc/publish", &token).await;
+    assert_eq!(status, 200, "a confirmation page");
+    assert_accessible(&html, "the early publication confirmation");
+    assert!(html.contains("Publish the accepted talks while the CfP is open?"));
+    assert!(html.contains("action=\"/events/rust-mc/publish\""));
+    assert!(html.contains(">Yes, publish the list now</button>"));
+    let (_, html) = app.page(&chair, "/events/rust-mc/dashboard").await;
+    assert!(html.contains("Not published"), "nothing published yet");
+    // with JavaScript, the form's own question answers the step instead
+    assert!(html.contains("data-confirm=\"The call for proposals is still open."));
+    assert!(html.contains("name=\"confirmed\" value=\"\" data-confirmed"));
+    let confirmed = [("csrf_token", csrf.as_str()), ("confirmed", "yes")];
+    let (status, location, _) = post(app, &chair, "/events/rust-mc/publish", &confirmed).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/events/rust-mc/dashboard")
+    );
+    let (_, html) = app.page(&chair, "/events/rust-mc/dashboard").await;
+    assert!(html.contains("The list of accepted talks is public now."));
+}

@@ -1,0 +1,1 @@
+UPDATE tracks SET name = 'Rust' WHERE key = 'rust' AND name = 'General Rust';
