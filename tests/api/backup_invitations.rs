@@ -6,24 +6,12 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::backup::{cli_export, import, stderr, write_temp};
-use crate::helpers::{Committee, EVENT, Proposal, SLUG, api, person, send, submit, token_after};
+use crate::helpers::{
+    Committee, EVENT, Proposal, SLUG, api, delivered_token, person, send, submit,
+};
 
 const NEWCOMER: &str = "newcomer@example.org";
 const COCO: &str = "coco@example.org";
-
-/// The token of the newest email to `email` whose text has `marker` (after delivering).
-async fn latest_token(committee: &Committee, email: &str, marker: &str) -> String {
-    let app = &committee.app;
-    app.deliver_emails().await;
-    let latest = app
-        .mail
-        .emails()
-        .into_iter()
-        .rev()
-        .find(|e| e.to == [email.to_owned()] && e.text().contains(marker))
-        .expect("an invitation");
-    token_after(&latest.text(), marker)
-}
 
 #[tokio::test]
 async fn after_an_import_invitations_are_sent_again_and_only_the_new_links_work() {
@@ -38,8 +26,8 @@ async fn after_an_import_invitations_are_sent_again_and_only_the_new_links_work(
         Proposal::titled("Async drivers").invite(&[COCO]),
     )
     .await;
-    let old_member = latest_token(&committee, NEWCOMER, "/member-invitations/").await;
-    let old_co_speaker = latest_token(&committee, COCO, "/invitations/").await;
+    let old_member = delivered_token(&committee.app, NEWCOMER, "/member-invitations/").await;
+    let old_co_speaker = delivered_token(&committee.app, COCO, "/invitations/").await;
 
     // the event is restored from its export
     let file = write_temp("invitations.json", &cli_export(app, SLUG).to_string());
@@ -97,8 +85,8 @@ async fn after_an_import_invitations_are_sent_again_and_only_the_new_links_work(
     let resend = format!("/api/v1/proposals/{id}/co-speakers/{invitation}/resend");
     api(app, Method::POST, &resend, &speaker.token, None, 200).await;
 
-    let new_member = latest_token(&committee, NEWCOMER, "/member-invitations/").await;
-    let new_co_speaker = latest_token(&committee, COCO, "/invitations/").await;
+    let new_member = delivered_token(&committee.app, NEWCOMER, "/member-invitations/").await;
+    let new_co_speaker = delivered_token(&committee.app, COCO, "/invitations/").await;
     assert_ne!(new_member, old_member);
     assert_ne!(new_co_speaker, old_co_speaker);
     assert_eq!(

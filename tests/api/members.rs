@@ -4,7 +4,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, api, csrf_token, field_error, person, post, send, token_after};
+use crate::helpers::{
+    TestApp, api, csrf_token, delivered_token, field_error, person, post, send, token_after,
+};
 
 const MEMBERS: &str = "/api/v1/events/rust-mc/members";
 const NEWCOMER: &str = "newcomer@example.org";
@@ -15,19 +17,6 @@ async fn invite(app: &TestApp, chair: &str, email: &str, role: &str) -> Value {
     let answer = api(app, Method::PUT, MEMBERS, chair, Some(&body), 200).await;
     assert_eq!(answer["invited"], true, "{answer}");
     answer
-}
-
-/// Delivers what is queued; returns the token of the newest member invitation to `email`.
-async fn delivered_token(app: &TestApp, email: &str) -> String {
-    app.deliver_emails().await;
-    let latest = app
-        .mail
-        .emails()
-        .into_iter()
-        .rev()
-        .find(|e| e.to == [email.to_owned()] && e.text().contains("/member-invitations/"))
-        .expect("a member invitation");
-    token_after(&latest.text(), "/member-invitations/")
 }
 
 /// How many member invitations `email` received.
@@ -367,13 +356,13 @@ async fn inviting_again_sends_a_new_link_and_the_first_stops_working() {
     let admin = app.admin_with_event("rust-mc").await;
     let first = invite(&app, &admin, NEWCOMER, "chair").await;
     assert_eq!(first["sent_again"], false);
-    let first_token = delivered_token(&app, NEWCOMER).await;
+    let first_token = delivered_token(&app, NEWCOMER, "/member-invitations/").await;
 
     // the chair invites again (as happens after an import, whose links are dead): a new link
     let again = invite(&app, &admin, NEWCOMER, "reviewer").await;
     assert_eq!(again["sent_again"], true, "{again}");
     assert_eq!(again["invitation_id"], first["invitation_id"]);
-    let second_token = delivered_token(&app, NEWCOMER).await;
+    let second_token = delivered_token(&app, NEWCOMER, "/member-invitations/").await;
     assert_ne!(first_token, second_token);
     assert_eq!(invitations_to(&app, NEWCOMER), 2);
     let latest = app.mail.emails().pop().expect("the second invitation");
@@ -422,7 +411,7 @@ async fn chairs_cancel_an_open_invitation_and_its_link_stops_working() {
     let ada = person(&app, "ada@example.org", "Ada").await;
     crate::helpers::add_member(&app, &admin, &rita.email, "reviewer").await;
     let invited = invite(&app, &admin, NEWCOMER, "reviewer").await;
-    let token = delivered_token(&app, NEWCOMER).await;
+    let token = delivered_token(&app, NEWCOMER, "/member-invitations/").await;
     let id = invited["invitation_id"].as_str().expect("invitation id");
     let path = format!("/api/v1/events/rust-mc/member-invitations/{id}");
 
@@ -471,7 +460,7 @@ async fn chairs_cancel_an_open_invitation_and_its_link_stops_working() {
 
     // an accepted invitation is not cancelled: the member is removed instead
     let joiner = invite(&app, &admin, "joiner@example.org", "reviewer").await;
-    let joiner_token = delivered_token(&app, "joiner@example.org").await;
+    let joiner_token = delivered_token(&app, "joiner@example.org", "/member-invitations/").await;
     assert_eq!(accept(&app, &ada.token, &joiner_token).await.0, 200);
     let joiner_path = format!(
         "/api/v1/events/rust-mc/member-invitations/{}",
@@ -486,7 +475,7 @@ async fn the_members_page_sends_an_invitation_again_and_cancels_it() {
     let app = TestApp::spawn().await;
     let admin = app.admin_with_event("rust-mc").await;
     let invited = invite(&app, &admin, NEWCOMER, "reviewer").await;
-    let first_token = delivered_token(&app, NEWCOMER).await;
+    let first_token = delivered_token(&app, NEWCOMER, "/member-invitations/").await;
     let id = invited["invitation_id"].as_str().expect("id");
     let (browser, csrf) = app.browser_signed_in("admin@example.org").await;
     let (_, page) = app.page(&browser, "/events/rust-mc/members").await;
@@ -516,7 +505,7 @@ async fn the_members_page_sends_an_invitation_again_and_cancels_it() {
         page.contains("Invitation sent again to newcomer@example.org"),
         "{page}"
     );
-    let second_token = delivered_token(&app, NEWCOMER).await;
+    let second_token = delivered_token(&app, NEWCOMER, "/member-invitations/").await;
     assert_ne!(first_token, second_token);
 
     // cancelling needs the form's CSRF token, then the invitation is gone

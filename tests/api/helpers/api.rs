@@ -278,17 +278,23 @@ pub async fn submit(app: &TestApp, token: &str, proposal: impl Into<Proposal>) -
     created["id"].as_str().expect("id").to_owned()
 }
 
-/// The co-speaker accepts the latest emailed invitation to present with a submitter.
-pub async fn accept_invitation(app: &TestApp, co_speaker: &Person) -> Value {
+/// Delivers what is queued; the token of the newest email to `email` with a link after `marker`
+/// (`/invitations/` for a co-speaker's, `/member-invitations/` for a member's).
+pub async fn delivered_token(app: &TestApp, email: &str, marker: &str) -> String {
     app.deliver_emails().await;
-    let invitation = app
+    let latest = app
         .mail
         .emails()
         .into_iter()
         .rev()
-        .find(|e| e.to == [co_speaker.email.clone()] && e.text().contains("/invitations/"))
-        .expect("a co-speaker invitation");
-    let token = token_after(&invitation.text(), "/invitations/");
+        .find(|e| e.to == [email.to_owned()] && e.text().contains(marker))
+        .unwrap_or_else(|| panic!("an email to {email} with {marker}"));
+    token_after(&latest.text(), marker)
+}
+
+/// The co-speaker accepts the latest emailed invitation to present with a submitter.
+pub async fn accept_invitation(app: &TestApp, co_speaker: &Person) -> Value {
+    let token = delivered_token(app, &co_speaker.email, "/invitations/").await;
     api(
         app,
         Method::POST,

@@ -5,24 +5,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Committee, Person, Proposal, TestApp, answer, api, person, post, proposal_as, send, submit,
-    token_after,
+    Committee, Person, Proposal, TestApp, answer, api, delivered_token, person, post, proposal_as,
+    send, submit,
 };
 
 const COCO: &str = "coco@example.org";
-
-/// Delivers what is queued; returns the token of the newest co-speaker invitation to `email`.
-async fn delivered_token(app: &TestApp, email: &str) -> String {
-    app.deliver_emails().await;
-    let latest = app
-        .mail
-        .emails()
-        .into_iter()
-        .rev()
-        .find(|e| e.to == [email.to_owned()] && e.text().contains("/invitations/"))
-        .expect("a co-speaker invitation");
-    token_after(&latest.text(), "/invitations/")
-}
 
 /// The account accepts a co-speaker invitation's token: (status, body).
 async fn accept(app: &TestApp, account: &Person, token: &str) -> (u16, String) {
@@ -57,7 +44,7 @@ async fn a_speaker_sends_an_invitation_again_and_only_the_new_link_works() {
         Proposal::titled("Async drivers").invite(&[COCO]),
     )
     .await;
-    let first_token = delivered_token(app, COCO).await;
+    let first_token = delivered_token(app, COCO, "/invitations/").await;
     let path = resend_path(app, &speaker.token, &id).await;
 
     // only its speakers may: a chair sees the proposal (403), others may not know it (404)
@@ -74,7 +61,7 @@ async fn a_speaker_sends_an_invitation_again_and_only_the_new_link_works() {
 
     let resent = api(app, Method::POST, &path, &speaker.token, None, 200).await;
     assert_eq!(resent["email"], COCO);
-    let second_token = delivered_token(app, COCO).await;
+    let second_token = delivered_token(app, COCO, "/invitations/").await;
     assert_ne!(first_token, second_token);
     let latest = app.mail.emails().pop().expect("the new invitation");
     assert!(
@@ -163,7 +150,7 @@ async fn the_proposal_page_offers_its_speakers_to_send_an_invitation_again() {
         Proposal::titled("Async drivers").invite(&[COCO]),
     )
     .await;
-    let first_token = delivered_token(app, COCO).await;
+    let first_token = delivered_token(app, COCO, "/invitations/").await;
     let api_path = resend_path(app, &speaker.token, &id).await;
     let form_path = api_path.trim_start_matches("/api/v1").to_owned();
     let page_path = format!("/proposals/{id}");
@@ -186,7 +173,7 @@ async fn the_proposal_page_offers_its_speakers_to_send_an_invitation_again() {
         page.contains("Invitation sent again to coco@example.org"),
         "{page}"
     );
-    let second_token = delivered_token(app, COCO).await;
+    let second_token = delivered_token(app, COCO, "/invitations/").await;
     assert_ne!(first_token, second_token);
     let coco = person(app, COCO, "Coco Cospeaker").await;
     assert_eq!(accept(app, &coco, &first_token).await.0, 422);
