@@ -18,16 +18,16 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
-const TAB: char = '\u{e004}';
-const ENTER: char = '\u{e007}';
+pub(crate) const TAB: char = '\u{e004}';
+pub(crate) const ENTER: char = '\u{e007}';
 
-fn tool(variable: &str, default: &str) -> PathBuf {
+pub(crate) fn tool(variable: &str, default: &str) -> PathBuf {
     std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
 /// Whether to run: true when Chromium and chromedriver are there; false (skip, with a message)
 /// only when they are not and `MCFP_SKIP_BROWSER_TESTS=1` outside CI; otherwise the test fails.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let chromium = tool("MCFP_CHROMIUM", "/usr/bin/chromium");
     let driver = tool("MCFP_CHROMEDRIVER", "/usr/bin/chromedriver");
     if chromium.exists() && driver.exists() {
@@ -52,13 +52,13 @@ fn browser_available() -> bool {
 }
 
 /// One chromedriver for a test; every `Browser` of the test is a session of it.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
             listener.local_addr().expect("address").port()
@@ -85,7 +85,7 @@ impl Driver {
     }
 
     /// A fresh browser: its own profile, so its own cookies.
-    async fn browser(&self, app: &TestApp) -> Browser {
+    pub(crate) async fn browser(&self, app: &TestApp) -> Browser {
         let profile = std::env::temp_dir().join(format!("mcfp-chromium-{}", uuid::Uuid::new_v4()));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
@@ -120,13 +120,27 @@ impl Drop for Driver {
     }
 }
 
-struct Browser {
-    client: Client,
-    base: String,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
+    pub(crate) base: String,
     profile: PathBuf,
 }
 
-fn screenshots_dir() -> PathBuf {
+/// The axe-core release `.ci/run` installs.
+pub(crate) const AXE_VERSION: &str = "4.14.1";
+
+/// axe.min.js: `MCFP_AXE`, or where `.ci/run` installs it (`target/axe/`).
+pub(crate) fn axe_script() -> PathBuf {
+    std::env::var_os("MCFP_AXE").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/axe/node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    )
+}
+
+pub(crate) fn screenshots_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
         PathBuf::from,
@@ -135,14 +149,14 @@ fn screenshots_dir() -> PathBuf {
 }
 
 impl Browser {
-    async fn goto(&self, path: &str) {
+    pub(crate) async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
             .await
             .unwrap_or_else(|e| panic!("open {path}: {e}"));
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.client.current_url().await.expect("url");
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -151,7 +165,7 @@ impl Browser {
     }
 
     /// What a reader sees: the page's text.
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         self.client
             .execute("return document.body.innerText;", vec![])
             .await
@@ -161,7 +175,7 @@ impl Browser {
             .to_owned()
     }
 
-    async fn fill(&self, css: &str, value: &str) {
+    pub(crate) async fn fill(&self, css: &str, value: &str) {
         let field = self
             .client
             .find(Locator::Css(css))
@@ -171,7 +185,7 @@ impl Browser {
         field.send_keys(value).await.expect("type");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
             .await
@@ -182,7 +196,7 @@ impl Browser {
     }
 
     /// Clicks the button with this label (the first, in document order).
-    async fn press(&self, label: &str) {
+    pub(crate) async fn press(&self, label: &str) {
         let xpath = format!("//button[normalize-space()='{label}']");
         let button = self
             .client
@@ -194,7 +208,7 @@ impl Browser {
 
     /// Clicks a submitting button, says yes to the page's "are you sure?" if it asks (the
     /// progressive enhancement of destructive forms), and waits for the response page.
-    async fn submit_with(&self, button: fantoccini::elements::Element) {
+    pub(crate) async fn submit_with(&self, button: fantoccini::elements::Element) {
         self.mark_page().await;
         button.click().await.expect("click");
         if self.dialog_open().await {
@@ -207,7 +221,7 @@ impl Browser {
     }
 
     /// Marks the current document, so that `wait_for_new_page` can tell when another replaced it.
-    async fn mark_page(&self) {
+    pub(crate) async fn mark_page(&self) {
         self.client
             .execute("window.__mcfpOld = true;", vec![])
             .await
@@ -215,7 +229,7 @@ impl Browser {
     }
 
     /// Waits until the form's response page has replaced the marked one and has loaded.
-    async fn wait_for_new_page(&self) {
+    pub(crate) async fn wait_for_new_page(&self) {
         for _ in 0..200 {
             let loaded = self
                 .client
@@ -235,7 +249,7 @@ impl Browser {
         panic!("no new page after 10 s");
     }
 
-    async fn sign_in(&self, email: &str) {
+    pub(crate) async fn sign_in(&self, email: &str) {
         self.goto("/login").await;
         self.fill("#email", email).await;
         self.fill("#password", PASSWORD).await;
@@ -247,8 +261,10 @@ impl Browser {
         );
     }
 
-    /// Saves a screenshot of the whole page under target/screenshots/.
-    async fn screenshot(&self, name: &str) {
+    /// Saves a screenshot of the whole page under target/screenshots/, after checking the page
+    /// with axe-core: every page a browser test shows is an accessibility check too.
+    pub(crate) async fn screenshot(&self, name: &str) {
+        self.assert_axe_clean(name).await;
         let height = self
             .client
             .execute(
@@ -269,8 +285,40 @@ impl Browser {
         let _ = self.client.set_window_size(1280, 1000).await;
     }
 
+    /// Runs axe-core (the accessibility engine, installed by `.ci/run` from npm) on the page as it
+    /// stands and fails the test on any violation, naming the rule and the elements.
+    pub(crate) async fn assert_axe_clean(&self, what: &str) {
+        let source = std::fs::read_to_string(axe_script()).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is missing ({}: {e}); install it with \
+                 `npm install --no-save --prefix target/axe axe-core@{AXE_VERSION}` or point \
+                 MCFP_AXE at axe.min.js",
+                axe_script().display()
+            )
+        });
+        let script = format!(
+            "{source}\n;const done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{resultTypes: ['violations']}}).then(r => done(r.violations.map(v => \
+             v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', ')\
+             ))).catch(e => done(['axe failed: ' + e]));"
+        );
+        let violations = self
+            .client
+            .execute_async(&script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("axe on {what}: {e}"));
+        let violations: Vec<String> = serde_json::from_value(violations).expect("axe's answer");
+        assert!(
+            violations.is_empty(),
+            "axe-core found {} accessibility violation(s) on {what} ({}):\n{}",
+            violations.len(),
+            self.path().await,
+            violations.join("\n")
+        );
+    }
+
     /// Presses keys on the keyboard, as a person would: into whatever has the focus.
-    async fn keys(&self, text: &str) {
+    pub(crate) async fn keys(&self, text: &str) {
         let mut actions = KeyActions::new("keyboard".into());
         for key in text.chars() {
             actions = actions
@@ -284,7 +332,7 @@ impl Browser {
     }
 
     /// The id of the focused element, or its text for a button without one.
-    async fn focused(&self) -> String {
+    pub(crate) async fn focused(&self) -> String {
         self.client
             .execute(
                 "const e = document.activeElement; return e ? (e.id || e.innerText || '') : '';",
@@ -297,18 +345,18 @@ impl Browser {
     }
 
     /// True when a JavaScript dialog (alert, confirm) is open.
-    async fn dialog_open(&self) -> bool {
+    pub(crate) async fn dialog_open(&self) -> bool {
         self.client.get_alert_text().await.is_ok()
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let _ = self.client.close().await;
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
 /// The first link to this path prefix found in an email's text part.
-fn link_in(text: &str, marker: &str) -> String {
+pub(crate) fn link_in(text: &str, marker: &str) -> String {
     let start = text
         .find(marker)
         .unwrap_or_else(|| panic!("{marker} in {text}"));
@@ -320,14 +368,14 @@ fn link_in(text: &str, marker: &str) -> String {
         .to_owned()
 }
 
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     after_scheme
         .find('/')
         .map_or_else(|| "/".to_owned(), |i| after_scheme[i..].to_owned())
 }
 
-const ABSTRACT: &str = "We wrote a PCI network driver for the Linux kernel in Rust: mapping BARs \
+pub(crate) const ABSTRACT: &str = "We wrote a PCI network driver for the Linux kernel in Rust: mapping BARs \
 safely, DMA allocation, interrupt handling with the kernel's IRQ abstractions, and the review \
 feedback from the netdev list.";
 
@@ -680,7 +728,7 @@ async fn hostile_titles_stay_text_forms_need_their_token_and_the_keyboard_suffic
 }
 
 /// Follows a link as a reader would: click it, wait for the page it leads to.
-async fn follow(browser: &Browser, text: &str) {
+pub(crate) async fn follow(browser: &Browser, text: &str) {
     let xpath = format!("//a[normalize-space()='{text}']");
     let link = browser
         .client
