@@ -190,6 +190,7 @@ impl Application {
         let app_state = state.clone();
         let accepted_cache = web::Data::new(AcceptedCache::default());
         let ranking_cache = web::Data::new(crate::review::RankingCache::default());
+        let similarity_cache = web::Data::new(crate::review::SimilarityCache::default());
         let anonymous_pages = web::Data::new(pages::AnonymousPages::default());
         let https = state.settings.https();
         let mut server = HttpServer::new(move || {
@@ -197,6 +198,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(accepted_cache.clone())
                 .app_data(ranking_cache.clone())
+                .app_data(similarity_cache.clone())
                 .app_data(anonymous_pages.clone())
                 .configure(api::configure_extractors)
                 .wrap(from_fn(pages::pending_cookies_middleware))

@@ -16,6 +16,7 @@ use crate::http::ChairedEvent;
 use crate::proposals::{
     self, EditPrecondition, ProposalFields, ProposalView, Viewer, visible_proposal,
 };
+use crate::review::{SimilarityCache, similar_proposals};
 use crate::state::AppState;
 
 /// Proposals, their tags and co-speaker invitations; inside `/api/v1`.
@@ -180,12 +181,18 @@ pub async fn list(
         (status = 401), (status = 404)))]
 pub async fn get(
     state: web::Data<AppState>,
+    similarity: web::Data<SimilarityCache>,
     user: CurrentUser,
     id: web::Path<ProposalId>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let (proposal, event, access) = visible_proposal(&mut conn, &user, *id).await?;
-    let view = proposals::view(&mut conn, &event, &proposal, Viewer::of(access, &event)).await?;
+    let viewer = Viewer::of(access, &event);
+    let mut view = proposals::view(&mut conn, &event, &proposal, viewer).await?;
+    if viewer == Viewer::Chair {
+        view.similar =
+            Some(similar_proposals(&similarity, &mut conn, event.id, proposal.id).await?);
+    }
     Ok(with_etag(view))
 }
 

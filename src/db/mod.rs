@@ -11,6 +11,7 @@ pub mod proposals;
 pub mod public_changes;
 pub mod ranking;
 pub mod reviews;
+pub mod similarity;
 pub mod users;
 
 use diesel::QueryableByName;

@@ -83,6 +83,11 @@ pub struct ProposalView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionView>,
     pub editable: bool,
+    /// Other proposals of the event this one is like (the same talk submitted twice, or a talk on
+    /// the same subject), best first, with a score from 0.45 to 1; chairs only (see
+    /// `review::SimilarityIndex`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar: Option<Vec<SimilarProposal>>,
     /// The version of the speaker-editable content, also sent as the `ETag`; send it back in
     /// `If-Match` when you PATCH so that an edit made meanwhile is not overwritten.
     pub version: i64,
@@ -154,6 +159,7 @@ pub(super) fn assemble(
                 None
             },
             editable: viewer == Viewer::Speaker && open && p.state.allows(Transition::Edit),
+            similar: None,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -172,6 +178,15 @@ pub async fn view(
         .await?
         .pop()
         .ok_or_else(|| AppError::internal("a view for one proposal"))
+}
+
+/// Another proposal like this one, and how alike (cosine of their terms, 0 to 1).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SimilarProposal {
+    pub id: uuid::Uuid,
+    pub title: String,
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub score: f32,
 }
 
 /// What chairs see of a proposal's decision (never shown to speakers or reviewers).

@@ -6,8 +6,8 @@
 //! labels below. Actions (database, one transaction per write): `queue` (what a member may
 //! review), `declared_conflicts`, `assign` (a chair's list and the automatic run), `reviews`,
 //! `ranking_cache` (the ranked event, cached per event under an O(1) key), `ranking_view` (the
-//! ranking, paged, and its CSV), `progress` (reviewers' progress and reminders) and
-//! `members` (removing a member).
+//! ranking, paged, and its CSV), `progress` (reviewers' progress and reminders),
+//! `members` (removing a member) and `similar` (similar proposals, cached per event).
 
 pub mod assignment;
 pub mod ranking;
@@ -20,6 +20,7 @@ mod queue;
 mod ranking_cache;
 mod ranking_view;
 mod reviews;
+mod similar;
 
 pub use crate::accounts::policy::{conflict_between, event_conflicts};
 pub use crate::domain::conflicts;
@@ -37,6 +38,7 @@ pub use queue::{
 pub use ranking_cache::{RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache};
 pub use ranking_view::{RankingItem, items_of, ranking, ranking_csv, ranking_page, whole_ranking};
 pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
+pub use similar::{Similar, SimilarityCache, SimilarityIndex, similar_proposals};
 
 /// The words shown beside a score: on the default 1–5 scale, 1 is a strong reject and 5 a
 /// strong accept; other scales label their ends and, if there is one, their exact middle.

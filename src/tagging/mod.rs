@@ -42,6 +42,65 @@ pub fn classify(title: &str, abstract_text: &str, notes: &str) -> Classification
     tagger().classify(title, abstract_text, notes)
 }
 
+/// The tagger's normalized terms of a text, for comparing proposals with each other: its content
+/// words (no function words, boilerplate or numbers), lightly stemmed so that "drivers" and
+/// "driver", "scheduling" and "schedule" meet.
+pub fn terms(text: &str) -> Vec<String> {
+    model::content_words(text)
+        .into_iter()
+        .filter(|word| word.chars().count() > 1)
+        .map(|word| stem(&word))
+        .collect()
+}
+
+/// Strips the commonest English inflections; short words are left alone.
+fn stem(word: &str) -> String {
+    let n = word.chars().count();
+    for (suffix, min_len, replacement) in [
+        ("ies", 5, "y"),
+        ("ing", 6, ""),
+        ("ed", 5, ""),
+        ("es", 5, ""),
+        ("s", 4, ""),
+    ] {
+        if n >= min_len && word.ends_with(suffix) && !word.ends_with("ss") {
+            let stem = &word[..word.len() - suffix.len()];
+            return format!("{stem}{replacement}")
+                .trim_end_matches('e')
+                .to_owned();
+        }
+    }
+    word.trim_end_matches('e').to_owned()
+}
+
+/// How many of the corpus's proposals use each term, and how many proposals it has: the
+/// background against which a small event's terms are weighed (a term every Rust talk uses says
+/// little about which talk it is).
+pub fn corpus_term_frequencies() -> &'static (usize, HashMap<String, u32>) {
+    static FREQUENCIES: OnceLock<(usize, HashMap<String, u32>)> = OnceLock::new();
+    FREQUENCIES.get_or_init(|| {
+        let proposals = corpus_proposals();
+        let mut frequencies: HashMap<String, u32> = HashMap::new();
+        for (title, abstract_text) in &proposals {
+            let text = format!("{title} {abstract_text}");
+            let distinct: std::collections::HashSet<String> = terms(&text).into_iter().collect();
+            for term in distinct {
+                *frequencies.entry(term).or_default() += 1;
+            }
+        }
+        (proposals.len(), frequencies)
+    })
+}
+
+/// The corpus's proposals as (title, abstract): distinct talks, all about Rust.
+pub fn corpus_proposals() -> Vec<(String, String)> {
+    csv::parse_with_header(CORPUS)
+        .unwrap_or_default()
+        .iter()
+        .map(|row| (row["title"].clone(), row["abstract"].clone()))
+        .collect()
+}
+
 /// Our own training proposals (label,title,abstract), written for this tagger.
 const CORPUS: &str = include_str!("corpus.csv");
 

@@ -163,12 +163,17 @@ fn class_index(track: Track) -> usize {
     }
 }
 
-/// Distinct unigrams and bigrams of the content words, in first-occurrence order.
-pub(crate) fn features(text: &str) -> Vec<String> {
-    let content: Vec<String> = text::words(text)
+/// The words that carry meaning, in order: no function words, no boilerplate, no numbers.
+pub(crate) fn content_words(text: &str) -> Vec<String> {
+    text::words(text)
         .into_iter()
         .filter(|word| !STOPWORDS.contains(&word.as_str()) && !is_number(word))
-        .collect();
+        .collect()
+}
+
+/// Distinct unigrams and bigrams of the content words, in first-occurrence order.
+pub(crate) fn features(text: &str) -> Vec<String> {
+    let content = content_words(text);
     let mut seen = BTreeSet::new();
     let unigrams = content.iter().cloned();
     let bigrams = content

@@ -22,6 +22,7 @@ use crate::pages::extract::SignedIn;
 use crate::pages::markdown;
 use crate::pages::respond::render;
 use crate::proposals::{self, ProposalView, Viewer, visible_proposal};
+use crate::review::{SimilarityCache, similar_proposals};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -119,10 +120,11 @@ impl ProposalPage {
 pub async fn show(
     page: PageContext,
     state: web::Data<AppState>,
+    similarity: web::Data<SimilarityCache>,
     user: SignedIn,
     id: web::Path<ProposalId>,
 ) -> PageResult {
-    proposal_page(page, &state, &user.0, *id, None).await
+    proposal_page(page, &state, &similarity, &user.0, *id, None).await
 }
 
 /// The proposal page as `user` may see it; `typed_review` is a rejected review form to show
@@ -130,6 +132,7 @@ pub async fn show(
 pub async fn proposal_page(
     page: PageContext,
     state: &AppState,
+    similarity: &SimilarityCache,
     user: &crate::accounts::CurrentUser,
     id: ProposalId,
     typed_review: Option<(ReviewForm, FieldErrors)>,
@@ -138,7 +141,10 @@ pub async fn proposal_page(
     let (proposal, event, access) = visible_proposal(&mut conn, user, id).await?;
     let is_chair = access == ProposalAccess::Chair;
     let viewer = Viewer::of(access, &event);
-    let view = proposals::view(&mut conn, &event, &proposal, viewer).await?;
+    let mut view = proposals::view(&mut conn, &event, &proposal, viewer).await?;
+    if is_chair {
+        view.similar = Some(similar_proposals(similarity, &mut conn, event.id, proposal.id).await?);
+    }
     let revisions = if is_chair {
         db::revisions_of(&mut conn, proposal.id).await?
     } else {

@@ -22,6 +22,7 @@ pub async fn save_review(
     req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
+    similarity: web::Data<crate::review::SimilarityCache>,
     user: SignedIn,
     id: web::Path<ProposalId>,
     form: CsrfForm<ReviewForm>,
@@ -56,5 +57,13 @@ pub async fn save_review(
             errors.0.insert(field.to_owned(), vec![message.to_owned()]);
         }
     }
-    proposal_page(page, &state, &user.0, *id, Some((form, errors))).await
+    proposal_page(
+        page,
+        &state,
+        &similarity,
+        &user.0,
+        *id,
+        Some((form, errors)),
+    )
+    .await
 }

@@ -11,6 +11,7 @@ mod ranking;
 mod ranking_cache;
 mod reminders;
 mod reviews;
+mod similar;
 mod visibility;
 
 use std::collections::BTreeSet;
