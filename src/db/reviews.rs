@@ -416,6 +416,22 @@ pub async fn reviews_of_proposal(
         .await
 }
 
+/// Which of these proposals nobody has reviewed yet (one query).
+pub async fn unreviewed_among(
+    conn: &mut AsyncPgConnection,
+    proposal_ids: &[ProposalId],
+) -> QueryResult<Vec<ProposalId>> {
+    use crate::schema::proposals;
+    proposals::table
+        .filter(proposals::id.eq_any(proposal_ids))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            reviews::table.filter(reviews::proposal_id.eq(proposals::id)),
+        )))
+        .select(proposals::id)
+        .load(conn)
+        .await
+}
+
 /// Every review of the event's proposals that are not withdrawn.
 pub async fn reviews_of_event(
     conn: &mut AsyncPgConnection,

@@ -11,7 +11,7 @@ use super::ranking_cache::{RankCursor, RankOrder, RankedProposal, RankingCache, 
 use crate::db::events::Event;
 use crate::db::proposals as proposals_db;
 use crate::db::ranking as db;
-use crate::domain::{ProposalId, ProposalState};
+use crate::domain::{Decision, ProposalId, ProposalState};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -27,6 +27,8 @@ pub struct RankingItem {
     pub title: String,
     pub track: Option<String>,
     pub state: ProposalState,
+    /// The chairs' decision, released or not; null while undecided.
+    pub decision: Option<Decision>,
     /// Reviews counted.
     pub n: usize,
     /// Reviewers assigned (k).
@@ -134,6 +136,7 @@ pub async fn items_of(
                 title: titles.remove(&p.id).unwrap_or_default(),
                 track: p.track.as_deref().map(str::to_owned),
                 state: p.state,
+                decision: p.decision,
                 n: a.n,
                 assigned: p.assigned,
                 mean: a.mean,

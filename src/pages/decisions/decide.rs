@@ -92,11 +92,19 @@ pub fn dashboard_decisions(
     }
 }
 
-/// Where a dashboard form goes back to: the dashboard as it was filtered, never elsewhere.
+/// Where a decision form goes back to: the dashboard or the ranking as it was filtered, never
+/// elsewhere.
 fn dashboard_return(event: &Event, return_to: Option<&String>) -> String {
     let base = format!("/events/{}/dashboard", event.slug);
+    let ranking = format!("/events/{}/ranking", event.slug);
     match return_to.map(|r| safe_next(Some(r))) {
-        Some(path) if path == base || path.starts_with(&format!("{base}?")) => path,
+        Some(path)
+            if [&base, &ranking]
+                .iter()
+                .any(|b| path == **b || path.starts_with(&format!("{b}?"))) =>
+        {
+            path
+        }
         _ => base,
     }
 }
@@ -117,9 +125,11 @@ struct ConfirmActionPage {
     cancel: String,
 }
 
-/// `POST /events/{slug}/decisions`: the dashboard's bulk decisions. Either the ticked rows
-/// (checkboxes named `p_<id>`) or, with `track`, every active proposal of that track
-/// (`undecided_only=true` keeps the decided ones).
+/// `POST /events/{slug}/decisions`: the dashboard's and the ranking's decisions. Either the
+/// ticked rows (checkboxes named `p_<id>`), or one row's button (`decide_one=<decision>:<id>`,
+/// which ignores the ticks), or, with `track`, every active proposal of that track
+/// (`undecided_only=true` keeps the decided ones). Rejecting ticked rows, and accepting any
+/// proposal nobody has reviewed, ask once more.
 pub async fn bulk_decide(
     req: HttpRequest,
     page: PageContext,
@@ -127,15 +137,30 @@ pub async fn bulk_decide(
     SignedInChair { event, user }: SignedInChair,
     form: CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    let form = form.0;
+    let mut form = form.0;
     let back = dashboard_return(&event, form.get("return_to"));
     let mut ids = Vec::new();
-    for key in form.keys() {
-        if let Some(raw) = key.strip_prefix("p_") {
-            ids.push(
-                uuid::Uuid::parse_str(raw)
-                    .map_err(|_| AppError::BadRequest(format!("malformed form: {key}")))?,
-            );
+    if let Some(one) = form.remove("decide_one") {
+        // one row's button: that row alone, whatever is ticked (the confirmation step sends it
+        // back as a ticked row)
+        let (decision, raw) = one
+            .split_once(':')
+            .ok_or_else(|| AppError::BadRequest("malformed form: decide_one".into()))?;
+        ids.push(
+            uuid::Uuid::parse_str(raw)
+                .map_err(|_| AppError::BadRequest("malformed form: decide_one".into()))?,
+        );
+        form.retain(|key, _| !key.starts_with("p_"));
+        form.insert(format!("p_{raw}"), "on".into());
+        form.insert("decision".into(), decision.to_owned());
+    } else {
+        for key in form.keys() {
+            if let Some(raw) = key.strip_prefix("p_") {
+                ids.push(
+                    uuid::Uuid::parse_str(raw)
+                        .map_err(|_| AppError::BadRequest(format!("malformed form: {key}")))?,
+                );
+            }
         }
     }
     let track = form
@@ -185,6 +210,48 @@ pub async fn bulk_decide(
                 cancel: back,
             },
         );
+    }
+    // accepting a proposal nobody has reviewed asks once more, as on the proposal page
+    if Decision::parse(&decision) == Some(Decision::Accept)
+        && track.is_none()
+        && form.get("confirmed").map(String::as_str) != Some("yes")
+    {
+        let mut conn = state.pool.get().await?;
+        let chosen: Vec<ProposalId> = ids.iter().copied().map(ProposalId).collect();
+        let unreviewed = reviews_db::unreviewed_among(&mut conn, &chosen).await?;
+        if !unreviewed.is_empty() {
+            let titles: Vec<String> =
+                proposals_db::of_event_by_ids(&mut conn, event.id, &unreviewed)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.title)
+                    .collect();
+            let mut fields: Vec<(String, String)> = form
+                .iter()
+                .filter(|(key, _)| !["csrf_token", "confirmed"].contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            fields.sort();
+            return render(
+                StatusCode::OK,
+                &ConfirmActionPage {
+                    page,
+                    heading: format!(
+                        "Accept {} nobody has reviewed?",
+                        plural(titles.len(), "proposal", "proposals")
+                    ),
+                    message: "No reviewer has scored these yet. Accepting them now decides \
+                        without the committee's opinion. The other selected proposals are \
+                        accepted with them."
+                        .into(),
+                    items: titles,
+                    action: format!("/events/{}/decisions", event.slug),
+                    fields,
+                    confirm_label: "Yes, accept them".into(),
+                    cancel: back,
+                },
+            );
+        }
     }
     let request = BulkDecision {
         proposal_ids: if track.is_some() { Vec::new() } else { ids },

@@ -8,6 +8,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::db::events::{self, Event, TrackWithSubtopics};
+use crate::domain::Transition;
 use crate::error::FieldErrors;
 use crate::pages::context::PageContext;
 use crate::pages::distribution::distribution_svg;
@@ -44,6 +45,8 @@ struct RankingPage {
     next_cursor: Option<String>,
     /// A page after the first one.
     paged: bool,
+    /// This page's own address, where the decision buttons come back to.
+    here: String,
 }
 
 impl RankingPage {
@@ -61,18 +64,12 @@ impl RankingPage {
         self.link(Some(cursor))
     }
     fn link(&self, cursor: Option<&str>) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if !self.track.is_empty() {
-            query.append_pair("track", &self.track);
-        }
-        if let Some(cursor) = cursor {
-            query.append_pair("cursor", cursor);
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            format!("/events/{}/ranking", self.event.slug)
-        } else {
-            format!("/events/{}/ranking?{query}", self.event.slug)
+        ranking_link(&self.event.slug, &self.track, cursor)
+    }
+    fn decision_word(decision: &Option<crate::domain::Decision>) -> &'static str {
+        match decision {
+            Some(d) => d.state().as_str(),
+            None => "",
         }
     }
     fn csv_link(&self) -> String {
@@ -84,6 +81,23 @@ impl RankingPage {
                 .finish();
             format!("/api/v1/events/{}/ranking.csv?{query}", self.event.slug)
         }
+    }
+}
+
+/// The ranking's address for this track filter and page.
+fn ranking_link(slug: &str, track: &str, cursor: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !track.is_empty() {
+        query.append_pair("track", track);
+    }
+    if let Some(cursor) = cursor {
+        query.append_pair("cursor", cursor);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        format!("/events/{slug}/ranking")
+    } else {
+        format!("/events/{slug}/ranking?{query}")
     }
 }
 
@@ -121,9 +135,11 @@ pub async fn ranking(
             item,
         })
         .collect();
+    let here = ranking_link(&event.slug, &track, query.cursor.as_deref());
     render(
         StatusCode::OK,
         &RankingPage {
+            here,
             page,
             rows,
             tracks,

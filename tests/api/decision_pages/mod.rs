@@ -7,6 +7,7 @@ mod access;
 mod answers;
 mod dashboard;
 mod emails;
+mod from_ranking;
 mod public_list;
 
 use crate::helpers::Proposal;
