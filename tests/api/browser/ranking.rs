@@ -16,7 +16,13 @@ async fn a_chair_decides_row_by_row_from_the_ranking() {
     let strong = submit(app, &c.speaker.token, "Strong: a Rust NVMe driver").await;
     let unseen = submit(app, &c.other.token, "Unseen: nobody read this one").await;
     assign(app, &c.admin, &strong, &[&c.rita.id]).await;
-    review(app, &c.rita.token, &strong, &review_body(5, 3, "great", "great")).await;
+    review(
+        app,
+        &c.rita.token,
+        &strong,
+        &review_body(5, 3, "great", "great"),
+    )
+    .await;
 
     let driver = Driver::start().await;
     let chair = driver.browser(app).await;
