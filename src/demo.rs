@@ -15,6 +15,11 @@ pub const DEMO_PASSWORD: &str = "demo-password-2026";
 pub const DEMO_EVENT_SLUG: &str = "rust-mc";
 /// Every demo account's email is at this domain; [`reset`] removes the accounts by it.
 pub const DEMO_EMAIL_DOMAIN: &str = "demo.mcfp.test";
+/// The second demo event: 300 generated proposals with reviews, to feel a call at scale (the
+/// dashboard's search and sorting, the ranking, similar proposals). Its generated accounts are
+/// at `rust-mc-300.bench.test` (see `bench_seed`); the demo chair chairs it too.
+pub const DEMO_SCALE_SLUG: &str = "rust-mc-300";
+const DEMO_SCALE_PROPOSALS: usize = 300;
 
 const DESCRIPTION: &str = "Rust is a systems programming language that is making great strides in becoming the next big one in the domain.
 
@@ -458,8 +463,13 @@ pub async fn reset(state: &AppState) -> Result<Removed, AppError> {
 
     let mut conn = state.pool.get().await?;
     conn.transaction::<_, AppError, _>(async move |conn| {
+        let scale_domain = format!("%@{DEMO_SCALE_SLUG}.{}", crate::bench_seed::EMAIL_DOMAIN);
         let demo_users: Vec<uuid::Uuid> = users::table
-            .filter(users::email_normalized.like(format!("%@{DEMO_EMAIL_DOMAIN}")))
+            .filter(
+                users::email_normalized
+                    .like(format!("%@{DEMO_EMAIL_DOMAIN}"))
+                    .or(users::email_normalized.like(&scale_domain)),
+            )
             .select(users::id)
             .for_update()
             .load(conn)
@@ -467,7 +477,7 @@ pub async fn reset(state: &AppState) -> Result<Removed, AppError> {
         let demo_events: Vec<uuid::Uuid> = events::table
             .filter(
                 events::slug
-                    .eq(DEMO_EVENT_SLUG)
+                    .eq_any([DEMO_EVENT_SLUG, DEMO_SCALE_SLUG])
                     .or(events::created_by.eq_any(&demo_users)),
             )
             .select(events::id)
@@ -480,7 +490,8 @@ pub async fn reset(state: &AppState) -> Result<Removed, AppError> {
                 outbox::event_id
                     .eq_any(&demo_events)
                     .or(outbox::recipient.ilike(format!("%@{DEMO_EMAIL_DOMAIN}")))
-                    .or(outbox::recipient.ilike(format!("%@{DEMO_EMAIL_DOMAIN}>"))),
+                    .or(outbox::recipient.ilike(format!("%@{DEMO_EMAIL_DOMAIN}>")))
+                    .or(outbox::recipient.ilike(&scale_domain)),
             ),
         )
         .execute(conn)
@@ -524,6 +535,54 @@ pub async fn reset(state: &AppState) -> Result<Removed, AppError> {
         })
     })
     .await
+}
+
+/// The second demo event, once: generated proposals, reviewers and reviews (`bench_seed`, one
+/// transaction), renamed for the demo and chaired by the demo chair.
+async fn seed_scale_event(state: &AppState) -> Result<(), AppError> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let mut conn = state.pool.get().await?;
+    if events::find_by_slug(&mut conn, DEMO_SCALE_SLUG)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    drop(conn);
+    let mut options = crate::bench_seed::SeedOptions::new(DEMO_SCALE_SLUG, DEMO_SCALE_PROPOSALS);
+    options.reviewers = 12;
+    options.reviews_per_proposal = 3;
+    options.password = DEMO_PASSWORD.to_owned();
+    let report = crate::bench_seed::seed(&state.pool, &options)
+        .await
+        .map_err(|e| AppError::internal(format!("seeding {DEMO_SCALE_SLUG}: {e:#}")))?;
+    let mut conn = state.pool.get().await?;
+    diesel::update(crate::schema::events::table.find(report.event_id))
+        .set((
+            crate::schema::events::title.eq("Rust MC at scale (300 generated proposals)"),
+            crate::schema::events::description.eq(
+                "A generated call for proposals to feel mcfp at the scale of a large call: 300 \
+                 proposals by 150 speakers, 12 reviewers with 3 reviews per proposal. Sign in as \
+                 the demo chair and try the dashboard's search, sorting and keyboard, the \
+                 ranking, and the similar-proposals flags.",
+            ),
+            crate::schema::events::max_proposals_per_speaker.eq(3i16),
+        ))
+        .execute(&mut conn)
+        .await?;
+    if let Some(chair) = users::find_by_email(&mut conn, "chair@demo.mcfp.test").await? {
+        events::upsert_member(
+            &mut conn,
+            crate::domain::EventId(report.event_id),
+            chair.id,
+            EventRoleKind::Chair,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Seeds the demo and returns the text to print: where to go and how to sign in.
@@ -574,9 +633,13 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
     seed_proposals(state, &event).await?;
     seed_reviews(state, &event).await?;
     seed_decisions(state, &event).await?;
+    seed_scale_event(state).await?;
     let mut text = format!(
-        "\nmcfp demo: the \"{}\" call for proposals is at {}events/{}\nSign in at {}login with any of these (password: {DEMO_PASSWORD}):\n",
-        event.title, state.base_url, event.slug, state.base_url
+        "\nmcfp demo: the \"{}\" call for proposals is at {}events/{}\n\
+         A second call, {}events/{DEMO_SCALE_SLUG}, holds {DEMO_SCALE_PROPOSALS} generated proposals \
+         with reviews (chaired by chair@{DEMO_EMAIL_DOMAIN} too).\n\
+         Sign in at {}login with any of these (password: {DEMO_PASSWORD}):\n",
+        event.title, state.base_url, event.slug, state.base_url, state.base_url
     );
     for account in ACCOUNTS {
         let role = match (account.admin, account.role) {

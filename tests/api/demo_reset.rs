@@ -226,7 +226,7 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains("reset: removed 1 event(s), 10 account(s)"),
+        stdout.contains("reset: removed 2 event(s), 173 account(s)"),
         "{stdout}"
     );
     assert!(stdout.contains("chair@demo.mcfp.test"), "{stdout}");
@@ -297,7 +297,8 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
     assert_eq!(
         count(
             &app,
-            "SELECT count(*)::text AS line FROM users WHERE email_normalized NOT LIKE '%@demo.mcfp.test'"
+            "SELECT count(*)::text AS line FROM users WHERE email_normalized NOT LIKE '%@demo.mcfp.test' \
+             AND email_normalized NOT LIKE '%@rust-mc-300.bench.test'"
         )
         .await,
         "2"
@@ -320,5 +321,7 @@ async fn reset_without_a_demo_removes_nothing() {
     let printed = mcfp::demo::seed(&app.state).await.expect("seed");
     assert!(printed.contains("rust-mc"), "{printed}");
     let again = mcfp::demo::reset(&app.state).await.expect("reset");
-    assert_eq!((again.events, again.accounts), (1, 9));
+    // the Rust MC with its 9 accounts, and rust-mc-300 with its 163 (a chair, 12 reviewers, 150
+    // speakers)
+    assert_eq!((again.events, again.accounts), (2, 172));
 }
