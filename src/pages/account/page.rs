@@ -34,7 +34,7 @@ struct AccountPage {
 
 impl AccountPage {
     fn fmt_time(at: &DateTime<Utc>) -> String {
-        at.format("%Y-%m-%d %H:%M UTC").to_string()
+        crate::time::utc(*at)
     }
 }
 
