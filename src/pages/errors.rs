@@ -33,8 +33,6 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    /// The layout's context: anonymous, as the error is rendered without the request.
-    page: super::context::PageContext,
     status: u16,
     title: &'a str,
     detail: &'a str,
@@ -70,7 +68,6 @@ impl ResponseError for PageError {
                     other => other.public_detail(),
                 };
                 let page = ErrorPage {
-                    page: super::context::PageContext::anonymous(),
                     status: status.as_u16(),
                     title: e.title(),
                     detail: &detail,
