@@ -40,6 +40,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_changes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        new_email -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     password_resets (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -332,6 +344,7 @@ diesel::table! {
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(email_changes -> users (user_id));
 diesel::joinable!(tracks -> events (event_id));
 diesel::joinable!(subtopics -> tracks (track_id));
 diesel::joinable!(event_members -> events (event_id));
@@ -354,6 +367,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     api_tokens,
     password_resets,
+    email_changes,
     outbox,
     outbox_history,
     events,

@@ -1,6 +1,7 @@
 //! Accounts: who is calling (sessions, bearer tokens), what they may do (one policy per
 //! resource), and the account actions both adapters share: register, sign in, reset a password.
 
+pub mod change;
 mod identity;
 pub mod password;
 pub mod policy;

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::{ApiTokenId, SessionId, UserId};
-use crate::schema::{api_tokens, event_members, events, password_resets, sessions, users};
+use crate::schema::{
+    api_tokens, email_changes, event_members, events, password_resets, sessions, users,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -421,4 +423,120 @@ pub async fn event_roles(
         .select((events::slug, event_members::role, event_members::tracks))
         .load(conn)
         .await
+}
+
+// ---- account changes: name, email ----
+
+pub async fn set_name(conn: &mut AsyncPgConnection, id: UserId, name: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Sets the address; false when another account has it (the unique normalized address).
+pub async fn set_email(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    email: &str,
+    email_normalized: &str,
+) -> QueryResult<bool> {
+    let taken: Option<UserId> = users::table
+        .filter(users::email_normalized.eq(email_normalized))
+        .filter(users::id.ne(id))
+        .select(users::id)
+        .first(conn)
+        .await
+        .optional()?;
+    if taken.is_some() {
+        return Ok(false);
+    }
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email),
+            users::email_normalized.eq(email_normalized),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+/// Signs out every session of the user but `keep` (after a password change).
+pub async fn revoke_other_sessions(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    keep: Option<SessionId>,
+) -> QueryResult<usize> {
+    let Some(keep) = keep else {
+        return revoke_all_sessions(conn, user_id).await;
+    };
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::id.ne(keep)),
+    )
+    .set(sessions::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
+pub async fn insert_email_change(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    new_email: &str,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    diesel::insert_into(email_changes::table)
+        .values((
+            email_changes::id.eq(id),
+            email_changes::user_id.eq(user_id),
+            email_changes::new_email.eq(new_email),
+            email_changes::token_hash.eq(token_hash),
+            email_changes::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Marks the user's live change with this token used and returns its new address. Single use:
+/// the UPDATE only matches an unused, unexpired row of this very user.
+pub async fn consume_email_change(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<Option<String>> {
+    diesel::update(
+        email_changes::table
+            .filter(email_changes::token_hash.eq(token_hash))
+            .filter(email_changes::user_id.eq(user_id))
+            .filter(email_changes::used_at.is_null())
+            .filter(email_changes::expires_at.gt(now)),
+    )
+    .set(email_changes::used_at.eq(now))
+    .returning(email_changes::new_email)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Uses up the user's other outstanding email change links (a newer request or a change done).
+pub async fn expire_email_changes(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<usize> {
+    diesel::update(
+        email_changes::table
+            .filter(email_changes::user_id.eq(user_id))
+            .filter(email_changes::used_at.is_null()),
+    )
+    .set(email_changes::used_at.eq(Utc::now()))
+    .execute(conn)
+    .await
 }

@@ -268,6 +268,9 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         }
         for (i, f) in formats.iter().enumerate() {
             check_key(&mut errors, &format!("formats[{i}].key"), &f.key);
+            if formats[..i].iter().any(|other| other.key == f.key) {
+                errors.add(&format!("formats[{i}].key"), "is listed twice");
+            }
             if !(1..=480).contains(&f.minutes) {
                 errors.add(&format!("formats[{i}].minutes"), "must be from 1 to 480");
             }

@@ -59,6 +59,37 @@ email_views!(
     PasswordResetHtml = "email/password_reset.html"
 );
 
+/// To the new address of an account: the link that confirms it.
+pub struct EmailChange {
+    pub name: String,
+    /// Contains `SECRET_PLACEHOLDER` where the token goes.
+    pub link: String,
+    pub valid_hours: i64,
+    pub base_url: String,
+}
+
+email_views!(
+    EmailChange,
+    EmailChangeSubject = "email/email_change.subject.txt",
+    EmailChangeText = "email/email_change.txt",
+    EmailChangeHtml = "email/email_change.html"
+);
+
+/// To the current address of an account when another one is requested for it.
+pub struct EmailChangeNotice {
+    pub name: String,
+    pub new_email: String,
+    pub account_link: String,
+    pub base_url: String,
+}
+
+email_views!(
+    EmailChangeNotice,
+    EmailChangeNoticeSubject = "email/email_change_notice.subject.txt",
+    EmailChangeNoticeText = "email/email_change_notice.txt",
+    EmailChangeNoticeHtml = "email/email_change_notice.html"
+);
+
 /// To the owner of an account when someone tries to register again with its email.
 pub struct RegistrationAttempt {
     pub name: String,

@@ -1,6 +1,7 @@
 //! The public list of accepted talks (404 until published), live on the page, and its Atom
 //! feed.
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
@@ -9,6 +10,7 @@ use super::balance::{TrackBalance, track_balance};
 use super::context::PageContext;
 use super::errors::PageResult;
 use super::markdown;
+use crate::accounts::session::SESSION_COOKIE;
 use crate::decisions::publishing::{self, AcceptedCache, AcceptedItem, AcceptedList};
 use crate::error::AppError;
 use crate::http::conditional;
@@ -50,6 +52,10 @@ struct AcceptedPage {
     etag: String,
     /// The rendered `AcceptedFragment`.
     list_html: String,
+    /// The browser carries a session cookie: the header offers the account's links instead
+    /// of signing in. Read from the cookie's presence alone (no database), so each variant is
+    /// still one cached body.
+    signed_in: bool,
 }
 
 fn talk_view(list: &AcceptedList, item: &AcceptedItem) -> TalkView {
@@ -90,7 +96,9 @@ impl AcceptedFragment {
             .iter()
             .map(|i| (list.track_name(&i.track), i.minutes))
             .collect();
-        let balance = track_balance(&tracks, &talks, list.slot_minutes);
+        // The programme's minute budget is the chairs' working figure, not news for the public
+        // ("60 minutes left"): the public chart shows the talks without it.
+        let balance = track_balance(&tracks, &talks, None);
         AcceptedFragment {
             total_talks: list.items.len(),
             groups,
@@ -125,7 +133,9 @@ pub async fn accepted(
             AcceptedFragment::of(&list).render().map_err(failed)
         })?);
     }
-    Ok(conditional(&req, &list, "html", html, || {
+    let signed_in = req.cookie(SESSION_COOKIE).is_some();
+    let representation = if signed_in { "html-signed-in" } else { "html" };
+    let mut response = conditional(&req, &list, representation, html, || {
         AcceptedPage {
             page: PageContext::anonymous(),
             slug: list.event.clone(),
@@ -133,10 +143,21 @@ pub async fn accepted(
             published_on: crate::time::in_zone(list.published_at, &list.time_zone),
             etag: list.etag("fragment"),
             list_html: AcceptedFragment::of(&list).render().map_err(failed)?,
+            signed_in,
         }
         .render()
         .map_err(failed)
-    })?)
+    })?;
+    // The two variants differ by the cookie: a shared cache keeps only the anonymous one.
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    if signed_in {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+    }
+    Ok(response)
 }
 
 /// `GET /events/{slug}/accepted.atom`: the accepted talks as an Atom feed.

@@ -81,6 +81,8 @@ pub struct PageContext {
     pub path: String,
     /// The signed-in user's events (member of, or with an open call), loaded once per request.
     pub nav: Vec<NavEvent>,
+    /// Whether a section of the page has shown the flash meant for it.
+    flash_shown: std::cell::Cell<bool>,
 }
 
 impl PageContext {
@@ -92,7 +94,31 @@ impl PageContext {
             flash: None,
             path: String::new(),
             nav: Vec::new(),
+            flash_shown: std::cell::Cell::new(false),
         }
+    }
+
+    /// The flash shown at the top of the page: one not meant for a section.
+    pub fn flash_at_top(&self) -> Option<&Flash> {
+        self.flash.as_ref().filter(|f| f.section.is_none())
+    }
+
+    /// The flash meant for the section `id`, shown inside it (by the `section_flash` macro).
+    pub fn flash_in(&self, id: &str) -> Option<&Flash> {
+        let flash = self
+            .flash
+            .as_ref()
+            .filter(|f| f.section.as_deref() == Some(id))?;
+        self.flash_shown.set(true);
+        Some(flash)
+    }
+
+    /// A flash meant for a section this page did not show (it may be hidden for this user by
+    /// now): shown at the end of the page rather than lost.
+    pub fn flash_left_over(&self) -> Option<&Flash> {
+        self.flash
+            .as_ref()
+            .filter(|f| f.section.is_some() && !self.flash_shown.get())
     }
 
     pub fn is_admin(&self) -> bool {
@@ -174,6 +200,7 @@ impl FromRequest for PageContext {
                 flash: take_flash(&req),
                 path,
                 nav,
+                flash_shown: std::cell::Cell::new(false),
             })
         })
     }

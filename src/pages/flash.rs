@@ -19,6 +19,11 @@ const FLASH_COOKIE: &str = "mcfp_flash";
 pub struct Flash {
     pub kind: String,
     pub message: String,
+    /// The id of the page section the action's redirect jumps to (`review` for
+    /// `/proposals/{id}#review`): the message is shown inside it, where the eye lands, rather
+    /// than at the top of the page, scrolled out of view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
 }
 
 impl Flash {
@@ -33,10 +38,30 @@ impl Flash {
 }
 
 pub fn set_flash(req: &HttpRequest, kind: &str, message: &str) {
-    let flash = Flash {
-        kind: kind.to_owned(),
-        message: message.to_owned(),
-    };
+    store(
+        req,
+        Flash {
+            kind: kind.to_owned(),
+            message: message.to_owned(),
+            section: None,
+        },
+    );
+}
+
+/// A flash for the section `section` of the next page: pair it with a redirect to
+/// `…#{section}`, and the message shows inside that section.
+pub fn set_flash_in(req: &HttpRequest, section: &str, kind: &str, message: &str) {
+    store(
+        req,
+        Flash {
+            kind: kind.to_owned(),
+            message: message.to_owned(),
+            section: Some(section.to_owned()),
+        },
+    );
+}
+
+fn store(req: &HttpRequest, flash: Flash) {
     let Ok(json) = serde_json::to_vec(&flash) else {
         return;
     };
@@ -82,15 +107,33 @@ pub fn messages_of(errors: &FieldErrors) -> String {
 /// An action went wrong in a way the person can fix (a validation or conflict error): say it in
 /// a flash on the next page; any other error becomes the error page.
 pub fn flash_or_fail(req: &HttpRequest, error: AppError) -> Result<(), PageError> {
-    match error {
+    flash_or_fail_at(req, None, error)
+}
+
+/// [`flash_or_fail`] for an action that redirects to `…#{section}`: the message shows there.
+pub fn flash_or_fail_in(
+    req: &HttpRequest,
+    section: &str,
+    error: AppError,
+) -> Result<(), PageError> {
+    flash_or_fail_at(req, Some(section), error)
+}
+
+fn flash_or_fail_at(
+    req: &HttpRequest,
+    section: Option<&str>,
+    error: AppError,
+) -> Result<(), PageError> {
+    let message = match error {
         AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
-            set_flash(req, "error", &messages_of(&errors));
-            Ok(())
+            messages_of(&errors)
         }
-        AppError::Conflict { message, .. } => {
-            set_flash(req, "error", &message);
-            Ok(())
-        }
-        other => Err(other.into()),
+        AppError::Conflict { message, .. } => message,
+        other => return Err(other.into()),
+    };
+    match section {
+        Some(section) => set_flash_in(req, section, "error", &message),
+        None => set_flash(req, "error", &message),
     }
+    Ok(())
 }

@@ -323,30 +323,49 @@ async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
     let (status, form) = s.app.page(&browser, "/events/rust-mc/settings").await;
     assert_eq!(status, 200);
     assert!(
-        form.contains("2029-12-31 19:00"),
-        "the closing time in New York time"
+        form.contains("value=\"2029-12-31T19:00\""),
+        "the closing time in New York time, as a datetime-local value"
     );
-    assert!(form.contains("rust-for-linux | Rust for Linux"));
+    assert!(form.contains("name=\"tracks[0].key\" type=\"text\" value=\"rust-for-linux\""));
     let fields = [
         ("csrf_token", csrf.as_str()),
         ("title", "Rust MC 2026"),
         ("description", "The **Rust** MC."),
         ("time_zone", "Europe/Vienna"),
-        ("cfp_opens_at", "2026-01-01 00:00"),
-        ("cfp_closes_at", "2030-06-01 18:00"),
+        ("cfp_opens_at", "2026-01-01T00:00"),
+        ("cfp_closes_at", "2030-06-01T18:00"),
         ("score_min", "1"),
         ("score_max", "5"),
         ("max_co_speakers", "2"),
         ("max_proposals_per_speaker", "3"),
-        ("formats", "talk | Talk | 25\nbof | Birds of a feather | 60"),
-        (
-            "tracks",
-            "rust-for-linux | Rust for Linux\n  drivers | Drivers\nrust | Rust\ntooling | Tooling",
-        ),
+        ("formats[0].key", "talk"),
+        ("formats[0].name", "Talk"),
+        ("formats[0].minutes", "25"),
+        ("formats[1].key", "bof"),
+        ("formats[1].name", "Birds of a feather"),
+        ("formats[1].minutes", "60"),
+        ("formats[2].key", ""),
+        ("formats[2].name", ""),
+        ("formats[2].minutes", ""),
+        ("tracks[0].key", "rust-for-linux"),
+        ("tracks[0].name", "Rust for Linux"),
+        ("tracks[1].key", "rust"),
+        ("tracks[1].name", "Rust"),
+        ("tracks[2].key", "tooling"),
+        ("tracks[2].name", "Tooling"),
+        ("tracks[3].key", "gone"),
+        ("tracks[3].name", "Removed"),
+        ("tracks[3].remove", "on"),
+        ("subtopics[0].track", "rust-for-linux"),
+        ("subtopics[0].key", "drivers"),
+        ("subtopics[0].name", "Drivers"),
+        ("subtopics[1].track", "gone"),
+        ("subtopics[1].key", "with-its-track"),
+        ("subtopics[1].name", "Goes with its track"),
     ];
     let response = browser
         .post(s.app.url("/events/rust-mc/settings"))
-        .form(&fields)
+        .form(&fields[..])
         .send()
         .await
         .expect("save");
@@ -377,7 +396,7 @@ async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
     // mistakes come back inline with the typed text
     let mut bad = fields.to_vec();
     bad[5] = ("cfp_closes_at", "next tuesday");
-    bad[10] = ("formats", "talk | Talk");
+    bad[15] = ("formats[1].minutes", "an hour");
     let response = browser
         .post(s.app.url("/events/rust-mc/settings"))
         .form(&bad)
@@ -387,8 +406,8 @@ async fn chairs_edit_settings_and_admins_create_events_through_the_pages() {
     assert_eq!(response.status(), 422);
     let html = response.text().await.expect("body");
     assert!(
-        html.contains("is not a time like 2026-11-13 09:00")
-            && html.contains("key | name | minutes")
+        html.contains("is not a date and time like 2026-11-13 09:00")
+            && html.contains("id=\"formats-1-minutes-error\">must be a whole number of minutes")
     );
     assert!(html.contains("next tuesday"));
     // a speaker may not open the settings; an admin creates a new event

@@ -1,6 +1,7 @@
 //! One integration-test binary: the real app, a fresh database per test, a real SMTP server.
 
 mod accounts;
+mod accounts_change;
 mod api_reference;
 mod backup;
 mod backup_emails;

@@ -1,6 +1,8 @@
 //! Account pages: registering, signing in and out (`sign_in`), resetting a forgotten password
-//! (`password_reset`), and the account page with its API tokens (`page`).
+//! (`password_reset`), and the account page with its API tokens (`page`) and the forms that
+//! change the account's name, password and email (`changes`).
 
+pub mod changes;
 pub mod page;
 pub mod password_reset;
 pub mod sign_in;
@@ -31,6 +33,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(password_reset::password_reset_confirm),
         )
         .route("/account", web::get().to(page::account))
+        .route("/account/name", web::post().to(changes::change_name))
+        .route(
+            "/account/password",
+            web::post().to(changes::change_password),
+        )
+        .route("/account/email", web::post().to(changes::change_email))
+        .route(
+            "/account/email/confirm",
+            web::get().to(changes::confirm_email_form),
+        )
+        .route(
+            "/account/email/confirm",
+            web::post().to(changes::confirm_email),
+        )
         .route("/account/tokens", web::post().to(page::create_token))
         .route(
             "/account/tokens/{id}/revoke",

@@ -1,4 +1,5 @@
-//! The account page: the user's roles in events and their API tokens, creating and revoking one.
+//! The account page: the user's name, email and password (changed in `changes`), their roles in
+//! events and their API tokens, creating and revoking one.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -26,26 +27,36 @@ struct AccountPage {
     roles: Vec<users::EventRole>,
     tokens: Vec<ApiToken>,
     new_token: Option<String>,
-    /// The new-token form as typed: (name, expiry in days).
-    token_name: String,
-    token_days: String,
+    typed: Typed,
     errors: FieldErrors,
+}
+
+/// The account page's forms as typed, shown back with their errors.
+#[derive(Default)]
+pub struct Typed {
+    pub token_name: String,
+    pub token_days: String,
+    pub display_name: String,
+    pub new_email: String,
 }
 
 impl AccountPage {
     fn fmt_time(at: &DateTime<Utc>) -> String {
-        at.format("%Y-%m-%d %H:%M UTC").to_string()
+        crate::time::utc(*at)
     }
 }
 
-async fn account_page(
+pub async fn account_page(
     page: PageContext,
     state: &AppState,
     user: CurrentUser,
     new_token: Option<String>,
-    (token_name, token_days): (String, String),
+    mut typed: Typed,
     errors: FieldErrors,
 ) -> PageResult {
+    if typed.display_name.is_empty() {
+        typed.display_name = user.name.clone();
+    }
     let mut conn = state.pool.get().await?;
     let roles = users::event_roles(&mut conn, user.id).await?;
     let tokens = users::list_api_tokens(&mut conn, user.id).await?;
@@ -62,8 +73,7 @@ async fn account_page(
             roles,
             tokens,
             new_token,
-            token_name,
-            token_days,
+            typed,
             errors,
         },
     )
@@ -75,7 +85,7 @@ pub async fn account(page: PageContext, state: web::Data<AppState>, user: Signed
         &state,
         user.0,
         None,
-        (String::new(), String::new()),
+        Typed::default(),
         FieldErrors::new(),
     )
     .await
@@ -115,13 +125,17 @@ pub async fn create_token(
                 &state,
                 user.0,
                 Some(token),
-                (String::new(), String::new()),
+                Typed::default(),
                 FieldErrors::new(),
             )
             .await
         }
         Err(AppError::Validation(errors)) => {
-            let typed = (form.name, form.expires_in_days);
+            let typed = Typed {
+                token_name: form.name,
+                token_days: form.expires_in_days,
+                ..Typed::default()
+            };
             account_page(page, &state, user.0, None, typed, errors).await
         }
         Err(other) => Err(other.into()),

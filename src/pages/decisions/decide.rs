@@ -21,7 +21,7 @@ use crate::pages::context::PageContext;
 use crate::pages::csrf::{CsrfForm, EmptyForm};
 use crate::pages::errors::PageResult;
 use crate::pages::extract::{SignedIn, SignedInChair};
-use crate::pages::flash::{flash_or_fail, set_flash};
+use crate::pages::flash::{flash_or_fail, flash_or_fail_in, set_flash, set_flash_in};
 use crate::pages::respond::{redirect, render, safe_next};
 use crate::state::AppState;
 use crate::time::in_zone;
@@ -271,7 +271,7 @@ pub async fn bulk_decide(
                 decided_word(&decision)
             ),
         ),
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => flash_or_fail_in(&req, "decision", e)?,
     }
     Ok(redirect(&back))
 }
@@ -392,7 +392,12 @@ pub async fn decide(
     let form = form.0;
     let back = format!("/proposals/{}#decision", *id);
     if form.decision.trim().is_empty() {
-        set_flash(&req, "error", "Choose accept, waitlist or reject.");
+        set_flash_in(
+            &req,
+            "decision",
+            "error",
+            "Choose accept, waitlist or reject.",
+        );
         return Ok(redirect(&back));
     }
     if Decision::parse(form.decision.trim()) == Some(Decision::Accept) && form.confirmed != "yes" {
@@ -428,15 +433,16 @@ pub async fn decide(
         }
     }
     match decisions::decide(&state, &user.0, *id, form.decision.trim(), &form.note).await {
-        Ok(_) => set_flash(
+        Ok(_) => set_flash_in(
             &req,
+            "decision",
             "success",
             &format!(
                 "The decision is saved: {}. Not released yet: the speakers hear about it when the decisions are released.",
                 decided_word(form.decision.trim())
             ),
         ),
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => flash_or_fail_in(&req, "decision", e)?,
     }
     Ok(redirect(&back))
 }

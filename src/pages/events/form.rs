@@ -1,11 +1,13 @@
 //! The event form, for a new event or an event's settings: the fields as typed, the page that
 //! shows them with their messages, and the form of a saved event.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::StatusCode;
 use askama::Template;
 use serde::Deserialize;
 
-use super::fields::local_text;
+use super::fields::{Rows, local_text};
 use crate::db::events::{self, Event};
 use crate::error::FieldErrors;
 use crate::pages::context::PageContext;
@@ -36,10 +38,6 @@ pub struct EventForm {
     pub max_co_speakers: String,
     #[serde(default)]
     pub max_proposals_per_speaker: String,
-    #[serde(default)]
-    pub formats: String,
-    #[serde(default)]
-    pub tracks: String,
     /// Empty: not set.
     #[serde(default)]
     pub review_opens_at: String,
@@ -53,6 +51,21 @@ pub struct EventForm {
     #[serde(default)]
     pub slot_minutes: String,
     pub share_review_comments: Option<String>,
+    /// The rows of the formats, tracks and subtopics tables (`formats[0].key`, …), as sent.
+    #[serde(flatten)]
+    pub row_fields: BTreeMap<String, String>,
+    /// Those rows, parsed by [`EventForm::with_rows`] or taken from the saved event.
+    #[serde(skip)]
+    pub rows: Rows,
+}
+
+impl EventForm {
+    /// The form with its table rows read from the submitted `list[i].field` names.
+    pub fn with_rows(mut self) -> EventForm {
+        self.rows = Rows::from_fields(&self.row_fields);
+        self.row_fields.clear();
+        self
+    }
 }
 
 #[derive(Template)]
@@ -66,6 +79,8 @@ struct EventFormPage {
 }
 
 type FieldRow = (&'static str, &'static str, &'static str, String);
+/// A `datetime-local` input: its name, its label (with the zone) and its value.
+type TimeRow = (&'static str, String, String);
 
 impl EventFormPage {
     fn text_fields(&self) -> Vec<FieldRow> {
@@ -77,19 +92,55 @@ impl EventFormPage {
                 "text",
                 self.form.time_zone.clone(),
             ),
+        ]
+    }
+    /// The call's dates, labelled with the zone they are typed in.
+    fn cfp_fields(&self) -> Vec<TimeRow> {
+        vec![
             (
                 "cfp_opens_at",
-                "The call opens (in the event's time zone: YYYY-MM-DD HH:MM)",
-                "text",
+                format!("The call opens ({})", self.zone()),
                 self.form.cfp_opens_at.clone(),
             ),
             (
                 "cfp_closes_at",
-                "The call closes (in the event's time zone: YYYY-MM-DD HH:MM)",
-                "text",
+                format!("The call closes ({})", self.zone()),
                 self.form.cfp_closes_at.clone(),
             ),
         ]
+    }
+    /// The zone the date inputs are read in: the one in the form, else the event's.
+    fn zone(&self) -> String {
+        let typed = self.form.time_zone.trim();
+        match (&self.event, typed.parse::<chrono_tz::Tz>()) {
+            (_, Ok(tz)) => tz.name().to_owned(),
+            (Some(e), Err(_)) => e.time_zone.clone(),
+            (None, Err(_)) => "the time zone above".to_owned(),
+        }
+    }
+    fn zone_names(&self) -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+    /// The messages of exactly this field (`formats[2].minutes`), joined.
+    fn error_of(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|m| m.join("; "))
+            .unwrap_or_default()
+    }
+    /// Every error, with the id of the input it belongs to, for the summary at the top.
+    fn summary(&self) -> Vec<(String, String, String)> {
+        self.errors
+            .0
+            .iter()
+            .flat_map(|(field, messages)| {
+                let id = field.replace(['[', ']', '.'], "-").replace("--", "-");
+                let label = field_label(field);
+                messages
+                    .iter()
+                    .map(move |m| (id.clone(), label.clone(), m.clone()))
+            })
+            .collect()
     }
     fn score_fields(&self) -> Vec<FieldRow> {
         vec![
@@ -107,37 +158,43 @@ impl EventFormPage {
             ),
         ]
     }
-    fn review_fields(&self) -> Vec<FieldRow> {
+    fn review_fields(&self) -> Vec<TimeRow> {
         vec![
             (
                 "review_opens_at",
-                "Reviewing opens (YYYY-MM-DD HH:MM; empty: when a chair opens it)",
-                "text",
+                format!(
+                    "Reviewing opens ({}; empty: when a chair opens it)",
+                    self.zone()
+                ),
                 self.form.review_opens_at.clone(),
             ),
             (
                 "review_closes_at",
-                "Reviewing closes (YYYY-MM-DD HH:MM; empty: when a chair closes it)",
-                "text",
+                format!(
+                    "Reviewing closes ({}; empty: when a chair closes it)",
+                    self.zone()
+                ),
                 self.form.review_closes_at.clone(),
             ),
         ]
     }
+    fn confirm_field(&self) -> TimeRow {
+        (
+            "confirm_by",
+            format!(
+                "Accepted speakers confirm by ({}; empty: no deadline)",
+                self.zone()
+            ),
+            self.form.confirm_by.clone(),
+        )
+    }
     fn decision_fields(&self) -> Vec<FieldRow> {
-        vec![
-            (
-                "confirm_by",
-                "Accepted speakers confirm by (YYYY-MM-DD HH:MM; empty: no deadline)",
-                "text",
-                self.form.confirm_by.clone(),
-            ),
-            (
-                "slot_minutes",
-                "Minutes in the programme, for the track balance (empty: no budget)",
-                "number",
-                self.form.slot_minutes.clone(),
-            ),
-        ]
+        vec![(
+            "slot_minutes",
+            "Minutes in the programme, for the track balance (empty: no budget)",
+            "number",
+            self.form.slot_minutes.clone(),
+        )]
     }
     fn limit_fields(&self) -> Vec<FieldRow> {
         vec![
@@ -174,6 +231,30 @@ impl EventFormPage {
     }
 }
 
+/// A field's name for people: `formats[2].minutes` → "Formats, row 3: minutes".
+fn field_label(field: &str) -> String {
+    let words = |s: &str| s.replace('_', " ");
+    match field.split_once('[').and_then(|(list, rest)| {
+        let (index, column) = rest.split_once("].")?;
+        Some((list, index.parse::<usize>().ok()?, column))
+    }) {
+        Some((list, index, column)) => {
+            let mut list = words(list);
+            if let Some(first) = list.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            format!("{list}, row {}: {}", index + 1, words(column))
+        }
+        None => {
+            let mut text = words(field);
+            if let Some(first) = text.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            text
+        }
+    }
+}
+
 /// The form of a saved event, times in its own time zone.
 pub fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventForm {
     EventForm {
@@ -188,21 +269,6 @@ pub fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventFor
         score_max: event.score_max.to_string(),
         max_co_speakers: event.max_co_speakers.to_string(),
         max_proposals_per_speaker: event.max_proposals_per_speaker.to_string(),
-        formats: event
-            .formats()
-            .iter()
-            .map(|f| format!("{} | {} | {}", f.key, f.name, f.minutes))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        tracks: tracks
-            .iter()
-            .map(|t| {
-                let mut lines = vec![format!("{} | {}", t.key, t.name)];
-                lines.extend(t.subtopics.iter().map(|(k, n)| format!("  {k} | {n}")));
-                lines.join("\n")
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
         review_opens_at: event
             .review_opens_at
             .map(|at| local_text(at, &event.time_zone))
@@ -222,6 +288,8 @@ pub fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventFor
             .slot_minutes
             .map(|m| m.to_string())
             .unwrap_or_default(),
+        row_fields: BTreeMap::new(),
+        rows: Rows::of(&event.formats(), tracks),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 
-use super::fields::{parse_formats, parse_local, parse_number, parse_optional_local, parse_tracks};
+use super::fields::{errors_to_rows, parse_local, parse_number, parse_optional_local};
 use super::form::{EventForm, form_of, show_form};
 use crate::accounts::policy::require_admin;
 use crate::db::events;
@@ -98,8 +98,10 @@ pub async fn save_settings(
     SignedInChair { event, .. }: SignedInChair,
     form: CsrfForm<EventForm>,
 ) -> PageResult {
-    let form = form.0;
+    let form = form.0.with_rows();
     let mut errors = FieldErrors::new();
+    let (formats, format_rows) = form.rows.formats(&mut errors);
+    let (tracks, track_rows) = form.rows.tracks(&mut errors);
     let zone = if form.time_zone.trim().is_empty() {
         event.time_zone.clone()
     } else {
@@ -114,14 +116,14 @@ pub async fn save_settings(
         blind_review: Some(form.blind_review.is_some()),
         score_min: parse_number(&mut errors, "score_min", &form.score_min),
         score_max: parse_number(&mut errors, "score_max", &form.score_max),
-        formats: Some(parse_formats(&mut errors, &form.formats)),
+        formats: Some(formats),
         max_co_speakers: parse_number(&mut errors, "max_co_speakers", &form.max_co_speakers),
         max_proposals_per_speaker: parse_number(
             &mut errors,
             "max_proposals_per_speaker",
             &form.max_proposals_per_speaker,
         ),
-        tracks: Some(parse_tracks(&mut errors, &form.tracks)),
+        tracks: Some(tracks),
         review_opens_at: parse_optional_local(
             &mut errors,
             "review_opens_at",
@@ -154,6 +156,7 @@ pub async fn save_settings(
             Ok(redirect(&format!("/events/{}/settings", event.slug)))
         }
         Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => {
+            let errors = errors_to_rows(errors, &format_rows, &track_rows);
             show_form(page, Some(event), form, errors).await
         }
         Err(other) => Err(PageError::App(other)),

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::errors::PageResult;
 use crate::pages::extract::{SignedIn, SignedInChair};
-use crate::pages::flash::{flash_or_fail, set_flash};
+use crate::pages::flash::{flash_or_fail, flash_or_fail_in, set_flash, set_flash_in};
 use crate::pages::respond::redirect;
 use crate::review;
 use crate::state::AppState;
@@ -43,9 +43,9 @@ pub async fn set_assignments(
             } else {
                 format!("Assigned: {}.", names.join(", "))
             };
-            set_flash(&req, "success", &message);
+            set_flash_in(&req, "assignments", "success", &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => flash_or_fail_in(&req, "assignments", e)?,
     }
     Ok(redirect(&format!("/proposals/{}#assignments", *id)))
 }

@@ -9,7 +9,7 @@ use crate::pages::context::PageContext;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::errors::PageResult;
 use crate::pages::extract::SignedIn;
-use crate::pages::flash::set_flash;
+use crate::pages::flash::set_flash_in;
 use crate::pages::proposals::page::proposal_page;
 use crate::pages::proposals::sections::review::ReviewForm;
 use crate::pages::respond::redirect;
@@ -38,7 +38,7 @@ pub async fn save_review(
     };
     let mut errors = match review::save_review(&state, &user.0, *id, request).await {
         Ok(_) => {
-            set_flash(&req, "success", "Your review is saved.");
+            set_flash_in(&req, "review", "success", "Your review is saved.");
             return Ok(redirect(&format!("/proposals/{}#review", *id)));
         }
         Err(AppError::Validation(errors)) => errors,

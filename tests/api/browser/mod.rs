@@ -18,6 +18,9 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
+mod look;
+mod settings;
+
 pub(crate) const TAB: char = '\u{e004}';
 pub(crate) const ENTER: char = '\u{e007}';
 

@@ -213,11 +213,17 @@ async fn the_accepted_list_is_public_once_published_and_stays_current() {
     let (chair, csrf) = app.browser_signed_in(&e.chair.email).await;
     publish_from_the_dashboard(app, &chair, &csrf, &visitor).await;
     let (etag, html) = the_public_page(app, &visitor, &kernel).await;
-    // a signed-in visitor gets the very same page (and no flash is eaten)
+    // a signed-in visitor gets the same content with the account's links in the header: a
+    // cached variant of its own, private to the browser (and no flash is eaten)
     let (signed_in, _) = app.browser_signed_in(&e.speaker.email).await;
     let response = get(app, &signed_in, PAGE, None).await;
-    assert_eq!(etag_of(&response), etag);
-    assert_eq!(response.text().await.expect("body"), html);
+    assert_ne!(etag_of(&response), etag);
+    assert_eq!(response.headers()["cache-control"], "private, no-cache");
+    assert_eq!(response.headers()["vary"], "Cookie");
+    let body = response.text().await.expect("body");
+    assert!(body.contains("href=\"/account\"") && !html.contains("href=\"/account\""));
+    let main = |page: &str| page[page.find("<main").expect("main")..].to_owned();
+    assert_eq!(main(&body), main(&html));
     // the page's own ETag gives a 304
     assert_eq!(get(app, &visitor, PAGE, Some(&etag)).await.status(), 304);
     let fragment_etag = the_fragment(app, &visitor, &html).await;

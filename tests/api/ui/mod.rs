@@ -5,6 +5,7 @@
 
 mod accessibility;
 mod destructive;
+mod messages;
 mod navigation;
 mod timeline;
 

@@ -1,0 +1,101 @@
+//! Messages where the eye is: after an action that redirects to a section of the page
+//! (`/proposals/{id}#review`, `#decision`), its confirmation or error shows inside that section,
+//! not at the top of the page, scrolled out of view; a form that comes back with errors brings
+//! the browser to the section it belongs to.
+
+use crate::helpers::{Committee, assign, at, post, submit};
+
+/// The HTML of the section with this id, up to its end.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = at(html, &format!("id=\"{id}\""));
+    let end = html[start..].find("</section>").expect("the section's end") + start;
+    &html[start..end]
+}
+
+/// The top of the page's main content, before the first section.
+fn top_of_main(html: &str) -> &str {
+    let start = at(html, "<main");
+    let end = html[start..]
+        .find("<section")
+        .map_or(html.len(), |e| e + start);
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn a_saved_review_and_a_decision_say_so_inside_their_sections() {
+    let e = Committee::reviewing().await;
+    let app = &e.app;
+    let id = submit(app, &e.speaker.token, "Async drivers in Rust").await;
+    assign(app, &e.chair.token, &id, &[&e.rita.id]).await;
+
+    // the review: saved, the message inside #review
+    let (rita, csrf) = app.browser_signed_in(&e.rita.email).await;
+    let (_, form) = app.page(&rita, &format!("/proposals/{id}")).await;
+    assert!(
+        form.contains(&format!("action=\"/proposals/{id}/review#review\"")),
+        "a refused review comes back scrolled to its form"
+    );
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("score", "4"),
+        ("confidence", "2"),
+        ("comment_for_chairs", "Solid."),
+        ("comment_for_speakers", ""),
+    ];
+    let (status, location, _) = post(app, &rita, &format!("/proposals/{id}/review"), &fields).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("/proposals/{id}#review").as_str())
+    );
+    let (_, html) = app.page(&rita, &format!("/proposals/{id}")).await;
+    assert!(section(&html, "review").contains("Your review is saved."));
+    assert!(!top_of_main(&html).contains("Your review is saved."));
+    assert_eq!(html.matches("Your review is saved.").count(), 1);
+
+    // the decision: saved, the message inside #decision; a missing choice, too
+    let (chair, csrf) = app.browser_signed_in(&e.chair.email).await;
+    let path = format!("/proposals/{id}/decision");
+    let (status, location, _) = post(
+        app,
+        &chair,
+        &path,
+        &[("csrf_token", &csrf), ("decision", "reject"), ("note", "")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("/proposals/{id}#decision").as_str())
+    );
+    let (_, html) = app.page(&chair, &format!("/proposals/{id}")).await;
+    assert!(
+        section(&html, "decision").contains("The decision is saved"),
+        "{}",
+        section(&html, "decision")
+    );
+    assert!(!top_of_main(&html).contains("The decision is saved"));
+    assert!(html.contains(&format!("action=\"/proposals/{id}/decision#decision\"")));
+    post(
+        app,
+        &chair,
+        &path,
+        &[("csrf_token", &csrf), ("decision", "")],
+    )
+    .await;
+    let (_, html) = app.page(&chair, &format!("/proposals/{id}")).await;
+    let decision = section(&html, "decision");
+    assert!(decision.contains("role=\"alert\" id=\"flash\">Choose accept, waitlist or reject."));
+
+    // a flash with no section stays at the top
+    post(
+        app,
+        &chair,
+        &format!("/proposals/{id}/assignments"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    let (_, html) = app.page(&chair, &format!("/proposals/{id}")).await;
+    assert!(
+        section(&html, "assignments").contains("id=\"flash\""),
+        "the assignments' message is in their section"
+    );
+}
