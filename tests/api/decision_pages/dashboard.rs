@@ -97,6 +97,9 @@ async fn accept_two_ticked_rows(e: &Committee, chair: &reqwest::Client, csrf: &s
         (&tick_lang, "on"),
         ("decision", "accept"),
         ("note", "strong reviews"),
+        // nobody reviewed them: accepting asks once more (decision_pages::from_ranking), and
+        // this is the answer
+        ("confirmed", "yes"),
     ];
     let (status, location, _) = post(app, chair, DECISIONS, &fields).await;
     assert_eq!((status, location.as_str()), (303, back));

@@ -99,12 +99,21 @@ async fn destructive_actions_take_a_second_step_without_javascript() {
     let (chair, csrf) = app.browser_signed_in(&c.chair.email).await;
     withdrawing_asks_twice(app, &speaker, &kept).await;
     rejecting_ticked_rows_asks_twice(&c, &chair, &csrf, &doomed).await;
-    // accepting needs no second step
+    // accepting asks once more only for a proposal nobody reviewed (decision_pages::from_ranking)
     let field = format!("p_{kept}");
     let accept = [
         ("csrf_token", csrf.as_str()),
         (&field, "on"),
         ("decision", "accept"),
+    ];
+    let (status, _, html) = post(app, &chair, DECISIONS, &accept).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Accept 1 proposal nobody has reviewed?"));
+    let accept = [
+        ("csrf_token", csrf.as_str()),
+        (&field, "on"),
+        ("decision", "accept"),
+        ("confirmed", "yes"),
     ];
     let (status, _, _) = post(app, &chair, DECISIONS, &accept).await;
     assert_eq!(status, 303);
