@@ -26,7 +26,7 @@ pub enum EditPrecondition {
 }
 
 impl EditPrecondition {
-    fn holds_for(&self, version: i64) -> bool {
+    pub(super) fn holds_for(&self, version: i64) -> bool {
         match self {
             EditPrecondition::Any => true,
             EditPrecondition::Versions(versions) => versions.contains(&version),
@@ -43,7 +43,7 @@ pub fn stale_edit(current_version: i64) -> AppError {
     ))
 }
 
-/// Applies a speaker's edit while the CfP is open; keeps a revision of what changed. With a
+/// Applies a speaker's edit while the CfP is open (to a draft: `drafts::save`); keeps a revision of what changed. With a
 /// precondition, the edit applies only to the version the client read (412 otherwise): the
 /// row is locked, compared and written in one transaction, so of two edits made from the same
 /// version one wins and the other is told.
@@ -60,6 +60,9 @@ pub async fn update(
     let base_url = state.base_url.clone();
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
+        if let Some(view) = super::drafts::save(conn, &user, id, &fields, &precondition).await? {
+            return Ok(view);
+        }
         let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
         if !precondition.holds_for(proposal.version) {
             return Err(stale_edit(proposal.version));
@@ -202,7 +205,8 @@ pub async fn update(
     .await
 }
 
-/// Withdraws the proposal (any speaker, any time before a decision is released).
+/// Withdraws the proposal (any speaker, any time before a decision is released); withdrawing
+/// a draft deletes it.
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn withdraw(
     state: &AppState,
@@ -212,6 +216,9 @@ pub async fn withdraw(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
+        if let Some(view) = super::drafts::delete(conn, &user, id).await? {
+            return Ok(view);
+        }
         let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
         let withdrawn = proposal
             .state

@@ -33,6 +33,11 @@ pub struct ProposalFields {
     pub co_speakers: Option<Vec<String>>,
     #[schema(schema_with = links_schema)]
     pub links: Option<Vec<String>>,
+    /// On creation only: `true` saves a draft (201, `state: "draft"`), seen by its speaker only
+    /// and checked for lengths only; `POST /api/v1/proposals/{id}/submit` submits it. Ignored
+    /// on an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<bool>,
 }
 
 // `schema_with` leaves out a field's doc comment: the fields' meaning is written here.

@@ -5,6 +5,7 @@
 mod access;
 mod corrections;
 mod declined;
+mod drafts;
 mod edit;
 mod fields;
 mod invitations;
@@ -15,6 +16,7 @@ mod view;
 pub use access::{lock_with_event, visible_proposal};
 pub use corrections::{corrections_csv, override_track};
 pub use declined::tell_others_of_decline;
+pub use drafts::{draft_view, drafts_of, own_draft, submit_draft};
 pub use edit::{EditPrecondition, stale_edit, update, withdraw};
 pub use fields::ProposalFields;
 pub use invitations::{accept_invitation, resend_invitation};
