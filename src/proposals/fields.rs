@@ -41,12 +41,23 @@ pub struct ProposalFields {
 }
 
 // `schema_with` leaves out a field's doc comment: the fields' meaning is written here.
+// A draft holds shorter texts than a submission: the schema states what a draft accepts, and
+// says what submitting needs.
 fn title_schema() -> ObjectBuilder {
-    schema::text(rules::PROPOSAL_TITLE, true, "required to submit")
+    schema::text(
+        rules::DRAFT_TITLE,
+        true,
+        "required to submit, then at least 5 characters once trimmed (a draft may hold less)",
+    )
 }
 
 fn abstract_schema() -> ObjectBuilder {
-    schema::text(rules::ABSTRACT, true, "Markdown; required to submit")
+    schema::text(
+        rules::DRAFT_ABSTRACT,
+        true,
+        "Markdown; required to submit, then at least 50 characters once trimmed (a draft may \
+         hold less)",
+    )
 }
 
 fn notes_schema() -> ObjectBuilder {

@@ -8,7 +8,6 @@ use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
 use chrono::{Duration, Utc};
 
-use super::form::ProposalForm;
 use crate::accounts::CurrentUser;
 use crate::crypto::{hash_token, random_token};
 use crate::db::pending_forms;
@@ -38,7 +37,7 @@ pub async fn keep(
     state: &AppState,
     user: Option<&CurrentUser>,
     target: &str,
-    form: &ProposalForm,
+    form: &impl serde::Serialize,
 ) -> Result<String, AppError> {
     let token = random_token("");
     let json = serde_json::to_string(form).map_err(AppError::internal)?;
@@ -64,13 +63,13 @@ pub async fn keep(
 /// The form kept under `token` for `target`, taken (it restores once) by `user` in the browser
 /// that posted it; None when it is unknown, expired, for another page or browser, or kept for
 /// someone else.
-pub async fn restore(
+pub async fn restore<F: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     state: &AppState,
     user: &CurrentUser,
     target: &str,
     token: &str,
-) -> Result<Option<ProposalForm>, AppError> {
+) -> Result<Option<F>, AppError> {
     let same_browser = req
         .cookie(KEPT_COOKIE)
         .is_some_and(|c| crate::crypto::constant_time_eq(c.value().as_bytes(), token.as_bytes()));

@@ -776,3 +776,5 @@ async fn submit_a_proposal_signed_out_register_sign_in_and_land_on_the_form() {
     assert!(speaker.text().await.contains("Submit the proposal"));
     speaker.close().await;
 }
+
+mod drafts;
