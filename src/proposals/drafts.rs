@@ -4,15 +4,14 @@
 //! A draft lives in `proposal_drafts`, never in `proposals`: every chair's list, count, ranking,
 //! assignment, statistic and export reads `proposals` only, so none of them can see a draft.
 //! Only lengths and choices are checked when a draft is saved; what is required is checked when
-//! it is submitted. Saving, editing and submitting a draft follow the CfP window (403 outside
+//! it is submitted (`submit::submit_draft`). Saving, editing and submitting a draft follow the CfP window (403 outside
 //! it, as a direct submission); deleting one (withdrawing it) is always allowed.
 
 use chrono::Utc;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 
-use super::edit::{EditPrecondition, stale_edit};
-use super::fields::{ProposalFields, parse_fields};
-use super::submit::{cfp_closed, insert_submitted};
+use super::fields::ProposalFields;
+use super::guards::{EditPrecondition, cfp_closed, stale_edit};
 use super::tags::TagsView;
 use super::{ProposalView, SpeakerView};
 use crate::accounts::CurrentUser;
@@ -20,7 +19,6 @@ use crate::db::events::{self, Event};
 use crate::db::proposals::{self as db, Draft, DraftContent};
 use crate::domain::{MaterialLink, ProposalId, ProposalState, TextRule, rules};
 use crate::error::{AppError, FieldErrors};
-use crate::state::AppState;
 
 /// A co-speaker's email as typed into a draft (checked as an email when the draft is submitted).
 const DRAFT_EMAIL: TextRule = TextRule::line(0, 320);
@@ -225,7 +223,7 @@ pub async fn drafts_of(
 
 /// The locked draft of `user` and its event, inside a transaction; None when it is not theirs
 /// or not a draft.
-async fn own_draft_for_update(
+pub(super) async fn own_draft_for_update(
     conn: &mut AsyncPgConnection,
     user: &CurrentUser,
     id: ProposalId,
@@ -304,67 +302,13 @@ pub(super) async fn delete(
     Ok(Some(view))
 }
 
-async fn track_keys(conn: &mut AsyncPgConnection, event: &Event) -> Result<Vec<String>, AppError> {
+pub(super) async fn track_keys(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+) -> Result<Vec<String>, AppError> {
     Ok(events::tracks_of(conn, event.id)
         .await?
         .into_iter()
         .map(|t| t.key)
         .collect())
-}
-
-/// What a draft holds, as the fields of a submission: an empty text or choice is a missing one.
-fn submission_fields(draft: &Draft) -> ProposalFields {
-    let given = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
-    ProposalFields {
-        title: given(&draft.title),
-        abstract_text: given(&draft.abstract_text),
-        notes: Some(draft.notes.clone()),
-        format: given(&draft.format),
-        track: Some(draft.speaker_track.clone()),
-        co_speakers: Some(draft.co_speakers.clone()),
-        links: Some(draft.links.clone()),
-        draft: None,
-    }
-}
-
-/// Submits a draft: full validation (422 naming the fields), the CfP window (403), the
-/// per-speaker cap (409), then the very path of a direct submission (`insert_submitted`: the
-/// proposal keeps the draft's id), and the draft is gone, all in one transaction. A proposal
-/// that is no draft any more (submitted already) is a 409; someone else's, or none, a 404.
-#[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %id))]
-pub async fn submit_draft(
-    state: &AppState,
-    user: &CurrentUser,
-    id: ProposalId,
-) -> Result<ProposalView, AppError> {
-    let mut conn = state.pool.get().await?;
-    let key = state.settings.secret_key.clone();
-    let base_url = state.base_url.clone();
-    let user = user.clone();
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        let Some((draft, event)) = own_draft_for_update(conn, &user, id).await? else {
-            // submitted already (by a second click, or another tab)?
-            if let Some(proposal) = db::find(conn, id).await?
-                && db::is_speaker(conn, &proposal, user.id).await?
-            {
-                let refused = proposal
-                    .state
-                    .after(crate::domain::Transition::Submit)
-                    .err()
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "the proposal is submitted already".into());
-                return Err(AppError::conflict("state", &refused));
-            }
-            return Err(AppError::NotFound);
-        };
-        if !event.cfp_open_at(Utc::now()) {
-            return Err(cfp_closed(&event));
-        }
-        let fields = submission_fields(&draft);
-        let track_keys = track_keys(conn, &event).await?;
-        let parsed = parse_fields(&fields, &event, &track_keys, &user.email, true)?;
-        db::delete_draft(conn, id).await?;
-        insert_submitted(conn, &key, &base_url, &user, &event, parsed, id).await
-    })
-    .await
 }

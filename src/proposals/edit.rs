@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::access::speaker_proposal_for_update;
 use super::fields::{ProposalFields, parse_fields};
+use super::guards::{EditPrecondition, stale_edit};
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
 use super::{ProposalView, Viewer, view};
@@ -15,33 +16,6 @@ use crate::db::proposals::{self as db, ProposalChanges};
 use crate::domain::{EmailAddress, ProposalId, Transition};
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// What the client says it last read (`If-Match`, or the edit form's hidden version).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditPrecondition {
-    /// No condition (no `If-Match`, or `If-Match: *`): the edit applies to whatever is current.
-    Any,
-    /// The edit applies only if the proposal is still at one of these versions.
-    Versions(Vec<i64>),
-}
-
-impl EditPrecondition {
-    pub(super) fn holds_for(&self, version: i64) -> bool {
-        match self {
-            EditPrecondition::Any => true,
-            EditPrecondition::Versions(versions) => versions.contains(&version),
-        }
-    }
-}
-
-/// The 412 of an edit made from a version that is no longer current.
-pub fn stale_edit(current_version: i64) -> AppError {
-    AppError::PreconditionFailed(format!(
-        "the proposal changed since you read it: its current version is {current_version} \
-         (ETag \"{current_version}\"); read it again, re-apply your change and send \
-         If-Match: \"{current_version}\""
-    ))
-}
 
 /// Applies a speaker's edit while the CfP is open (to a draft: `drafts::save`); keeps a revision of what changed. With a
 /// precondition, the edit applies only to the version the client read (412 otherwise): the

@@ -5,6 +5,7 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 
 use super::fields::{ParsedFields, ProposalFields, parse_fields};
+use super::guards::cfp_closed;
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
 use super::view::assemble;
@@ -12,6 +13,7 @@ use super::{ProposalView, Viewer};
 use crate::accounts::CurrentUser;
 use crate::crypto::hash_token;
 use crate::db::events::{self, Event};
+use crate::db::proposals::Draft;
 use crate::db::proposals::{self as db, IdempotencyClaim, NewProposal, Proposal};
 use crate::domain::{EmailAddress, ProposalId};
 use crate::error::{AppError, FieldErrors};
@@ -23,14 +25,6 @@ pub struct CreateOutcome {
     pub status: u16,
     pub body: serde_json::Value,
     pub proposal_id: Option<ProposalId>,
-}
-
-pub(super) fn cfp_closed(event: &Event) -> AppError {
-    AppError::Forbidden(format!(
-        "the call for proposals is closed (it was open from {} to {} UTC)",
-        event.cfp_opens_at.format("%Y-%m-%d %H:%M"),
-        event.cfp_closes_at.format("%Y-%m-%d %H:%M")
-    ))
 }
 
 /// Submits a proposal, or saves a draft (`"draft": true`). With an idempotency key, a repeat of the same request replays the
@@ -263,4 +257,62 @@ pub(super) async fn became_submitted(
     )
     .await?;
     Ok(invited)
+}
+
+/// What a draft holds, as the fields of a submission: an empty text or choice is a missing one.
+fn submission_fields(draft: &Draft) -> ProposalFields {
+    let given = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+    ProposalFields {
+        title: given(&draft.title),
+        abstract_text: given(&draft.abstract_text),
+        notes: Some(draft.notes.clone()),
+        format: given(&draft.format),
+        track: Some(draft.speaker_track.clone()),
+        co_speakers: Some(draft.co_speakers.clone()),
+        links: Some(draft.links.clone()),
+        draft: None,
+    }
+}
+
+/// Submits a draft: full validation (422 naming the fields), the CfP window (403), the
+/// per-speaker cap (409), then the very path of a direct submission (`insert_submitted`: the
+/// proposal keeps the draft's id), and the draft is gone, all in one transaction. A proposal
+/// that is no draft any more (submitted already) is a 409; someone else's, or none, a 404.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %id))]
+pub async fn submit_draft(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ProposalId,
+) -> Result<ProposalView, AppError> {
+    let mut conn = state.pool.get().await?;
+    let key = state.settings.secret_key.clone();
+    let base_url = state.base_url.clone();
+    let user = user.clone();
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let Some((draft, event)) = super::drafts::own_draft_for_update(conn, &user, id).await?
+        else {
+            // submitted already (by a second click, or another tab)?
+            if let Some(proposal) = db::find(conn, id).await?
+                && db::is_speaker(conn, &proposal, user.id).await?
+            {
+                let refused = proposal
+                    .state
+                    .after(crate::domain::Transition::Submit)
+                    .err()
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "the proposal is submitted already".into());
+                return Err(AppError::conflict("state", &refused));
+            }
+            return Err(AppError::NotFound);
+        };
+        if !event.cfp_open_at(Utc::now()) {
+            return Err(cfp_closed(&event));
+        }
+        let fields = submission_fields(&draft);
+        let track_keys = super::drafts::track_keys(conn, &event).await?;
+        let parsed = parse_fields(&fields, &event, &track_keys, &user.email, true)?;
+        db::delete_draft(conn, id).await?;
+        insert_submitted(conn, &key, &base_url, &user, &event, parsed, id).await
+    })
+    .await
 }
