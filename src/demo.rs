@@ -229,6 +229,7 @@ async fn seed_proposals(
             track: None,
             co_speakers: Some(co_speakers.iter().map(|c| (*c).to_owned()).collect()),
             links: Some(Vec::new()),
+            draft: None,
         };
         crate::proposals::create(
             state,
@@ -239,6 +240,24 @@ async fn seed_proposals(
         )
         .await?;
     }
+    // one unfinished draft, which only the demo speaker sees
+    let speaker = users::find_by_email(&mut conn, "speaker@demo.mcfp.test")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let draft = crate::proposals::ProposalFields {
+        title: Some("Async drop, at last?".to_owned()),
+        abstract_text: Some("Notes so far: what the async drop experiment covers, and".to_owned()),
+        draft: Some(true),
+        ..Default::default()
+    };
+    crate::proposals::create(
+        state,
+        &crate::accounts::CurrentUser::internal(speaker),
+        event,
+        draft,
+        None,
+    )
+    .await?;
     Ok(())
 }
 

@@ -341,6 +341,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    proposal_drafts (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        submitter_id -> Uuid,
+        title -> Text,
+        #[sql_name = "abstract"]
+        abstract_text -> Text,
+        notes -> Text,
+        format -> Text,
+        speaker_track -> Nullable<Text>,
+        co_speakers -> Array<Text>,
+        links -> Array<Text>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pending_forms (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Nullable<Uuid>,
+        target -> Text,
+        sealed -> Bytea,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -361,6 +391,7 @@ diesel::joinable!(decision_audit -> proposals (proposal_id));
 diesel::joinable!(email_templates -> events (event_id));
 diesel::joinable!(outbox_history -> events (event_id));
 diesel::joinable!(outbox_history -> proposals (proposal_id));
+diesel::joinable!(proposal_drafts -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -386,4 +417,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_history,
     decision_audit,
     email_templates,
+    proposal_drafts,
+    pending_forms,
 );

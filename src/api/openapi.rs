@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         auth::register, auth::login, auth::logout, auth::password_reset, auth::password_reset_confirm,
         auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
         events::create_event, events::get_event, events::patch_event, events::put_member, events::delete_member, events::cancel_member_invitation, events::accept_member_invitation, events::export_event,
-        proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw,
+        proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw, proposals::submit,
         proposals::accept_invitation, proposals::resend_invitation, proposals::put_track, proposals::tag_corrections_csv, classify::classify,
         review::auto_assign, review::put_assignments, review::get_assignments, review::put_conflict,
         review::put_review, review::get_reviews, review::ranking, review::ranking_csv,

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/proposals/{id}", web::get().to(get));
     cfg.route("/proposals/{id}", web::patch().to(patch));
     cfg.route("/proposals/{id}/withdraw", web::post().to(withdraw));
+    cfg.route("/proposals/{id}/submit", web::post().to(submit));
     cfg.route("/proposals/{id}/track", web::put().to(put_track));
     cfg.route(
         "/events/{slug}/tag-corrections.csv",
@@ -186,6 +187,10 @@ pub async fn get(
     id: web::Path<ProposalId>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
+    // a draft is its speaker's only: anyone else gets the 404 of no proposal at all
+    if let Some((draft, event)) = proposals::own_draft(&mut conn, &user, *id).await? {
+        return Ok(with_etag(proposals::draft_view(&event, &draft, &user)));
+    }
     let (proposal, event, access) = visible_proposal(&mut conn, &user, *id).await?;
     let viewer = Viewer::of(access, &event);
     let mut view = proposals::view(&mut conn, &event, &proposal, viewer).await?;
@@ -274,13 +279,32 @@ pub async fn patch(
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "proposals", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`", headers(("ETag" = String, description = "the proposal's version"))), (status = 404), (status = 409)))]
+    responses((status = 200, body = ProposalView, description = "with `ETag: \"<version>\"`; withdrawing a draft deletes it (the answer shows it `withdrawn`, a GET afterwards is a 404)", headers(("ETag" = String, description = "the proposal's version"))), (status = 404), (status = 409)))]
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ProposalId>,
 ) -> AppResult<HttpResponse> {
     let view = proposals::withdraw(&state, &user, *id).await?;
+    Ok(with_etag(view))
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/submit", tag = "proposals", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProposalView, description = "the draft is submitted (`state: \"submitted\"`, same id): tagged, the receipt and the co-speakers' invitations emailed, as a direct submission",
+            headers(("ETag" = String, description = "the proposal's version"))),
+        (status = 401), (status = 403, description = "the CfP is closed"),
+        (status = 404, description = "no draft or proposal of the caller's with this id"),
+        (status = 409, description = "not a draft (submitted already), or the per-speaker limit is reached"),
+        (status = 422, description = "a required field is missing or invalid: the problem names each"), (status = 429)))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ProposalId>,
+) -> AppResult<HttpResponse> {
+    state
+        .submit_limiter
+        .check_key(&user.id.to_string(), "submit")?;
+    let view = proposals::submit_draft(&state, &user, *id).await?;
     Ok(with_etag(view))
 }
 

@@ -6,6 +6,7 @@ pub mod events;
 pub mod export;
 pub mod outbox;
 pub mod paging;
+pub mod pending_forms;
 pub mod private_pg;
 pub mod proposals;
 pub mod public_changes;

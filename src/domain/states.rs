@@ -91,6 +91,9 @@ pub enum ProposalState {
     Confirmed,
     /// Accepted, and the speakers declined presenting it.
     Declined,
+    /// Not submitted yet: seen by its speaker only (kept in `proposal_drafts`, never in
+    /// `proposals`), counted nowhere until it is submitted.
+    Draft,
 }
 
 text_enum!(ProposalState, "proposal state", {
@@ -101,6 +104,7 @@ text_enum!(ProposalState, "proposal state", {
     Waitlisted => "waitlisted",
     Confirmed => "confirmed",
     Declined => "declined",
+    Draft => "draft",
 });
 
 /// A chair's decision on a proposal (`proposals.decision`, and as released
@@ -161,11 +165,13 @@ pub enum Transition {
     Confirm,
     /// A speaker declines presenting it.
     Decline,
+    /// A speaker submits a draft.
+    Submit,
 }
 
 impl Transition {
     /// Every transition (each decision's release included).
-    pub const ALL: [Transition; 9] = [
+    pub const ALL: [Transition; 10] = [
         Transition::Edit,
         Transition::Withdraw,
         Transition::Decide,
@@ -175,6 +181,7 @@ impl Transition {
         Transition::Release(Decision::Waitlist),
         Transition::Confirm,
         Transition::Decline,
+        Transition::Submit,
     ];
 }
 
@@ -192,6 +199,9 @@ impl fmt::Display for TransitionRefused {
         match self.transition {
             Transition::Edit => write!(f, "a {from} proposal cannot be edited"),
             Transition::Withdraw => write!(f, "a {from} proposal cannot be withdrawn"),
+            Transition::Decide | Transition::Review if from == ProposalState::Draft => {
+                f.write_str("the proposal is a draft, not submitted")
+            }
             Transition::Decide | Transition::Review => f.write_str("the proposal is withdrawn"),
             Transition::Release(_) => {
                 write!(f, "the decision on a {from} proposal cannot be released")
@@ -207,6 +217,9 @@ impl fmt::Display for TransitionRefused {
                     f,
                     "a {from} proposal cannot be declined: only accepted ones are"
                 )
+            }
+            Transition::Submit => {
+                write!(f, "a {from} proposal cannot be submitted: only drafts are")
             }
         }
     }
@@ -224,12 +237,17 @@ impl ProposalState {
     /// - a withdrawn one takes no decision, no reviewers and no release (releases skip it);
     /// - a release moves any other state to the decision's (`Decision::state`), a confirmed or
     ///   declined talk included when the chairs changed their decision;
-    /// - an accepted proposal may be confirmed or declined, a confirmed one still declined.
+    /// - an accepted proposal may be confirmed or declined, a confirmed one still declined;
+    /// - a draft may be edited, submitted, or withdrawn (which deletes it), nothing else.
     pub fn after(self, transition: Transition) -> Result<ProposalState, TransitionRefused> {
         use ProposalState::*;
         let next = match (self, transition) {
             (Submitted, Transition::Edit) => Some(Submitted),
             (Submitted, Transition::Withdraw) => Some(Withdrawn),
+            (Draft, Transition::Edit) => Some(Draft),
+            (Draft, Transition::Withdraw) => Some(Withdrawn),
+            (Draft, Transition::Submit) => Some(Submitted),
+            (Draft, _) => None,
             (Withdrawn, Transition::Decide | Transition::Review | Transition::Release(_)) => None,
             (state, Transition::Decide | Transition::Review) => Some(state),
             (_, Transition::Release(decision)) => Some(decision.state()),
@@ -256,7 +274,7 @@ impl ProposalState {
     /// accepted, confirmed or declined proposal; none before a release or once withdrawn.
     pub fn released(self) -> Option<Decision> {
         match self {
-            ProposalState::Submitted | ProposalState::Withdrawn => None,
+            ProposalState::Submitted | ProposalState::Withdrawn | ProposalState::Draft => None,
             ProposalState::Accepted | ProposalState::Confirmed | ProposalState::Declined => {
                 Some(Decision::Accept)
             }
@@ -283,6 +301,7 @@ mod tests {
             Transition::Release(Decision::Waitlist) => 6,
             Transition::Confirm => 7,
             Transition::Decline => 8,
+            Transition::Submit => 9,
         }
     }
 
@@ -296,6 +315,7 @@ mod tests {
             Waitlisted => 4,
             Confirmed => 5,
             Declined => 6,
+            Draft => 7,
         }
     }
 
@@ -303,15 +323,16 @@ mod tests {
 
     /// Every state × every transition: the state afterwards, or `NO` (refused, a 409).
     #[rustfmt::skip]
-    const TABLE: [(ProposalState, [Option<ProposalState>; 9]); 7] = [
-        //            Edit             Withdraw         Decide            Review            Release(accept)   Release(reject)   Release(waitlist)   Confirm          Decline
-        (Submitted,  [Some(Submitted), Some(Withdrawn), Some(Submitted),  Some(Submitted),  Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              NO]),
-        (Withdrawn,  [NO,              NO,              NO,               NO,               NO,               NO,               NO,                 NO,              NO]),
-        (Accepted,   [NO,              NO,              Some(Accepted),   Some(Accepted),   Some(Accepted),   Some(Rejected),   Some(Waitlisted),   Some(Confirmed), Some(Declined)]),
-        (Rejected,   [NO,              NO,              Some(Rejected),   Some(Rejected),   Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              NO]),
-        (Waitlisted, [NO,              NO,              Some(Waitlisted), Some(Waitlisted), Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              NO]),
-        (Confirmed,  [NO,              NO,              Some(Confirmed),  Some(Confirmed),  Some(Accepted),   Some(Rejected),   Some(Waitlisted),   Some(Confirmed), Some(Declined)]),
-        (Declined,   [NO,              NO,              Some(Declined),   Some(Declined),   Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              Some(Declined)]),
+    const TABLE: [(ProposalState, [Option<ProposalState>; 10]); 8] = [
+        //            Edit             Withdraw         Decide            Review            Release(accept)   Release(reject)   Release(waitlist)   Confirm          Decline          Submit
+        (Submitted,  [Some(Submitted), Some(Withdrawn), Some(Submitted),  Some(Submitted),  Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              NO,              NO]),
+        (Withdrawn,  [NO,              NO,              NO,               NO,               NO,               NO,               NO,                 NO,              NO,              NO]),
+        (Accepted,   [NO,              NO,              Some(Accepted),   Some(Accepted),   Some(Accepted),   Some(Rejected),   Some(Waitlisted),   Some(Confirmed), Some(Declined),  NO]),
+        (Rejected,   [NO,              NO,              Some(Rejected),   Some(Rejected),   Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              NO,              NO]),
+        (Waitlisted, [NO,              NO,              Some(Waitlisted), Some(Waitlisted), Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              NO,              NO]),
+        (Confirmed,  [NO,              NO,              Some(Confirmed),  Some(Confirmed),  Some(Accepted),   Some(Rejected),   Some(Waitlisted),   Some(Confirmed), Some(Declined),  NO]),
+        (Declined,   [NO,              NO,              Some(Declined),   Some(Declined),   Some(Accepted),   Some(Rejected),   Some(Waitlisted),   NO,              Some(Declined),  NO]),
+        (Draft,      [Some(Draft),     Some(Withdrawn), NO,               NO,               NO,               NO,               NO,                 NO,              NO,              Some(Submitted)]),
     ];
 
     #[test]
@@ -352,7 +373,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 7 * 9);
+        assert_eq!(checked, 8 * 10);
     }
 
     #[test]
@@ -392,7 +413,8 @@ mod tests {
                 "rejected",
                 "waitlisted",
                 "confirmed",
-                "declined"
+                "declined",
+                "draft"
             ]
         );
         for state in ProposalState::ALL {

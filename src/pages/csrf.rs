@@ -84,6 +84,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = CheckedForm::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let CheckedForm { form, csrf_valid } = form.await?;
+            if !csrf_valid {
+                return Err(PageError::App(AppError::Forbidden(
+                    "this form has expired or was not sent from this site: go back, reload the page and try again".into(),
+                )));
+            }
+            Ok(CsrfForm(form))
+        })
+    }
+}
+
+/// A urlencoded form parsed into `T` (the token field removed) whatever its CSRF token says,
+/// with whether the token checked out. Only for a handler that, on a bad token, does nothing
+/// but keep what was typed to show it again (a form posted after the session expired): it
+/// must act on the form only when `csrf_valid`.
+pub struct CheckedForm<T> {
+    pub form: T,
+    pub csrf_valid: bool,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         let form = web::Form::<Vec<(String, String)>>::from_request(&req, payload);
         Box::pin(async move {
@@ -104,18 +131,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .iter()
                 .find(|(k, _)| k == CSRF_FIELD)
                 .map(|(_, v)| v.as_str());
-            if !verify(&req, &state.settings, submitted) {
-                return Err(PageError::App(AppError::Forbidden(
-                    "this form has expired or was not sent from this site: go back, reload the page and try again".into(),
-                )));
-            }
+            let csrf_valid = verify(&req, &state.settings, submitted);
             let object: serde_json::Map<String, serde_json::Value> = fields
                 .into_iter()
                 .filter(|(k, _)| k != CSRF_FIELD)
                 .map(|(k, v)| (k, serde_json::Value::String(v)))
                 .collect();
             serde_json::from_value(serde_json::Value::Object(object))
-                .map(CsrfForm)
+                .map(|form| CheckedForm { form, csrf_valid })
                 .map_err(|e| PageError::App(AppError::BadRequest(format!("malformed form: {e}"))))
         })
     }

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::access::speaker_proposal_for_update;
 use super::fields::{ProposalFields, parse_fields};
+use super::guards::{EditPrecondition, stale_edit};
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
 use super::{ProposalView, Viewer, view};
@@ -16,34 +17,7 @@ use crate::domain::{EmailAddress, ProposalId, Transition};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// What the client says it last read (`If-Match`, or the edit form's hidden version).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditPrecondition {
-    /// No condition (no `If-Match`, or `If-Match: *`): the edit applies to whatever is current.
-    Any,
-    /// The edit applies only if the proposal is still at one of these versions.
-    Versions(Vec<i64>),
-}
-
-impl EditPrecondition {
-    fn holds_for(&self, version: i64) -> bool {
-        match self {
-            EditPrecondition::Any => true,
-            EditPrecondition::Versions(versions) => versions.contains(&version),
-        }
-    }
-}
-
-/// The 412 of an edit made from a version that is no longer current.
-pub fn stale_edit(current_version: i64) -> AppError {
-    AppError::PreconditionFailed(format!(
-        "the proposal changed since you read it: its current version is {current_version} \
-         (ETag \"{current_version}\"); read it again, re-apply your change and send \
-         If-Match: \"{current_version}\""
-    ))
-}
-
-/// Applies a speaker's edit while the CfP is open; keeps a revision of what changed. With a
+/// Applies a speaker's edit while the CfP is open (to a draft: `drafts::save`); keeps a revision of what changed. With a
 /// precondition, the edit applies only to the version the client read (412 otherwise): the
 /// row is locked, compared and written in one transaction, so of two edits made from the same
 /// version one wins and the other is told.
@@ -60,6 +34,9 @@ pub async fn update(
     let base_url = state.base_url.clone();
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
+        if let Some(view) = super::drafts::save(conn, &user, id, &fields, &precondition).await? {
+            return Ok(view);
+        }
         let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
         if !precondition.holds_for(proposal.version) {
             return Err(stale_edit(proposal.version));
@@ -202,7 +179,8 @@ pub async fn update(
     .await
 }
 
-/// Withdraws the proposal (any speaker, any time before a decision is released).
+/// Withdraws the proposal (any speaker, any time before a decision is released); withdrawing
+/// a draft deletes it.
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn withdraw(
     state: &AppState,
@@ -212,6 +190,9 @@ pub async fn withdraw(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
+        if let Some(view) = super::drafts::delete(conn, &user, id).await? {
+            return Ok(view);
+        }
         let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
         let withdrawn = proposal
             .state

@@ -33,15 +33,31 @@ pub struct ProposalFields {
     pub co_speakers: Option<Vec<String>>,
     #[schema(schema_with = links_schema)]
     pub links: Option<Vec<String>>,
+    /// On creation only: `true` saves a draft (201, `state: "draft"`), seen by its speaker only
+    /// and checked for lengths only; `POST /api/v1/proposals/{id}/submit` submits it. Ignored
+    /// on an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<bool>,
 }
 
 // `schema_with` leaves out a field's doc comment: the fields' meaning is written here.
+// A draft holds shorter texts than a submission: the schema states what a draft accepts, and
+// says what submitting needs.
 fn title_schema() -> ObjectBuilder {
-    schema::text(rules::PROPOSAL_TITLE, true, "required to submit")
+    schema::text(
+        rules::DRAFT_TITLE,
+        true,
+        "required to submit, then at least 5 characters once trimmed (a draft may hold less)",
+    )
 }
 
 fn abstract_schema() -> ObjectBuilder {
-    schema::text(rules::ABSTRACT, true, "Markdown; required to submit")
+    schema::text(
+        rules::DRAFT_ABSTRACT,
+        true,
+        "Markdown; required to submit, then at least 50 characters once trimmed (a draft may \
+         hold less)",
+    )
 }
 
 fn notes_schema() -> ObjectBuilder {

@@ -5,8 +5,10 @@
 mod access;
 mod corrections;
 mod declined;
+mod drafts;
 mod edit;
 mod fields;
+mod guards;
 mod invitations;
 mod submit;
 mod tags;
@@ -15,10 +17,12 @@ mod view;
 pub use access::{lock_with_event, visible_proposal};
 pub use corrections::{corrections_csv, override_track};
 pub use declined::tell_others_of_decline;
-pub use edit::{EditPrecondition, stale_edit, update, withdraw};
+pub use drafts::{draft_view, drafts_of, own_draft};
+pub use edit::{update, withdraw};
 pub use fields::ProposalFields;
+pub use guards::{EditPrecondition, stale_edit};
 pub use invitations::{accept_invitation, resend_invitation};
-pub use submit::{CreateOutcome, create};
+pub use submit::{CreateOutcome, create, submit_draft};
 pub use tags::{TagsView, tags};
 pub use view::{
     CoSpeakerInvitationView, DecisionView, ProposalView, SimilarProposal, SpeakerView, Viewer,

@@ -186,6 +186,81 @@
       }).catch(function () {});
     }, 15000);
   }
+
+  // Drafts: <form data-autosave> saves a draft 2 s after the last keystroke (the same form
+  // post as "Save draft", answered in JSON), remembers the draft's id so that later saves
+  // update it, says when in its live status, and keeps a copy in localStorage until submitted.
+  function attachAutosave(form) {
+    if (!window.fetch || !window.FormData || !window.URLSearchParams) return;
+    var status = document.getElementById("autosave-status");
+    var draftId = form.querySelector("input[name=draft_id]");
+    var tokenField = form.querySelector("input[name=form_token]");
+    var storeKey = "mcfp-form:" + form.getAttribute("action") + ":" + (tokenField ? tokenField.value : "");
+    var timer = null, saving = false, again = false;
+    var say = function (text) { if (status) status.textContent = text; };
+    var hhmm = function (d) { return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2); };
+    var keepCopy = function () {
+      try {
+        var copy = {};
+        new FormData(form).forEach(function (v, k) { if (k !== "csrf_token") copy[k] = v; });
+        window.localStorage.setItem(storeKey, JSON.stringify(copy));
+      } catch (e) { /* storage full or disabled: the server copy is enough */ }
+    };
+    var save = function () {
+      if (saving) { again = true; return; }
+      var title = form.querySelector("[name=title]"), abs = form.querySelector("[name=abstract]");
+      if (!draftId.value && !(title && title.value.trim()) && !(abs && abs.value.trim())) return;
+      saving = true;
+      var body = new URLSearchParams(new FormData(form));
+      body.set("intent", "autosave");
+      fetch(form.getAttribute("action"), {
+        method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
+        body: body.toString()
+      }).then(function (r) {
+        if (r.status === 401) {
+          say("Not saved: you are signed out. Your text stays here: press Submit or Save draft and it comes back after you sign in.");
+          return null;
+        }
+        if (!r.ok) { say("Not saved automatically (" + r.status + "): use Save draft."); return null; }
+        return r.json();
+      }).then(function (saved) {
+        if (!saved) return;
+        draftId.value = saved.id;
+        say("Draft saved at " + hhmm(new Date(saved.saved_at)));
+      }).catch(function () {
+        say("Not saved automatically: check your connection. Your text stays here.");
+      }).then(function () {
+        saving = false;
+        if (again) { again = false; save(); }
+      });
+    };
+    form.addEventListener("input", function () {
+      keepCopy();
+      clearTimeout(timer);
+      timer = setTimeout(save, 2000);
+    });
+    form.addEventListener("submit", function () { clearTimeout(timer); });
+    // a copy left by this very form (same one-time token) after a crash or a closed tab
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(storeKey) || "null");
+      if (kept) {
+        Object.keys(kept).forEach(function (k) {
+          var field = form.querySelector("[name='" + k + "']");
+          if (field && field.type !== "hidden" && field.type !== "submit" && !field.value) field.value = kept[k];
+        });
+      }
+    } catch (e) { /* nothing kept */ }
+  }
+  // A submitted proposal's page: copies kept while typing are no longer needed.
+  function forgetKeptForms() {
+    try {
+      if (!document.querySelector(".flash-success")) return;
+      Object.keys(window.localStorage).forEach(function (k) {
+        if (k.indexOf("mcfp-form:") === 0) window.localStorage.removeItem(k);
+      });
+    } catch (e) { /* storage disabled */ }
+  }
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 30000);
@@ -194,5 +269,7 @@
     document.querySelectorAll("input[data-select-all]").forEach(attachSelectAll);
     document.querySelectorAll("form[data-live-preview]").forEach(attachLivePreview);
     document.querySelectorAll("[data-live-fragment]").forEach(attachLiveList);
+    document.querySelectorAll("form[data-autosave]").forEach(attachAutosave);
+    forgetKeptForms();
   });
 })();

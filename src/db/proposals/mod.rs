@@ -1,12 +1,17 @@
 //! Proposals: the row and its writes here; co-speakers, revisions, lists, idempotency keys and
 //! the chairs' tag corrections in the files beside this one.
 
+mod drafts;
 mod idempotency;
 mod lists;
 mod revisions;
 mod speakers;
 mod tag_corrections;
 
+pub use drafts::{
+    Draft, DraftContent, delete_draft, drafts_of, find_draft, find_draft_for_update, insert_draft,
+    update_draft,
+};
 pub use idempotency::{IdempotencyClaim, claim_idempotency_key, store_idempotent_response};
 pub use lists::{
     ListFilter, ListScope, NEEDS_CHECK_BELOW, ProposalChoiceRow, active_choices, decision_counts,

@@ -1,17 +1,20 @@
 //! The speakers' proposal form: submitting a proposal, editing it; and withdrawing it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::pending;
+use crate::accounts::MaybeUser;
 use crate::crypto::random_token;
 use crate::db::events::{self, Event, Format, TrackWithSubtopics};
 use crate::db::proposals as db;
 use crate::domain::ProposalId;
+use crate::domain::ProposalState;
 use crate::error::{AppError, FieldErrors};
 use crate::pages::context::PageContext;
-use crate::pages::csrf::{CsrfForm, EmptyForm};
+use crate::pages::csrf::{CheckedForm, CsrfForm, EmptyForm};
 use crate::pages::errors::{PageError, PageResult};
 use crate::pages::extract::SignedIn;
 use crate::pages::flash::set_flash;
@@ -21,8 +24,9 @@ use crate::proposals::{
 };
 use crate::state::AppState;
 
-/// The form as typed: lists are one item per line.
-#[derive(Deserialize, Default, Clone)]
+/// The form as typed: lists are one item per line. (Serialized only to keep it through a
+/// sign-in: `super::pending`.)
+#[derive(Deserialize, Serialize, Default, Clone)]
 pub struct ProposalForm {
     #[serde(default)]
     title: String,
@@ -44,6 +48,12 @@ pub struct ProposalForm {
     /// Editing: the version the form was filled from; saving refuses to overwrite a newer one.
     #[serde(default)]
     version: String,
+    /// The draft this form saves to (set by the first save, or when editing a draft).
+    #[serde(default)]
+    draft_id: String,
+    /// Which button: `submit` (or none), `draft` ("Save draft"), `autosave` (the script).
+    #[serde(default, skip_serializing)]
+    intent: String,
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -64,6 +74,7 @@ impl ProposalForm {
             track: Some(Some(self.track.clone()).filter(|t| !t.is_empty())),
             co_speakers: Some(lines(&self.co_speakers)),
             links: Some(lines(&self.links)),
+            draft: None,
         }
     }
 
@@ -85,6 +96,12 @@ impl ProposalForm {
             links: view.links.join("\n"),
             form_token: String::new(),
             version: view.version.to_string(),
+            draft_id: if view.state == ProposalState::Draft {
+                view.id.to_string()
+            } else {
+                String::new()
+            },
+            intent: String::new(),
         }
     }
 
@@ -156,6 +173,8 @@ struct ProposalFormPage {
     editing: Option<uuid::Uuid>,
     /// Someone saved the proposal while this form was open: what they saved differently.
     conflict: Option<Vec<Difference>>,
+    /// The fields were kept through a sign-in and are shown again, not saved yet.
+    restored: bool,
 }
 
 impl ProposalFormPage {
@@ -178,6 +197,7 @@ impl ProposalFormPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn form_page(
     page: PageContext,
     state: &AppState,
@@ -186,6 +206,7 @@ async fn form_page(
     errors: FieldErrors,
     editing: Option<ProposalId>,
     conflict: Option<Vec<Difference>>,
+    restored: bool,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
@@ -207,6 +228,7 @@ async fn form_page(
             errors,
             editing: editing.map(|id| id.0),
             conflict,
+            restored,
         },
     )
 }
@@ -218,15 +240,54 @@ async fn event_or_404(state: &AppState, slug: &str) -> Result<Event, PageError> 
         .ok_or(AppError::NotFound)?)
 }
 
+#[derive(Deserialize)]
+pub struct RestoreQuery {
+    /// The token of a form kept through a sign-in (`super::pending`).
+    restore: Option<String>,
+}
+
+/// The form kept under the query's token for this page and user, if any.
+async fn restored_form(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &crate::accounts::CurrentUser,
+    target: &str,
+    query: &RestoreQuery,
+) -> Result<Option<ProposalForm>, AppError> {
+    match query.restore.as_deref() {
+        Some(token) => pending::restore(req, state, user, target, token).await,
+        None => Ok(None),
+    }
+}
+
 pub async fn submit_form(
+    req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
-    _user: SignedIn,
+    user: SignedIn,
     slug: web::Path<String>,
+    query: web::Query<RestoreQuery>,
 ) -> PageResult {
     let event = event_or_404(&state, &slug).await?;
     if !event.cfp_open_at(chrono::Utc::now()) {
         return Err(AppError::Forbidden("the call for proposals is closed".into()).into());
+    }
+    let target = format!("/events/{}/submit", event.slug);
+    if let Some(mut form) = restored_form(&req, &state, &user.0, &target, &query).await? {
+        if form.form_token.is_empty() {
+            form.form_token = random_token("form-");
+        }
+        return form_page(
+            page,
+            &state,
+            event,
+            form,
+            FieldErrors::new(),
+            None,
+            None,
+            true,
+        )
+        .await;
     }
     let form = ProposalForm {
         format: event
@@ -237,48 +298,237 @@ pub async fn submit_form(
         form_token: random_token("form-"),
         ..Default::default()
     };
-    form_page(page, &state, event, form, FieldErrors::new(), None, None).await
+    form_page(
+        page,
+        &state,
+        event,
+        form,
+        FieldErrors::new(),
+        None,
+        None,
+        false,
+    )
+    .await
 }
 
-pub async fn submit(
-    req: HttpRequest,
-    page: PageContext,
-    state: web::Data<AppState>,
-    user: SignedIn,
-    slug: web::Path<String>,
-    form: CsrfForm<ProposalForm>,
-) -> PageResult {
-    let event = event_or_404(&state, &slug).await?;
-    let form = form.0;
-    state
-        .submit_limiter
-        .check_key(&user.0.id.to_string(), "submit")?;
-    let key = (!form.form_token.is_empty()).then(|| format!("form:{}", form.form_token));
-    match proposals::create(&state, &user.0, &event, form.fields(), key.as_deref()).await {
-        Ok(outcome) => {
-            let id = outcome.body["id"].as_str().unwrap_or_default().to_owned();
-            // a replayed double-click is the same success
-            set_flash(
-                &req,
-                "success",
-                "Your proposal is submitted. We emailed you a receipt.",
-            );
-            Ok(redirect(&format!("/proposals/{id}")))
-        }
-        Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => {
-            form_page(page, &state, event, form, errors, None, None).await
-        }
+/// The signed-in user, or None for a visitor whose session is gone (expired, signed out).
+fn user_of(
+    user: Result<MaybeUser, AppError>,
+) -> Result<Option<crate::accounts::CurrentUser>, PageError> {
+    match user {
+        Ok(MaybeUser(user)) => Ok(user),
+        Err(AppError::Unauthorized) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }
 
+/// A form that cannot be acted on (no session, or a stale CSRF token): keep what was typed and
+/// send the browser to sign in (or, signed in, straight back) to the form showing it again.
+async fn keep_and_come_back(
+    req: &HttpRequest,
+    state: &AppState,
+    user: Option<&crate::accounts::CurrentUser>,
+    target: &str,
+    form: &ProposalForm,
+) -> PageResult {
+    let token = pending::keep(req, state, user, target, form).await?;
+    let back = format!("{target}?restore={token}");
+    match user {
+        Some(_) => {
+            set_flash(
+                req,
+                "info",
+                "This form had expired, so nothing was saved: everything you typed is below.                  Check it and send it again.",
+            );
+            Ok(redirect(&back))
+        }
+        None => Err(PageError::LoginRequired { next: back }),
+    }
+}
+
+/// The draft id a form carries, if any.
+fn draft_id_of(form: &ProposalForm) -> Result<Option<ProposalId>, AppError> {
+    match form.draft_id.trim() {
+        "" => Ok(None),
+        text => text
+            .parse::<uuid::Uuid>()
+            .map(|id| Some(ProposalId(id)))
+            .map_err(|_| {
+                AppError::Validation(FieldErrors::single(
+                    "draft_id",
+                    "the form's draft is not an id; reload the page",
+                ))
+            }),
+    }
+}
+
+/// Saves the form as a draft: a new one, or the one it carries. Returns the draft's view.
+async fn save_draft(
+    state: &AppState,
+    user: &crate::accounts::CurrentUser,
+    event: &Event,
+    form: &ProposalForm,
+) -> Result<ProposalView, AppError> {
+    let mut fields = form.fields();
+    match draft_id_of(form)? {
+        Some(id) => proposals::update(state, user, id, fields, EditPrecondition::Any).await,
+        None => {
+            fields.draft = Some(true);
+            // a key of its own: the same form's submission later is another request
+            let key =
+                (!form.form_token.is_empty()).then(|| format!("form:{}:draft", form.form_token));
+            let outcome = proposals::create(state, user, event, fields, key.as_deref()).await?;
+            let id = outcome
+                .proposal_id
+                .or_else(|| {
+                    outcome.body["id"]
+                        .as_str()
+                        .and_then(|id| id.parse::<uuid::Uuid>().ok())
+                        .map(ProposalId)
+                })
+                .ok_or_else(|| AppError::internal("a saved draft has an id"))?;
+            let mut conn = state.pool.get().await?;
+            let (draft, event) = proposals::own_draft(&mut conn, user, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(proposals::draft_view(&event, &draft, user))
+        }
+    }
+}
+
+/// What the autosave script is told: the draft's id (later saves update it) and when.
+#[derive(Serialize)]
+struct Autosaved {
+    id: uuid::Uuid,
+    version: i64,
+    saved_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The new-proposal form (and a draft's form): submit, save a draft ("Save draft", or the
+/// script's autosave). Posted without a session or with a stale token, nothing is done but
+/// keeping what was typed for after sign-in.
+pub async fn submit(
+    req: HttpRequest,
+    page: PageContext,
+    state: web::Data<AppState>,
+    user: Result<MaybeUser, AppError>,
+    slug: web::Path<String>,
+    form: CheckedForm<ProposalForm>,
+) -> PageResult {
+    let event = event_or_404(&state, &slug).await?;
+    let CheckedForm { form, csrf_valid } = form;
+    let autosave = form.intent == "autosave";
+    let user = match (user_of(user)?, csrf_valid) {
+        (Some(user), true) => user,
+        // the script keeps its own copy and says so; a pressed button keeps the form here
+        _ if autosave => {
+            return Ok(HttpResponse::Unauthorized()
+                .content_type("application/problem+json")
+                .body(
+                    r#"{"title":"Unauthorized","status":401,"detail":"sign in again to save"}"#,
+                ));
+        }
+        (user, _) => {
+            let target = format!("/events/{}/submit", event.slug);
+            return keep_and_come_back(&req, &state, user.as_ref(), &target, &form).await;
+        }
+    };
+    match form.intent.as_str() {
+        "autosave" => {
+            let saved = save_draft(&state, &user, &event, &form).await?;
+            Ok(HttpResponse::Ok().json(Autosaved {
+                id: saved.id,
+                version: saved.version,
+                saved_at: saved.updated_at,
+            }))
+        }
+        "draft" => match save_draft(&state, &user, &event, &form).await {
+            Ok(saved) => {
+                set_flash(
+                    &req,
+                    "success",
+                    "Your draft is saved. Only you can see it until you submit it.",
+                );
+                Ok(redirect(&format!("/proposals/{}/edit", saved.id)))
+            }
+            Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => {
+                form_page(page, &state, event, form, errors, None, None, false).await
+            }
+            Err(other) => Err(other.into()),
+        },
+        _ => {
+            state
+                .submit_limiter
+                .check_key(&user.id.to_string(), "submit")?;
+            let outcome = match draft_id_of(&form)? {
+                // what was typed is saved to the draft first, then the draft is submitted
+                Some(id) => match save_draft(&state, &user, &event, &form).await {
+                    Ok(_) => proposals::submit_draft(&state, &user, id)
+                        .await
+                        .map(|view| view.id.to_string()),
+                    Err(e) => Err(e),
+                },
+                None => {
+                    let key =
+                        (!form.form_token.is_empty()).then(|| format!("form:{}", form.form_token));
+                    proposals::create(&state, &user, &event, form.fields(), key.as_deref())
+                        .await
+                        .map(|outcome| outcome.body["id"].as_str().unwrap_or_default().to_owned())
+                }
+            };
+            match outcome {
+                Ok(id) => {
+                    // a replayed double-click is the same success
+                    set_flash(
+                        &req,
+                        "success",
+                        "Your proposal is submitted. We emailed you a receipt.",
+                    );
+                    Ok(redirect(&format!("/proposals/{id}")))
+                }
+                Err(AppError::Validation(errors)) | Err(AppError::Conflict { errors, .. }) => {
+                    form_page(page, &state, event, form, errors, None, None, false).await
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+    }
+}
+
 pub async fn edit_form(
+    req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
     user: SignedIn,
     id: web::Path<ProposalId>,
+    query: web::Query<RestoreQuery>,
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
+    // a draft is edited in the submission form, which can submit it
+    if let Some((draft, event)) = proposals::own_draft(&mut conn, &user.0, *id).await? {
+        drop(conn);
+        if !event.cfp_open_at(chrono::Utc::now()) {
+            return Err(AppError::Forbidden(
+                "the call for proposals is closed: the draft can no longer be edited or submitted"
+                    .into(),
+            )
+            .into());
+        }
+        let view = proposals::draft_view(&event, &draft, &user.0);
+        let mut form = ProposalForm::from_view(&view);
+        form.form_token = random_token("form-");
+        return form_page(
+            page,
+            &state,
+            event,
+            form,
+            FieldErrors::new(),
+            None,
+            None,
+            false,
+        )
+        .await;
+    }
     let (proposal, event, _) = visible_proposal(&mut conn, &user.0, *id).await?;
     if !db::is_speaker(&mut conn, &proposal, user.0.id).await? {
         return Err(AppError::NotFound.into());
@@ -288,14 +538,20 @@ pub async fn edit_form(
         return Err(AppError::Forbidden("this proposal cannot be edited any more".into()).into());
     }
     drop(conn);
+    let target = format!("/proposals/{}/edit", *id);
+    let (form, restored) = match restored_form(&req, &state, &user.0, &target, &query).await? {
+        Some(form) => (form, true),
+        None => (ProposalForm::from_view(&view), false),
+    };
     form_page(
         page,
         &state,
         event,
-        ProposalForm::from_view(&view),
+        form,
         FieldErrors::new(),
         Some(*id),
         None,
+        restored,
     )
     .await
 }
@@ -304,11 +560,19 @@ pub async fn edit(
     req: HttpRequest,
     page: PageContext,
     state: web::Data<AppState>,
-    user: SignedIn,
+    user: Result<MaybeUser, AppError>,
     id: web::Path<ProposalId>,
-    form: CsrfForm<ProposalForm>,
+    form: CheckedForm<ProposalForm>,
 ) -> PageResult {
-    let form = form.0;
+    let CheckedForm { form, csrf_valid } = form;
+    let user = match (user_of(user)?, csrf_valid) {
+        (Some(user), true) => user,
+        (user, _) => {
+            let target = format!("/proposals/{}/edit", *id);
+            return keep_and_come_back(&req, &state, user.as_ref(), &target, &form).await;
+        }
+    };
+    let user = SignedIn(user);
     let precondition = form.precondition()?;
     match proposals::update(&state, &user.0, *id, form.fields(), precondition).await {
         Ok(_) => {
@@ -320,7 +584,7 @@ pub async fn edit(
                 let mut conn = state.pool.get().await?;
                 visible_proposal(&mut conn, &user.0, *id).await?.1
             };
-            form_page(page, &state, event, form, errors, Some(*id), None).await
+            form_page(page, &state, event, form, errors, Some(*id), None, false).await
         }
         Err(AppError::PreconditionFailed(_)) => {
             // Someone saved meanwhile: keep everything typed, show what is saved now, and let
@@ -345,6 +609,7 @@ pub async fn edit(
                 FieldErrors::new(),
                 Some(*id),
                 Some(differences),
+                false,
             )
             .await
         }
@@ -359,7 +624,17 @@ pub async fn withdraw(
     id: web::Path<ProposalId>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
+    let was_draft = {
+        let mut conn = state.pool.get().await?;
+        proposals::own_draft(&mut conn, &user.0, *id)
+            .await?
+            .is_some()
+    };
     proposals::withdraw(&state, &user.0, *id).await?;
+    if was_draft {
+        set_flash(&req, "info", "The draft is deleted.");
+        return Ok(redirect("/proposals"));
+    }
     set_flash(&req, "info", "The proposal is withdrawn.");
     Ok(redirect(&format!("/proposals/{}", *id)))
 }

@@ -1,4 +1,4 @@
-//! "My proposals": the signed-in speaker's proposals in every event.
+//! "My proposals": the signed-in speaker's proposals and drafts in every event.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -16,6 +16,8 @@ use crate::state::AppState;
 struct MyProposalsPage {
     page: PageContext,
     rows: Vec<(db::Proposal, String, String)>,
+    /// The speaker's drafts (only they see them), with their events.
+    drafts: Vec<(db::Draft, crate::db::events::Event)>,
 }
 
 pub async fn my_proposals(
@@ -25,5 +27,6 @@ pub async fn my_proposals(
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let rows = db::list_for_speaker(&mut conn, user.0.id).await?;
-    render(StatusCode::OK, &MyProposalsPage { page, rows })
+    let drafts = crate::proposals::drafts_of(&mut conn, &user.0).await?;
+    render(StatusCode::OK, &MyProposalsPage { page, rows, drafts })
 }

@@ -6,6 +6,7 @@ pub mod form;
 pub mod invitations;
 pub mod list;
 pub mod page;
+pub mod pending;
 pub mod sections;
 pub mod timeline;
 pub mod track;

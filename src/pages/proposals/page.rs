@@ -124,6 +124,19 @@ pub async fn show(
     user: SignedIn,
     id: web::Path<ProposalId>,
 ) -> PageResult {
+    // a draft has no page of its own yet: its speaker works on it in the form
+    {
+        let mut conn = state.pool.get().await?;
+        if proposals::own_draft(&mut conn, &user.0, *id)
+            .await?
+            .is_some()
+        {
+            return Ok(crate::pages::respond::redirect(&format!(
+                "/proposals/{}/edit",
+                *id
+            )));
+        }
+    }
     proposal_page(page, &state, &similarity, &user.0, *id, None).await
 }
 

@@ -780,4 +780,5 @@ async fn submit_a_proposal_signed_out_register_sign_in_and_land_on_the_form() {
     speaker.close().await;
 }
 mod accessibility;
+mod drafts;
 mod ranking;

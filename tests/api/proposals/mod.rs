@@ -4,6 +4,7 @@
 
 mod co_speakers;
 mod concurrency;
+mod drafts;
 mod editing;
 mod events;
 mod submitting;

@@ -1,0 +1,2 @@
+DROP TABLE pending_forms;
+DROP TABLE proposal_drafts;
