@@ -1,5 +1,12 @@
 // Hand-written to match migrations/ (diesel print-schema gives the same); keep in step.
 
+pub mod sql_types {
+    /// PostgreSQL's `tsvector` (full text search); only ever read by SQL, never loaded.
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     users (id) {
         id -> Uuid,
@@ -136,6 +143,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     proposals (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -168,6 +178,7 @@ diesel::table! {
         responded_at -> Nullable<Timestamptz>,
         public_touched_at -> Timestamptz,
         version -> Int8,
+        search_text -> Tsvector,
     }
 }
 

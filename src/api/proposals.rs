@@ -8,16 +8,47 @@ use super::ApiJson;
 use crate::accounts::CurrentUser;
 use crate::accounts::policy::{ProposalAccess, event_access};
 use crate::db::events::{self, Event};
-use crate::db::paging::{Page, encode_cursor, page_params};
+use crate::db::paging::{Page, encode_cursor, parse_params};
 use crate::db::proposals::{self as db, ListFilter, ListScope};
-use crate::domain::{ProposalId, ProposalState};
+use crate::domain::{ProposalId, ProposalSort, ProposalState, SearchText};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::http::ChairedEvent;
 use crate::proposals::{
     self, EditPrecondition, ProposalFields, ProposalView, Viewer, visible_proposal,
 };
-use crate::review::{SimilarityCache, similar_proposals};
+use crate::review::{ChairList, SimilarityCache, chair_page, similar_proposals};
 use crate::state::AppState;
+
+/// `?sort=` of the proposal list, as the OpenAPI document shows it (the handler parses it as a
+/// `ProposalSort`): a key, `-` in front for descending.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum ProposalListSort {
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "-title")]
+    TitleDesc,
+    #[serde(rename = "calibrated")]
+    Calibrated,
+    #[serde(rename = "-calibrated")]
+    CalibratedDesc,
+    #[serde(rename = "mean")]
+    Mean,
+    #[serde(rename = "-mean")]
+    MeanDesc,
+    #[serde(rename = "reviews")]
+    Reviews,
+    #[serde(rename = "-reviews")]
+    ReviewsDesc,
+    #[serde(rename = "confidence")]
+    Confidence,
+    #[serde(rename = "-confidence")]
+    ConfidenceDesc,
+}
 
 /// Proposals, their tags and co-speaker invitations; inside `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -95,6 +126,10 @@ pub struct ListQuery {
     pub state: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// Chairs: a full-text search over titles, abstracts and speakers' names.
+    pub q: Option<String>,
+    /// Chairs: the order (`-` in front for descending).
+    pub sort: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
@@ -104,16 +139,41 @@ pub struct ListQuery {
             description = "`true`: only proposals whose tag needs a human look (unsure tagger, or the speaker disagrees); any other value: no filter"),
         ("state" = Option<ProposalState>, Query),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "50 when absent"),
-        ("cursor" = Option<String>, Query, pattern = "^[A-Za-z0-9_-]*$", description = "the previous page's `next_cursor`")),
+        ("cursor" = Option<String>, Query, pattern = "^[A-Za-z0-9_-]*$", description = "the previous page's `next_cursor` (of the same `sort`)"),
+        ("q" = Option<String>, Query, pattern = r"^[^\x00-\x1F\x7F-\x9F]{0,200}$",
+            description = "chairs only: a full-text search over titles, abstracts and speakers' names \
+            (up to 200 characters; `\"quoted phrase\"`, `or` and `-word` as on a search engine; \
+            plain words also match as prefixes, so `ada lov` finds Ada Lovelace)"),
+        ("sort" = inline(Option<ProposalListSort>), Query,
+            description = "chairs only: the order, `-` in front for descending (`created_at`, the default, is oldest first); \
+            proposals without a value (no reviews, withdrawn, no tag) come last either way")),
     responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401),
-        (status = 404, description = "no such event"), (status = 422)))]
+        (status = 404, description = "no such event"), (status = 422, description = "a bad parameter, named; \
+        `q` or `sort` from someone who does not chair the event")))]
 pub async fn list(
     state: web::Data<AppState>,
+    cache: web::Data<crate::review::RankingCache>,
     user: CurrentUser,
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> AppResult<web::Json<Page<ProposalView>>> {
-    let (limit, after) = page_params(query.limit.as_deref(), query.cursor.as_deref())?;
+    let mut errors = FieldErrors::new();
+    let search = errors
+        .check("q", SearchText::parse(query.q.as_deref()))
+        .flatten();
+    let sort = errors
+        .check("sort", ProposalSort::parse(query.sort.as_deref()))
+        .unwrap_or_default();
+    let (limit, after) = parse_params(
+        query.limit.as_deref(),
+        // a sorted list has its own cursors (`review::chair_page` reads them)
+        query
+            .cursor
+            .as_deref()
+            .filter(|_| sort == ProposalSort::default()),
+        &mut errors,
+    );
+    errors.into_result()?;
     let after = after.map(|(at, id)| (at, ProposalId(id)));
     let state_filter = match query.state.as_deref() {
         None => None,
@@ -138,10 +198,35 @@ pub async fn list(
     };
     // a reviewer who also speaks sees their own proposals as a speaker, the rest as a reviewer
     let mut own: Vec<ProposalId> = Vec::new();
-    let (mut rows, viewer) = if access.can_manage() {
-        let rows = db::list(&mut conn, event.id, ListScope::All, filter).await?;
-        (rows, Viewer::Chair)
-    } else if access.is_reviewer() {
+    if access.can_manage() {
+        let list = ChairList {
+            track: filter.track,
+            state: filter.state,
+            needs_check: filter.needs_check,
+            search: search.as_ref(),
+            only_disagreements: false,
+            only_missing: false,
+            sort,
+            cursor: query.cursor.as_deref(),
+            limit,
+        };
+        let ranked = match list.needs_ranking() {
+            true => Some(cache.ranked(&mut conn, &event).await?),
+            false => None,
+        };
+        let (rows, next_cursor) = chair_page(&mut conn, &event, ranked.as_deref(), &list).await?;
+        let items = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
+        return Ok(web::Json(Page { items, next_cursor }));
+    }
+    let mut refused = FieldErrors::new();
+    if search.is_some() {
+        refused.add("q", "only the event's chairs may search this list");
+    }
+    if sort != ProposalSort::default() {
+        refused.add("sort", "only the event's chairs may sort this list");
+    }
+    refused.into_result()?;
+    let (mut rows, viewer) = if access.is_reviewer() {
         own = db::list_for_speaker(&mut conn, user.id)
             .await?
             .into_iter()

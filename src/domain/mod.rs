@@ -3,6 +3,7 @@
 pub mod conflicts;
 mod email;
 mod event_fields;
+mod list_query;
 mod password;
 mod person_name;
 mod proposal_fields;
@@ -15,6 +16,7 @@ pub mod whole_number;
 
 pub use email::EmailAddress;
 pub use event_fields::{EventSlug, TimeZoneName};
+pub use list_query::{ProposalSort, SEARCH_MAX_CHARS, SearchText, SortKey};
 pub use password::NewPassword;
 pub use person_name::PersonName;
 pub use proposal_fields::{Abstract, ChairNotes, MaterialLink, ProposalTitle};

@@ -1,5 +1,7 @@
 //! The chairs' dashboard: an event's proposals with the tagger's verdicts and their review
-//! figures, filtered and sorted; the reviewers' progress, the decisions and the track balance.
+//! figures as a full-width working table (searched, filtered, sorted by any column, paged:
+//! `review::chair_page`), under the panels of the review phase, the decisions, the track
+//! balance, the automatic assignment and the reviewers' progress, folded.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -15,12 +17,12 @@ use super::extract::SignedInChair;
 use super::labels::{one_decimal, phase_text};
 use super::respond::render;
 use crate::db::events::{self, Event, TrackWithSubtopics};
-use crate::db::paging::{DEFAULT_LIMIT, page_params};
-use crate::db::proposals::{self as db, ListFilter, ListScope, NEEDS_CHECK_BELOW, Proposal};
-use crate::domain::{ProposalState, Transition};
-use crate::error::{AppError, FieldErrors};
+use crate::db::paging::DEFAULT_LIMIT;
+use crate::db::proposals::NEEDS_CHECK_BELOW;
+use crate::domain::{ProposalSort, ProposalState, SearchText, SortKey, Transition};
+use crate::error::FieldErrors;
 use crate::proposals::{self, ProposalView, Viewer};
-use crate::review::{RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache};
+use crate::review::{ChairList, RankingCache, chair_page};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -33,8 +35,11 @@ pub struct DashboardQuery {
     disagreements: Option<String>,
     /// `true`: only proposals with reviews missing (fewer than assigned, or none assigned).
     missing: Option<String>,
-    /// `submitted` (default), `calibrated` or `mean`.
+    /// A column (`created_at`, the default, `title`, `calibrated`, `mean`, `reviews`,
+    /// `confidence`), `-` in front for descending; `submitted` (of old links) is `created_at`.
     sort: Option<String>,
+    /// A full-text search over titles, abstracts and speakers' names.
+    q: Option<String>,
 }
 
 /// A row's review figures, from the cached ranking.
@@ -73,7 +78,9 @@ struct DashboardPage {
     needs_check: bool,
     only_disagreements: bool,
     only_missing: bool,
-    sort: &'static str,
+    sort: ProposalSort,
+    /// The search as typed (empty: none).
+    q: String,
     states: &'static [ProposalState],
     next_cursor: Option<String>,
     /// A page after the first one.
@@ -87,6 +94,8 @@ struct DashboardPage {
     decisions: DashboardDecisions,
     /// Minutes of the proposals decided "accept" (released or not) per track, against the budget.
     balance: TrackBalance,
+    /// Accepted talks whose decision is released (what publishing would show).
+    released_accepts: i64,
 }
 
 impl DashboardPage {
@@ -114,16 +123,19 @@ impl DashboardPage {
             .as_ref()
             .map_or_else(|| "all tracks".to_owned(), |t| t.join(", "))
     }
-    /// This dashboard as filtered and sorted (not paged): where its forms come back to.
-    fn here(&self) -> String {
+    /// This dashboard's query, filtered as now, sorted by `sort`, from `cursor` on.
+    fn link(&self, sort: ProposalSort, cursor: Option<&str>) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
+        let sort_param = sort.as_param();
         for (key, value, set) in [
+            ("q", self.q.as_str(), !self.q.is_empty()),
             ("track", self.track.as_str(), !self.track.is_empty()),
             ("state", self.state.as_str(), !self.state.is_empty()),
             ("needs_check", "true", self.needs_check),
             ("disagreements", "true", self.only_disagreements),
             ("missing", "true", self.only_missing),
-            ("sort", self.sort, self.sort != "submitted"),
+            ("sort", sort_param.as_str(), sort != ProposalSort::default()),
+            ("cursor", cursor.unwrap_or_default(), cursor.is_some()),
         ] {
             if set {
                 query.append_pair(key, value);
@@ -136,10 +148,15 @@ impl DashboardPage {
             format!("/events/{}/dashboard?{query}", self.event.slug)
         }
     }
+    /// This dashboard as filtered and sorted (not paged): where its forms come back to.
+    fn here(&self) -> String {
+        self.link(self.sort, None)
+    }
     /// Any filter narrows the list (for the empty state).
     fn filtered(&self) -> bool {
         !self.track.is_empty()
             || !self.state.is_empty()
+            || !self.q.is_empty()
             || self.needs_check
             || self.only_disagreements
             || self.only_missing
@@ -153,22 +170,82 @@ impl DashboardPage {
         self.here()
     }
     fn next_link(&self, cursor: &str) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("track", &self.track)
-            .append_pair("state", &self.state)
-            .append_pair("cursor", cursor);
-        for (key, value, set) in [
-            ("needs_check", "true", self.needs_check),
-            ("disagreements", "true", self.only_disagreements),
-            ("missing", "true", self.only_missing),
-            ("sort", self.sort, self.sort != "submitted"),
-        ] {
-            if set {
-                query.append_pair(key, value);
-            }
+        self.link(self.sort, Some(cursor))
+    }
+    /// A column header's link: sorted by it (the other way round if it is sorted by it
+    /// already), filters kept, from the first page.
+    fn sort_link(&self, key: &str) -> String {
+        match SortKey::parse(key) {
+            Some(key) => self.link(self.sort.toggled(key), None),
+            None => self.here(),
         }
-        format!("/events/{}/dashboard?{}", self.event.slug, query.finish())
+    }
+    /// `aria-sort` of a column header: only the sorted one has it.
+    fn aria_sort(&self, key: &str) -> Option<&'static str> {
+        (SortKey::parse(key) == Some(self.sort.key)).then_some(if self.sort.descending {
+            "descending"
+        } else {
+            "ascending"
+        })
+    }
+    /// A column header's tooltip.
+    fn header_hint(key: &str) -> Option<&'static str> {
+        (key == "reviews").then_some("reviews done / reviewers assigned")
+    }
+    /// The arrow after a column header's name.
+    fn sort_mark(&self, key: &str) -> &'static str {
+        match self.aria_sort(key) {
+            Some("descending") => "▼",
+            Some(_) => "▲",
+            None => "",
+        }
+    }
+    /// The orders the sort menu offers: `?sort=` and its label.
+    fn sorts(&self) -> Vec<(String, String)> {
+        let label = |key: SortKey, descending: bool| {
+            let (what, up, down) = match key {
+                SortKey::CreatedAt => ("Submitted", "oldest first", "newest first"),
+                SortKey::Title => ("Title", "A to Z", "Z to A"),
+                SortKey::Calibrated => ("Calibrated score", "lowest first", "best first"),
+                SortKey::Mean => ("Mean score", "lowest first", "best first"),
+                SortKey::Reviews => ("Reviews", "fewest first", "most first"),
+                SortKey::Confidence => ("Tag confidence", "least sure first", "surest first"),
+            };
+            format!("{what} ({})", if descending { down } else { up })
+        };
+        SortKey::ALL
+            .into_iter()
+            .flat_map(|key| {
+                [key.first_descending(), !key.first_descending()].map(|descending| {
+                    let sort = ProposalSort { key, descending };
+                    (sort.as_param(), label(key, descending))
+                })
+            })
+            .collect()
+    }
+    fn sort_param(&self) -> String {
+        self.sort.as_param()
+    }
+    /// What the caption says of the order.
+    fn sort_text(&self) -> String {
+        let param = self.sort.as_param();
+        self.sorts()
+            .into_iter()
+            .find(|(p, _)| *p == param)
+            .map_or(param, |(_, label)| label.to_lowercase())
+    }
+    /// The day it was submitted, in the event's time zone.
+    fn submitted_day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        match self.event.time_zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => at.with_timezone(&tz).format("%Y-%m-%d").to_string(),
+            Err(_) => at.format("%Y-%m-%d").to_string(),
+        }
+    }
+    /// The decisions panel opens when something waits there: decisions to release, or released
+    /// acceptances not published yet.
+    fn decisions_urgent(&self) -> bool {
+        self.decisions.summary.unreleased > 0
+            || (self.decisions.published.is_none() && self.released_accepts > 0)
     }
 }
 
@@ -185,40 +262,32 @@ pub async fn dashboard(
     let needs_check = query.needs_check.as_deref() == Some("true");
     let only_disagreements = query.disagreements.as_deref() == Some("true");
     let only_missing = query.missing.as_deref() == Some("true");
+    let mut errors = FieldErrors::new();
+    let search = errors
+        .check("q", SearchText::parse(query.q.as_deref()))
+        .flatten();
     let sort = match query.sort.as_deref() {
-        Some("calibrated") => "calibrated",
-        Some("mean") => "mean",
-        _ => "submitted",
-    };
-    let filter = Filter {
-        track: Some(track.as_str()).filter(|t| !t.is_empty()),
-        state: state_filter,
-        needs_check,
-        only_disagreements,
-        only_missing,
-    };
+        // the links of before sorting by column
+        Some("submitted") => Some(ProposalSort::default()),
+        other => errors.check("sort", ProposalSort::parse(other)),
+    }
+    .unwrap_or_default();
+    errors.into_result()?;
     let mut conn = state.pool.get().await?;
     // the whole event's ranking (calibration sees every review), cached under an O(1) key
     let ranked = cache.ranked(&mut conn, &event).await?;
-    // review filters and orders page over the cached order; the rest is a keyset page in SQL
-    let (rows, next_cursor) = if sort != "submitted" || only_disagreements || only_missing {
-        let order = match sort {
-            "calibrated" => RankOrder::Calibrated,
-            "mean" => RankOrder::Mean,
-            _ => RankOrder::Submitted,
-        };
-        ranked_page(
-            &mut conn,
-            &event,
-            &ranked,
-            order,
-            &filter,
-            query.cursor.as_deref(),
-        )
-        .await?
-    } else {
-        submitted_page(&mut conn, &event, &filter, query.cursor.as_deref()).await?
+    let list = ChairList {
+        track: Some(track.as_str()).filter(|t| !t.is_empty()),
+        state: state_filter,
+        needs_check,
+        search: search.as_ref(),
+        only_disagreements,
+        only_missing,
+        sort,
+        cursor: query.cursor.as_deref(),
+        limit: DEFAULT_LIMIT,
     };
+    let (rows, next_cursor) = chair_page(&mut conn, &event, Some(&ranked), &list).await?;
     let proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let rows: Vec<DashboardRow> = proposals
@@ -247,11 +316,18 @@ pub async fn dashboard(
     let progress = crate::review::reviewer_progress(&mut conn, &event, &ranked).await?;
     let decisions = dashboard_decisions(&ranked, &event, &tracks);
     let balance = accepted_balance(&ranked, &event, &tracks);
+    let released_accepts = ranked
+        .decision_counts
+        .iter()
+        .filter(|(_, released, _)| *released == Some(crate::domain::Decision::Accept))
+        .map(|(_, _, n)| n)
+        .sum();
     let now = chrono::Utc::now();
     render(
         StatusCode::OK,
         &DashboardPage {
             balance,
+            released_accepts,
             page,
             tracks,
             rows,
@@ -263,6 +339,10 @@ pub async fn dashboard(
             only_disagreements,
             only_missing,
             sort,
+            q: search
+                .as_ref()
+                .map(|s| s.websearch().to_owned())
+                .unwrap_or_default(),
             states: &ProposalState::ALL,
             next_cursor,
             paged: query.cursor.is_some(),
@@ -275,85 +355,6 @@ pub async fn dashboard(
             event,
         },
     )
-}
-
-/// The dashboard's filters.
-struct Filter<'a> {
-    track: Option<&'a str>,
-    state: Option<ProposalState>,
-    needs_check: bool,
-    only_disagreements: bool,
-    only_missing: bool,
-}
-
-impl Filter<'_> {
-    fn keeps(&self, p: &RankedProposal) -> bool {
-        self.track.is_none_or(|t| p.track.as_deref() == Some(t))
-            && self.state.is_none_or(|s| p.state == s)
-            && (!self.needs_check || p.needs_check)
-            && (!self.only_disagreements || (p.ranked && p.aggregate().disagreement))
-            && (!self.only_missing || p.missing_reviews())
-    }
-}
-
-/// Oldest first, a keyset page in SQL.
-async fn submitted_page(
-    conn: &mut diesel_async::AsyncPgConnection,
-    event: &Event,
-    filter: &Filter<'_>,
-    cursor: Option<&str>,
-) -> Result<(Vec<Proposal>, Option<String>), AppError> {
-    let (limit, after) = page_params(None, cursor)?;
-    let rows = db::list(
-        conn,
-        event.id,
-        ListScope::All,
-        ListFilter {
-            track: filter.track,
-            state: filter.state,
-            needs_check: filter.needs_check,
-            after: after.map(|(at, id)| (at, crate::domain::ProposalId(id))),
-            limit: limit + 1,
-        },
-    )
-    .await?;
-    let page = crate::db::paging::finish(rows, limit, |p| (p.created_at, p.id.0), |p| p);
-    Ok((page.items, page.next_cursor))
-}
-
-/// A page of the cached order, filtered in memory; only the page's proposals are loaded.
-async fn ranked_page(
-    conn: &mut diesel_async::AsyncPgConnection,
-    event: &Event,
-    ranked: &RankedEvent,
-    order: RankOrder,
-    filter: &Filter<'_>,
-    cursor: Option<&str>,
-) -> Result<(Vec<Proposal>, Option<String>), AppError> {
-    let mut errors = FieldErrors::new();
-    let cursor = RankCursor::parse(cursor, &mut errors);
-    errors.into_result()?;
-    let (page, next_cursor) = ranked.page(order, cursor.as_ref(), DEFAULT_LIMIT as usize, |p| {
-        filter.keeps(p)
-    });
-    let ids: Vec<crate::domain::ProposalId> = page.iter().map(|p| p.id).collect();
-    let mut rows = db::list(
-        conn,
-        event.id,
-        ListScope::Only(ids.clone()),
-        ListFilter {
-            track: None,
-            state: None,
-            needs_check: false,
-            after: None,
-            limit: ids.len() as i64,
-        },
-    )
-    .await?;
-    let place: std::collections::HashMap<_, _> =
-        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|p| place.get(&p.id).copied().unwrap_or(usize::MAX));
-    Ok((rows, next_cursor))
 }
 
 /// The track balance of what the chairs have accepted so far (released or not; declined and

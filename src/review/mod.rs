@@ -7,12 +7,14 @@
 //! review), `declared_conflicts`, `assign` (a chair's list and the automatic run), `reviews`,
 //! `ranking_cache` (the ranked event, cached per event under an O(1) key), `ranking_view` (the
 //! ranking, paged, and its CSV), `progress` (reviewers' progress and reminders),
-//! `members` (removing a member) and `similar` (similar proposals, cached per event).
+//! `members` (removing a member), `similar` (similar proposals, cached per event) and
+//! `chair_list` (the chairs' searchable, sortable list).
 
 pub mod assignment;
 pub mod ranking;
 
 mod assign;
+mod chair_list;
 mod declared_conflicts;
 mod members;
 mod progress;
@@ -28,6 +30,7 @@ pub use assign::{
     AssignedReviewer, AssignmentsView, AutoAssignOutcome, ShortProposal, assignments_view,
     auto_assign, set_assignments,
 };
+pub use chair_list::{ChairList, chair_page};
 pub use declared_conflicts::{ConflictView, set_conflict};
 pub use members::remove_member;
 pub use progress::{ReviewerProgress, remind, reviewer_progress};

@@ -273,3 +273,59 @@
     forgetKeptForms();
   });
 })();
+
+// The dashboard's table (issue 14): j and k move a highlight over its rows, focusing the row's
+// link (so Enter opens it, as any link); / goes to the search. Never while typing in a field.
+(function () {
+  "use strict";
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+  function openDetailsOf(id) {
+    var target = id && document.getElementById(id);
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    // a form of a folded panel comes back to it (#phase, #reviewers…): unfold it
+    var hash = function () { return decodeURIComponent(location.hash.slice(1)); };
+    openDetailsOf(hash());
+    window.addEventListener("hashchange", function () { openDetailsOf(hash()); });
+
+    var table = document.querySelector("table[data-keyboard-rows]");
+    if (!table || !table.tBodies.length) return;
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var current = -1;
+    function highlight(i) {
+      if (current >= 0 && rows[current]) rows[current].classList.remove("current");
+      current = i;
+      rows[i].classList.add("current");
+    }
+    function move(i) {
+      if (!rows.length) return;
+      i = Math.max(0, Math.min(rows.length - 1, i));
+      highlight(i);
+      var link = rows[i].querySelector("a[data-row-link]");
+      if (link) {
+        link.focus();
+        if (link.scrollIntoView) link.scrollIntoView({ block: "nearest" });
+      }
+    }
+    table.addEventListener("focusin", function (e) {
+      for (var i = 0; i < rows.length; i++) {
+        if (rows[i].contains(e.target)) { if (i !== current) highlight(i); return; }
+      }
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      if (e.key === "j") { e.preventDefault(); move(current + 1); }
+      else if (e.key === "k") { e.preventDefault(); move(current < 0 ? 0 : current - 1); }
+      else if (e.key === "/") {
+        var search = document.getElementById("f-q");
+        if (search) { e.preventDefault(); search.focus(); search.select(); }
+      }
+    });
+  });
+})();

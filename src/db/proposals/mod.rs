@@ -5,6 +5,7 @@ mod drafts;
 mod idempotency;
 mod lists;
 mod revisions;
+mod search;
 mod speakers;
 mod tag_corrections;
 
@@ -18,6 +19,7 @@ pub use lists::{
     in_states, list, list_for_speaker, of_event_by_ids,
 };
 pub use revisions::{Revision, insert_revision, revisions_of};
+pub use search::{ChairFilter, ColumnSort, ColumnValue, chair_list, search_matches};
 pub use speakers::{
     CoSpeakerInvite, Speaker, accept_invitation, co_speaker_invitation, find_invitation,
     insert_co_speaker, invitations_of, is_speaker, remove_co_speakers, renew_invitation_token,

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
+mod dashboard;
 mod look;
 mod settings;
 

@@ -4,6 +4,7 @@
 
 mod assignment;
 mod conflicts;
+mod dashboard_list;
 mod matrix;
 mod phases;
 mod queue;

@@ -51,13 +51,13 @@ async fn the_dashboard_shows_review_figures_filters_and_reviewer_progress() {
     assert!(missing.contains("Waiting for reviews") && missing.contains("Nobody assigned"));
     assert!(!missing.contains("Split opinions"));
     let (_, by_mean) = app
-        .page(&chair, "/events/rust-mc/dashboard?sort=mean")
+        .page(&chair, "/events/rust-mc/dashboard?sort=-mean")
         .await;
     assert!(at(&by_mean, "Waiting for reviews") < at(&by_mean, "Split opinions"));
     assert!(at(&by_mean, "Split opinions") < at(&by_mean, "Nobody assigned"));
-    assert!(by_mean.contains("value=\"mean\" selected"));
+    assert!(by_mean.contains("value=\"-mean\" selected"));
     let (_, by_calibrated) = app
-        .page(&chair, "/events/rust-mc/dashboard?sort=calibrated")
+        .page(&chair, "/events/rust-mc/dashboard?sort=-calibrated")
         .await;
     assert!(at(&by_calibrated, "Split opinions") < at(&by_calibrated, "Nobody assigned"));
     let (_, submitted) = app.page(&chair, "/events/rust-mc/dashboard").await;
