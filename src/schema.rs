@@ -120,6 +120,9 @@ diesel::table! {
         slot_minutes -> Nullable<Int4>,
         public_version -> Int8,
         review_version -> Int8,
+        auto_assign -> Bool,
+        reviewers_per_proposal -> Int2,
+        review_criteria -> Jsonb,
     }
 }
 
@@ -265,6 +268,7 @@ diesel::table! {
         source -> Text,
         assigned_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        notified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -290,6 +294,7 @@ diesel::table! {
         comment_for_speakers -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        criteria -> Nullable<Jsonb>,
     }
 }
 
@@ -302,6 +307,14 @@ diesel::table! {
         comment_for_chairs -> Text,
         comment_for_speakers -> Text,
         recorded_at -> Timestamptz,
+        criteria -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    review_digests (reviewer_id) {
+        reviewer_id -> Uuid,
+        last_sent_at -> Timestamptz,
     }
 }
 
@@ -370,6 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_conflicts,
     reviews,
     review_history,
+    review_digests,
     decision_audit,
     email_templates,
 );

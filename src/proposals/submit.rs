@@ -137,6 +137,8 @@ pub async fn create(
             },
         )
         .await?;
+        // the one "became submitted" hook of review: reviewers assigned on submission
+        crate::review::on_submitted(conn, &event, proposal.id).await?;
         let co_speakers = parsed.co_speakers.unwrap_or_default();
         // what the response shows, known without asking the database again
         let speakers = [db::Speaker {

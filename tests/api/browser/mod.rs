@@ -18,6 +18,8 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
+mod review;
+
 pub(crate) const TAB: char = '\u{e004}';
 pub(crate) const ENTER: char = '\u{e007}';
 
