@@ -58,6 +58,9 @@ pub struct Settings {
     pub auth_rate_per_minute: u32,
     /// Proposal submissions per minute per account.
     pub submit_rate_per_minute: u32,
+    /// A reviewer gets at most one digest of new assignments per this many minutes
+    /// (MCFP_REVIEW_DIGEST_MINUTES, default 60).
+    pub review_digest_minutes: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,6 +190,8 @@ impl Settings {
 
         let submit_rate_per_minute =
             parse_number(&lookup, "MCFP_SUBMIT_RATE_PER_MINUTE", 10, 1, 1_000_000)? as u32;
+        let review_digest_minutes =
+            parse_number(&lookup, "MCFP_REVIEW_DIGEST_MINUTES", 60, 1, 24 * 60)?;
 
         Ok(Settings {
             database_url: Secret::new(database_url),
@@ -201,6 +206,7 @@ impl Settings {
             session_ttl_hours,
             auth_rate_per_minute,
             submit_rate_per_minute,
+            review_digest_minutes,
         })
     }
 

@@ -443,7 +443,8 @@ async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Res
             crate::review::set_assignments(state, &chair, proposal_id, assigned).await?;
         }
         let request = crate::review::ReviewRequest {
-            score: *score,
+            score: Some(*score),
+            criteria: None,
             confidence: *confidence,
             comment_for_chairs: (*comment).to_owned(),
             comment_for_speakers: String::new(),

@@ -139,6 +139,9 @@ diesel::table! {
         slot_minutes -> Nullable<Int4>,
         public_version -> Int8,
         review_version -> Int8,
+        auto_assign -> Bool,
+        reviewers_per_proposal -> Int2,
+        review_criteria -> Jsonb,
     }
 }
 
@@ -288,6 +291,7 @@ diesel::table! {
         source -> Text,
         assigned_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        notified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -313,6 +317,7 @@ diesel::table! {
         comment_for_speakers -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        criteria -> Nullable<Jsonb>,
     }
 }
 
@@ -325,6 +330,14 @@ diesel::table! {
         comment_for_chairs -> Text,
         comment_for_speakers -> Text,
         recorded_at -> Timestamptz,
+        criteria -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    review_digests (reviewer_id) {
+        reviewer_id -> Uuid,
+        last_sent_at -> Timestamptz,
     }
 }
 
@@ -426,6 +439,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_conflicts,
     reviews,
     review_history,
+    review_digests,
     decision_audit,
     email_templates,
     proposal_drafts,

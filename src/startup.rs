@@ -53,7 +53,36 @@ pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
         state.settings.secret_key.clone(),
         state.settings.mail_from.clone(),
         crate::mail::message_id_host(&state.base_url),
-    ))
+    )
+    .before_each_round(digest_job(state, pool_for_jobs(state)?)))
+}
+
+fn pool_for_jobs(state: &AppState) -> anyhow::Result<db::DbPool> {
+    db::build_pool(state.settings.database_url.expose(), 1)
+}
+
+/// Queues the reviewers' digests of new assignments due at each round's `now` (at most one per
+/// reviewer per `MCFP_REVIEW_DIGEST_MINUTES`); see `review::queue_digests`.
+fn digest_job(state: &AppState, pool: db::DbPool) -> crate::mail::RoundJob {
+    let key = state.settings.secret_key.clone();
+    let base_url = state.base_url.clone();
+    let interval = chrono::Duration::minutes(state.settings.review_digest_minutes);
+    std::sync::Arc::new(move |now| {
+        let (pool, key, base_url) = (pool.clone(), key.clone(), base_url.clone());
+        Box::pin(async move {
+            let queued = match pool.get().await {
+                Ok(mut conn) => {
+                    crate::review::queue_digests(&mut conn, &key, &base_url, now, interval)
+                        .await
+                        .map_err(|e| format!("{e:?}"))
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = queued {
+                tracing::warn!(error = %e, "queueing review digests failed");
+            }
+        })
+    })
 }
 
 /// How long a stopping process waits for its outbox worker: the message in flight (connecting

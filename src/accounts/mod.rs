@@ -5,6 +5,7 @@ pub mod change;
 mod identity;
 pub mod password;
 pub mod policy;
+pub mod proposal_access;
 pub mod session;
 
 pub use identity::{Credential, CurrentUser, MaybeUser};

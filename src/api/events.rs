@@ -79,6 +79,13 @@ pub struct EventResponse {
     pub published_at: Option<DateTime<Utc>>,
     /// The programme's length in minutes, which accepted talks fill.
     pub slot_minutes: Option<i32>,
+    /// While reviewing is open, a new proposal is assigned reviewers on submission.
+    pub auto_assign: bool,
+    /// How many reviewers assignment on submission gives a proposal.
+    #[schema(minimum = 1, maximum = 20)]
+    pub reviewers_per_proposal: i16,
+    /// The review's criteria (see `/events/{slug}/review-criteria`); empty: a single score.
+    pub review_criteria: Vec<crate::review::Criterion>,
 }
 
 pub async fn event_response(
@@ -97,6 +104,9 @@ pub async fn event_response(
         share_review_comments: event.share_review_comments,
         published_at: event.published_at,
         slot_minutes: event.slot_minutes,
+        auto_assign: event.auto_assign,
+        reviewers_per_proposal: event.reviewers_per_proposal,
+        review_criteria: crate::review::criteria_of(&event),
         formats: event.formats(),
         max_co_speakers: event.max_co_speakers,
         max_proposals_per_speaker: event.max_proposals_per_speaker,

@@ -24,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         proposals::accept_invitation, proposals::resend_invitation, proposals::put_track, proposals::tag_corrections_csv, classify::classify,
         review::auto_assign, review::put_assignments, review::get_assignments, review::put_conflict,
         review::put_review, review::get_reviews, review::ranking, review::ranking_csv,
-        review::reviewers, review::remind, review::queue,
+        review::reviewers, review::remind, review::queue, review::get_review_criteria, review::put_review_criteria,
         decisions::put_decision, decisions::bulk_decide, decisions::decision_history, decisions::release,
         decisions::release_summary, decisions::list_outbox, decisions::retry_outbox, decisions::confirm,
         decisions::decline, decisions::remind_unconfirmed, decisions::list_templates, decisions::put_template,

@@ -13,8 +13,9 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::http::ChairedEvent;
 use crate::proposals::visible_proposal;
 use crate::review::{
-    self, AssignmentsView, AutoAssignOutcome, ConflictView, QueueItem, RankCursor, RankingCache,
-    RankingItem, ReviewRequest, ReviewView, ReviewerProgress, ReviewsView,
+    self, AssignmentsView, AutoAssignOutcome, ConflictView, CriteriaRequest, CriteriaView,
+    QueueItem, RankCursor, RankingCache, RankingItem, ReviewRequest, ReviewView, ReviewerProgress,
+    ReviewsView,
 };
 use crate::state::AppState;
 
@@ -40,6 +41,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/{slug}/reviewers", web::get().to(reviewers));
     cfg.route("/events/{slug}/reviewers/remind", web::post().to(remind));
     cfg.route("/events/{slug}/review-queue", web::get().to(queue));
+    cfg.route(
+        "/events/{slug}/review-criteria",
+        web::get().to(get_review_criteria),
+    );
+    cfg.route(
+        "/events/{slug}/review-criteria",
+        web::put().to(put_review_criteria),
+    );
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/review-criteria", tag = "review",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = CriteriaView, description = "empty: reviews give a single score"),
+        (status = 401), (status = 403), (status = 404)))]
+pub async fn get_review_criteria(
+    ChairedEvent { event, .. }: ChairedEvent,
+) -> AppResult<web::Json<CriteriaView>> {
+    Ok(web::Json(review::criteria_view(&event)))
+}
+
+#[utoipa::path(put, path = "/api/v1/events/{slug}/review-criteria", tag = "review", request_body = CriteriaRequest,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = CriteriaView, description = "replaced; reviews already written keep their stored score and per-criterion answers, and their next save answers the new criteria"),
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "names the field, e.g. `criteria[0].key`")))]
+pub async fn put_review_criteria(
+    state: web::Data<AppState>,
+    ChairedEvent { event, .. }: ChairedEvent,
+    body: ApiJson<CriteriaRequest>,
+) -> AppResult<web::Json<CriteriaView>> {
+    Ok(web::Json(
+        review::set_criteria(&state, &event, body.0.criteria).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -56,6 +56,24 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: NewOutboxRow<'_>) -> Quer
     Ok(inserted == 1)
 }
 
+/// Makes the unsent email named `dedupe_key` due at `at` at the latest: a job that queues mail
+/// for the round it runs in (the reviewers' digests) has it sent in that same round.
+pub async fn due_by(
+    conn: &mut AsyncPgConnection,
+    dedupe_key: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::dedupe_key.eq(dedupe_key))
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::next_attempt_at.gt(at)),
+    )
+    .set(outbox::next_attempt_at.eq(at))
+    .execute(conn)
+    .await
+}
+
 /// Deletes the queued emails named `dedupe_key` or `dedupe_key:…` that no worker holds a
 /// lease on: an invitation whose link was renewed or cancelled before its email went out, which
 /// would carry a dead link. One being sent stays (it may be on the wire already); a claim that

@@ -88,6 +88,124 @@ pub async fn insert_assignments(
     Ok(added)
 }
 
+/// Adds these (reviewer, proposal) pairs as made automatically on submission, pending their
+/// digest email (`notified_at` NULL); pairs already assigned are left as they are.
+pub async fn insert_pending_assignments(
+    conn: &mut AsyncPgConnection,
+    pairs: &[(UserId, ProposalId)],
+) -> QueryResult<usize> {
+    let rows: Vec<_> = pairs
+        .iter()
+        .map(|(reviewer, proposal)| {
+            (
+                review_assignments::proposal_id.eq(*proposal),
+                review_assignments::reviewer_id.eq(*reviewer),
+                review_assignments::source.eq("auto"),
+                review_assignments::notified_at.eq(None::<DateTime<Utc>>),
+            )
+        })
+        .collect();
+    diesel::insert_into(review_assignments::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+}
+
+/// One assignment not yet told to its reviewer, with what the digest shows.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PendingAssignment {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub proposal_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub title: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub event_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub event_slug: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub event_title: String,
+}
+
+/// Reviewers with assignments pending their digest whose last digest is older than `since`
+/// (or who never had one), with their name and email.
+pub async fn reviewers_due_a_digest(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<(UserId, String, String)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: uuid::Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        email: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT u.id, u.name, u.email FROM users u \
+         WHERE EXISTS (SELECT 1 FROM review_assignments a \
+                       WHERE a.reviewer_id = u.id AND a.notified_at IS NULL) \
+         AND NOT EXISTS (SELECT 1 FROM review_digests d \
+                         WHERE d.reviewer_id = u.id AND d.last_sent_at > $1) \
+         ORDER BY u.id",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(since)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (UserId(r.id), r.name, r.email))
+        .collect())
+}
+
+/// Claims the reviewer's digest slot at `now`: true when their last digest is older than
+/// `since` (or there was none), and records `now` as the last; false when another digest has
+/// been sent since. Serializes concurrent workers on the reviewer's row.
+pub async fn claim_digest_slot(
+    conn: &mut AsyncPgConnection,
+    reviewer: UserId,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let claimed = diesel::sql_query(
+        "INSERT INTO review_digests (reviewer_id, last_sent_at) VALUES ($1, $2) \
+         ON CONFLICT (reviewer_id) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at \
+         WHERE review_digests.last_sent_at <= $3",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(reviewer.0)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Timestamptz, _>(since)
+    .execute(conn)
+    .await?;
+    Ok(claimed == 1)
+}
+
+/// The reviewer's assignments pending their digest (proposals not withdrawn), locked, marked
+/// notified at `now`, oldest first.
+pub async fn take_pending_assignments(
+    conn: &mut AsyncPgConnection,
+    reviewer: UserId,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<PendingAssignment>> {
+    diesel::sql_query(
+        "WITH taken AS ( \
+            UPDATE review_assignments SET notified_at = $2 \
+            WHERE reviewer_id = $1 AND notified_at IS NULL \
+            RETURNING proposal_id, created_at) \
+         SELECT p.id AS proposal_id, p.title, e.id AS event_id, e.slug AS event_slug, \
+                e.title AS event_title \
+         FROM taken JOIN proposals p ON p.id = taken.proposal_id \
+         JOIN events e ON e.id = p.event_id \
+         WHERE p.state <> 'withdrawn' \
+         ORDER BY e.slug, taken.created_at, p.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(reviewer.0)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .load(conn)
+    .await
+}
+
 /// Removes the proposal's assignments of reviewers not in `keep`.
 pub async fn remove_assignments_except(
     conn: &mut AsyncPgConnection,
@@ -333,10 +451,13 @@ pub struct Review {
     pub comment_for_speakers: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Per-criterion scores `{key: score}` when the event had criteria at the review's writing.
+    pub criteria: Option<serde_json::Value>,
 }
 
 pub struct ReviewInput<'a> {
     pub score: i16,
+    pub criteria: Option<&'a serde_json::Value>,
     pub confidence: i16,
     pub comment_for_chairs: &'a str,
     pub comment_for_speakers: &'a str,
@@ -360,6 +481,7 @@ pub async fn upsert_review(
             reviews::confidence.eq(input.confidence),
             reviews::comment_for_chairs.eq(input.comment_for_chairs),
             reviews::comment_for_speakers.eq(input.comment_for_speakers),
+            reviews::criteria.eq(input.criteria),
         ))
         .on_conflict_do_nothing()
         .returning(Review::as_returning())
@@ -379,6 +501,7 @@ pub async fn upsert_review(
                 reviews::confidence.eq(input.confidence),
                 reviews::comment_for_chairs.eq(input.comment_for_chairs),
                 reviews::comment_for_speakers.eq(input.comment_for_speakers),
+                reviews::criteria.eq(input.criteria),
                 reviews::updated_at.eq(now),
             ))
             .returning(Review::as_returning())
@@ -396,6 +519,7 @@ pub async fn upsert_review(
             review_history::comment_for_chairs.eq(&review.comment_for_chairs),
             review_history::comment_for_speakers.eq(&review.comment_for_speakers),
             review_history::recorded_at.eq(now),
+            review_history::criteria.eq(&review.criteria),
         ))
         .execute(conn)
         .await?;

@@ -99,6 +99,13 @@ pub struct EventPatch {
     #[serde(default, deserialize_with = "crate::domain::whole_number::present")]
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 100_000)]
     pub slot_minutes: Option<Option<i32>>,
+    /// While reviewing is open, a new proposal is assigned reviewers on submission (balanced
+    /// like the automatic run), and they are told in a digest email.
+    pub auto_assign: Option<bool>,
+    /// How many reviewers assignment on submission gives a proposal.
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
+    #[schema(minimum = 1, maximum = 20)]
+    pub reviewers_per_proposal: Option<i16>,
 }
 
 /// A field that is present, even as null, is `Some(..)`; an absent one is None (via `default`).
@@ -287,6 +294,12 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         errors.add("slot_minutes", "must be from 1 to 100000 minutes");
     }
     if patch
+        .reviewers_per_proposal
+        .is_some_and(|n| !(1..=20).contains(&n))
+    {
+        errors.add("reviewers_per_proposal", "must be from 1 to 20");
+    }
+    if patch
         .max_co_speakers
         .is_some_and(|n| !(0..=20).contains(&n))
     {
@@ -358,6 +371,8 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         confirm_by: patch.confirm_by,
         share_review_comments: patch.share_review_comments,
         slot_minutes: patch.slot_minutes,
+        auto_assign: patch.auto_assign,
+        reviewers_per_proposal: patch.reviewers_per_proposal,
         updated_at: Some(now),
     };
     let tracks = patch.tracks.clone();

@@ -7,7 +7,7 @@ pub mod templates;
 mod worker;
 
 pub use mailer::{MailError, MailSession, Mailer, SMTP_TIMEOUT};
-pub use worker::{DeliveryReport, LEASE, OutboxWorker, backoff_after};
+pub use worker::{DeliveryReport, LEASE, OutboxWorker, RoundJob, backoff_after};
 
 use diesel_async::AsyncPgConnection;
 

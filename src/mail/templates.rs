@@ -194,6 +194,27 @@ email_views!(
     ReviewReminderHtml = "email/review_reminder.html"
 );
 
+/// One proposal in a reviewer's digest of new assignments.
+pub struct DigestItem {
+    pub title: String,
+    pub event_title: String,
+    pub link: String,
+}
+
+/// To a reviewer: the proposals assigned to them on submission since their last digest.
+pub struct ReviewDigest {
+    pub name: String,
+    pub items: Vec<DigestItem>,
+    pub queue_link: String,
+}
+
+email_views!(
+    ReviewDigest,
+    ReviewDigestSubject = "email/review_digest.subject.txt",
+    ReviewDigestText = "email/review_digest.txt",
+    ReviewDigestHtml = "email/review_digest.html"
+);
+
 pub struct ConfirmationReminder {
     pub name: String,
     pub title: String,

@@ -77,7 +77,17 @@ pub struct OutboxWorker {
     from: Mailbox,
     /// Host part of Message-IDs.
     message_id_host: String,
+    /// Run at the start of each round with its `now`, e.g. to queue reviewers' digests.
+    before_round: Option<RoundJob>,
 }
+
+/// A job the worker runs at the start of each round, given the round's `now`; it queues mail
+/// for that round (startup wires in `review::queue_digests`). It logs its own failures.
+pub type RoundJob = std::sync::Arc<
+    dyn Fn(DateTime<Utc>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// What to record about a row once its attempt is over.
 enum Record {
@@ -435,7 +445,14 @@ impl OutboxWorker {
             key,
             from,
             message_id_host,
+            before_round: None,
         }
+    }
+
+    /// Runs `job` at the start of each round (before the rows due are claimed).
+    pub fn before_each_round(mut self, job: RoundJob) -> Self {
+        self.before_round = Some(job);
+        self
     }
 
     fn build_message(&self, row: &OutboxRow) -> Result<Message, String> {
@@ -472,6 +489,9 @@ impl OutboxWorker {
         now: DateTime<Utc>,
         stop: Option<&watch::Receiver<bool>>,
     ) -> anyhow::Result<DeliveryReport> {
+        if let Some(job) = &self.before_round {
+            job(now).await;
+        }
         let mut round = Round {
             worker: self,
             clock: Clock::new(now),

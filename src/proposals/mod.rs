@@ -25,6 +25,6 @@ pub use invitations::{accept_invitation, resend_invitation};
 pub use submit::{CreateOutcome, create, submit_draft};
 pub use tags::{TagsView, tags};
 pub use view::{
-    CoSpeakerInvitationView, DecisionView, ProposalView, SimilarProposal, SpeakerView, Viewer,
-    decision_view, view, views,
+    CoSpeakerInvitationView, DecisionView, ProposalView, SpeakerView, Viewer, decision_view, view,
+    views,
 };

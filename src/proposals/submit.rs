@@ -219,6 +219,8 @@ pub(super) async fn became_submitted(
     proposal: &Proposal,
     co_speakers: Vec<EmailAddress>,
 ) -> Result<Vec<db::CoSpeakerInvite>, AppError> {
+    // reviewers assigned on submission (the event's auto_assign, while reviewing is open)
+    crate::review::on_submitted(conn, event, proposal.id).await?;
     let invited = invite_co_speakers(
         conn,
         key,

@@ -87,7 +87,7 @@ pub struct ProposalView {
     /// the same subject), best first, with a score from 0.45 to 1; chairs only (see
     /// `review::SimilarityIndex`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub similar: Option<Vec<SimilarProposal>>,
+    pub similar: Option<Vec<crate::review::SimilarProposal>>,
     /// The version of the speaker-editable content, also sent as the `ETag`; send it back in
     /// `If-Match` when you PATCH so that an edit made meanwhile is not overwritten.
     pub version: i64,
@@ -178,15 +178,6 @@ pub async fn view(
         .await?
         .pop()
         .ok_or_else(|| AppError::internal("a view for one proposal"))
-}
-
-/// Another proposal like this one, and how alike (cosine of their terms, 0 to 1).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SimilarProposal {
-    pub id: uuid::Uuid,
-    pub title: String,
-    #[schema(minimum = 0.0, maximum = 1.0)]
-    pub score: f32,
 }
 
 /// What chairs see of a proposal's decision (never shown to speakers or reviewers).

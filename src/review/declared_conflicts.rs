@@ -36,7 +36,7 @@ pub async fn set_conflict(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
+        let (proposal, event) = crate::accounts::proposal_access::lock_with_event(conn, proposal_id).await?;
         let chair = event_access(conn, &event, &user).await?.can_manage();
         let stored = db::stored_conflicts(conn, &[proposal.id])
             .await?

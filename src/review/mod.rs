@@ -15,7 +15,9 @@ pub mod ranking;
 
 mod assign;
 mod chair_list;
+mod criteria;
 mod declared_conflicts;
+mod digest;
 mod members;
 mod progress;
 mod queue;
@@ -28,20 +30,25 @@ pub use crate::accounts::policy::{conflict_between, event_conflicts};
 pub use crate::domain::conflicts;
 pub use assign::{
     AssignedReviewer, AssignmentsView, AutoAssignOutcome, ShortProposal, assignments_view,
-    auto_assign, set_assignments,
+    auto_assign, on_submitted, set_assignments,
 };
 pub use chair_list::{ChairList, chair_page};
+pub use criteria::{
+    CriteriaRequest, CriteriaView, Criterion, MAX_CRITERIA, check_scores, criteria_of,
+    criteria_view, set_criteria,
+};
 pub use declared_conflicts::{ConflictView, set_conflict};
+pub use digest::queue_digests;
 pub use members::remove_member;
 pub use progress::{ReviewerProgress, remind, reviewer_progress};
 pub use queue::{
-    QueueItem, QueuePage, assigned_progress, decode_queue_cursor, encode_queue_cursor, queue,
-    reviewer_list,
+    QueueItem, QueuePage, assigned_progress, decode_queue_cursor, encode_queue_cursor,
+    next_to_review, queue, reviewer_list,
 };
 pub use ranking_cache::{RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache};
 pub use ranking_view::{RankingItem, items_of, ranking, ranking_csv, ranking_page, whole_ranking};
 pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
-pub use similar::{Similar, SimilarityCache, SimilarityIndex, similar_proposals};
+pub use similar::{Similar, SimilarProposal, SimilarityCache, SimilarityIndex, similar_proposals};
 
 /// The words shown beside a score: on the default 1–5 scale, 1 is a strong reject and 5 a
 /// strong accept; other scales label their ends and, if there is one, their exact middle.

@@ -248,3 +248,23 @@ pub async fn reviewer_list(
     kept.truncate(filter.limit as usize);
     Ok(kept)
 }
+
+/// After saving a review of `after`: the event's slug and the first proposal still waiting
+/// for the user's review in their queue (assigned first, then oldest), if any.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %after))]
+pub async fn next_to_review(
+    state: &crate::state::AppState,
+    user: &CurrentUser,
+    after: ProposalId,
+) -> AppResult<(String, Option<ProposalId>)> {
+    let mut conn = state.pool.get().await?;
+    let (_, event, _) =
+        crate::accounts::proposal_access::visible_proposal(&mut conn, user, after).await?;
+    let page = queue(&mut conn, &event, user, 2, None).await?;
+    let next = page
+        .items
+        .iter()
+        .find(|item| item.my_score.is_none() && item.proposal_id != after.0)
+        .map(|item| ProposalId(item.proposal_id));
+    Ok((event.slug, next))
+}

@@ -19,10 +19,17 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewRequest {
-    /// On the event's scale, `score_min` to `score_max` (within 0–10).
-    #[serde(deserialize_with = "crate::domain::whole_number::required")]
+    /// On the event's scale, `score_min` to `score_max` (within 0–10). Required when the event
+    /// has no review criteria; with criteria it is computed (their weighted mean, rounded) and
+    /// a score sent is ignored.
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
     #[schema(minimum = 0, maximum = 10)]
-    pub score: i16,
+    pub score: Option<i16>,
+    /// When the event has review criteria: a score on the event's scale for each criterion,
+    /// by key (every criterion, no other key). 422 names `criteria.<key>`.
+    #[serde(default)]
+    #[schema(value_type = Option<HashMap<String, i64>>)]
+    pub criteria: Option<std::collections::BTreeMap<String, i64>>,
     /// 1 (not my area) to 3 (I know this area well).
     #[serde(deserialize_with = "crate::domain::whole_number::required")]
     #[schema(minimum = 1, maximum = 3)]
@@ -54,8 +61,13 @@ pub struct ReviewView {
     pub former_reviewer: bool,
     /// Written by the caller.
     pub mine: bool,
+    /// With criteria: their weighted mean, rounded to a whole number (halves up).
     pub score: i16,
     pub score_label: Option<String>,
+    /// Per-criterion scores `{key: score}` when the event had criteria at the review's last
+    /// save; null for a single-score review.
+    #[schema(value_type = Option<HashMap<String, i16>>)]
+    pub criteria: Option<serde_json::Value>,
     pub confidence: i16,
     pub comment_for_chairs: String,
     pub comment_for_speakers: String,
@@ -90,6 +102,7 @@ fn review_view(
         score: review.score,
         score_label: crate::review::score_label(event.score_min, event.score_max, review.score)
             .map(str::to_owned),
+        criteria: review.criteria.clone(),
         confidence: review.confidence,
         comment_for_chairs: review.comment_for_chairs.clone(),
         comment_for_speakers: review.comment_for_speakers.clone(),
@@ -111,7 +124,8 @@ pub async fn save_review(
     let mut conn = state.pool.get().await?;
     let user = user.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let (proposal, event) = crate::proposals::lock_with_event(conn, proposal_id).await?;
+        let (proposal, event) =
+            crate::accounts::proposal_access::lock_with_event(conn, proposal_id).await?;
         let access = proposal_access(conn, &event, &proposal, &user).await?;
         let standing = review_standing(conn, &event, &proposal, &user).await?;
         if !standing.may_review(&event, &proposal) {
@@ -131,14 +145,44 @@ pub async fn save_review(
             ));
         }
         let mut errors = FieldErrors::new();
-        if !(event.score_min..=event.score_max).contains(&request.score) {
-            errors.add(
-                "score",
-                format!(
-                    "must be a whole number from {} to {}",
-                    event.score_min, event.score_max
-                ),
-            );
+        let criteria = crate::review::criteria_of(&event);
+        let mut score = request.score.unwrap_or(i16::MIN);
+        let mut per_criterion = None;
+        if criteria.is_empty() {
+            if request.criteria.as_ref().is_some_and(|c| !c.is_empty()) {
+                errors.add(
+                    "criteria",
+                    "this event has no review criteria: send a score",
+                );
+            }
+            if !(event.score_min..=event.score_max).contains(&score) {
+                errors.add(
+                    "score",
+                    format!(
+                        "must be a whole number from {} to {}",
+                        event.score_min, event.score_max
+                    ),
+                );
+            }
+        } else {
+            let empty = std::collections::BTreeMap::new();
+            match crate::review::check_scores(
+                &event,
+                &criteria,
+                request.criteria.as_ref().unwrap_or(&empty),
+            ) {
+                Ok((kept, weighted)) => {
+                    score = weighted;
+                    per_criterion = Some(serde_json::to_value(kept).map_err(AppError::internal)?);
+                }
+                Err(criteria_errors) => {
+                    for (field, messages) in criteria_errors.0 {
+                        for message in messages {
+                            errors.add(&field, message);
+                        }
+                    }
+                }
+            }
         }
         if !(1..=3).contains(&request.confidence) {
             errors.add("confidence", "must be 1, 2 or 3");
@@ -153,7 +197,8 @@ pub async fn save_review(
         );
         errors.into_result()?;
         let input = ReviewInput {
-            score: request.score,
+            score,
+            criteria: per_criterion.as_ref(),
             confidence: request.confidence,
             comment_for_chairs: for_chairs.as_deref().unwrap_or_default(),
             comment_for_speakers: for_speakers.as_deref().unwrap_or_default(),

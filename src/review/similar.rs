@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use diesel_async::AsyncPgConnection;
+use serde::Serialize;
 
 use crate::db::similarity::{self as db, SimilarityKey};
 use crate::domain::{EventId, ProposalId};
 use crate::error::AppResult;
-use crate::proposals::SimilarProposal;
 use crate::tagging;
 
 /// From this score on, two proposals are flagged: in the tagger's corpus of 248 distinct talks,
@@ -37,6 +37,15 @@ pub type Document = db::ComparedProposal;
 pub struct Similar {
     pub id: ProposalId,
     pub title: String,
+    pub score: f32,
+}
+
+/// Another proposal like this one, and how alike (cosine of their terms, 0 to 1).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SimilarProposal {
+    pub id: uuid::Uuid,
+    pub title: String,
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub score: f32,
 }
 

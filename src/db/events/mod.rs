@@ -48,6 +48,12 @@ pub struct Event {
     pub published_at: Option<DateTime<Utc>>,
     /// The programme's length in minutes, which accepted talks fill.
     pub slot_minutes: Option<i32>,
+    /// While reviewing is open, a new proposal is assigned reviewers on submission.
+    pub auto_assign: bool,
+    /// How many reviewers assignment on submission gives a proposal.
+    pub reviewers_per_proposal: i16,
+    /// `[{key, label, weight, position}]` (`review::criteria`); empty: a single score.
+    pub review_criteria: serde_json::Value,
 }
 
 /// A talk format the event accepts, e.g. `talk` for 30 minutes.
@@ -258,6 +264,8 @@ pub struct EventChanges<'a> {
     pub confirm_by: Option<Option<DateTime<Utc>>>,
     pub share_review_comments: Option<bool>,
     pub slot_minutes: Option<Option<i32>>,
+    pub auto_assign: Option<bool>,
+    pub reviewers_per_proposal: Option<i16>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -268,6 +276,22 @@ pub async fn update_event(
 ) -> QueryResult<Event> {
     diesel::update(events::table.find(id))
         .set(changes)
+        .returning(Event::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Replaces the event's review criteria (checked by `review::criteria`).
+pub async fn set_review_criteria(
+    conn: &mut AsyncPgConnection,
+    id: EventId,
+    criteria: &serde_json::Value,
+) -> QueryResult<Event> {
+    diesel::update(events::table.find(id))
+        .set((
+            events::review_criteria.eq(criteria),
+            events::updated_at.eq(Utc::now()),
+        ))
         .returning(Event::as_returning())
         .get_result(conn)
         .await
@@ -301,6 +325,9 @@ mod tests {
             share_review_comments: false,
             published_at: None,
             slot_minutes: None,
+            auto_assign: true,
+            reviewers_per_proposal: 3,
+            review_criteria: serde_json::json!([]),
         }
     }
 

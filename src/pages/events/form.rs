@@ -44,6 +44,8 @@ pub struct EventForm {
     #[serde(default)]
     pub review_closes_at: String,
     pub reviewers_see_all: Option<String>,
+    /// Assign reviewers to a new proposal on submission while reviewing is open.
+    pub auto_assign: Option<String>,
     pub conflict_same_domain: Option<String>,
     #[serde(default)]
     pub confirm_by: String,
@@ -278,6 +280,7 @@ pub fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventFor
             .map(|at| local_text(at, &event.time_zone))
             .unwrap_or_default(),
         reviewers_see_all: event.reviewers_see_all.then(|| "on".to_owned()),
+        auto_assign: event.auto_assign.then(|| "on".to_owned()),
         conflict_same_domain: event.conflict_same_domain.then(|| "on".to_owned()),
         confirm_by: event
             .confirm_by

@@ -141,6 +141,8 @@ pub async fn save_settings(
         conflict_same_domain: Some(form.conflict_same_domain.is_some()),
         confirm_by: parse_optional_local(&mut errors, "confirm_by", &form.confirm_by, &zone),
         share_review_comments: Some(form.share_review_comments.is_some()),
+        auto_assign: Some(form.auto_assign.is_some()),
+        reviewers_per_proposal: None,
         slot_minutes: if form.slot_minutes.trim().is_empty() {
             Some(None)
         } else {

@@ -9,7 +9,7 @@ use crate::pages::context::PageContext;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::errors::PageResult;
 use crate::pages::extract::SignedIn;
-use crate::pages::flash::set_flash_in;
+use crate::pages::flash::{set_flash, set_flash_in};
 use crate::pages::proposals::page::proposal_page;
 use crate::pages::proposals::sections::review::ReviewForm;
 use crate::pages::respond::redirect;
@@ -30,13 +30,42 @@ pub async fn save_review(
     let form = form.0;
     // unparsable values become out-of-range ones, so that the service checks everything else
     // (who may review, whether reviewing is open) before answering with its field messages
+    let typed_criteria = form.criteria();
     let request = ReviewRequest {
-        score: form.score.trim().parse().unwrap_or(i16::MIN),
+        score: Some(form.score.trim().parse().unwrap_or(i16::MIN)),
+        criteria: (!typed_criteria.is_empty()).then(|| {
+            typed_criteria
+                .iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| (k.clone(), v.trim().parse().unwrap_or(i64::MIN)))
+                .collect()
+        }),
         confidence: form.confidence.trim().parse().unwrap_or(0),
         comment_for_chairs: form.comment_for_chairs.clone(),
         comment_for_speakers: form.comment_for_speakers.clone(),
     };
     let mut errors = match review::save_review(&state, &user.0, *id, request).await {
+        Ok(_) if form.next() => {
+            return match review::next_to_review(&state, &user.0, *id).await? {
+                (_, Some(next)) => {
+                    set_flash_in(
+                        &req,
+                        "review",
+                        "success",
+                        "Your review is saved. Here is the next proposal in your queue.",
+                    );
+                    Ok(redirect(&format!("/proposals/{next}#review")))
+                }
+                (slug, None) => {
+                    set_flash(
+                        &req,
+                        "success",
+                        "Your review is saved. No proposal is left to review in your queue.",
+                    );
+                    Ok(redirect(&format!("/events/{slug}/review")))
+                }
+            };
+        }
         Ok(_) => {
             set_flash_in(&req, "review", "success", "Your review is saved.");
             return Ok(redirect(&format!("/proposals/{}#review", *id)));

@@ -6,6 +6,7 @@
 
 pub mod assignment;
 pub mod conflicts;
+pub mod criteria;
 pub mod form;
 pub mod phase;
 pub mod queue;
@@ -29,6 +30,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/events/{slug}/review-phase",
             web::post().to(phase::review_phase),
+        )
+        .route(
+            "/events/{slug}/review-criteria",
+            web::get().to(criteria::criteria_form),
+        )
+        .route(
+            "/events/{slug}/review-criteria",
+            web::post().to(criteria::save_criteria),
         )
         .route("/proposals/{id}/review", web::post().to(form::save_review))
         .route(

@@ -20,6 +20,7 @@ use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
 mod dashboard;
 mod look;
+mod review;
 mod settings;
 
 pub(crate) const TAB: char = '\u{e004}';

@@ -2,7 +2,7 @@
 //! admin), two reviewers and two speakers. Distinctive names, so that finding one in a page
 //! cannot be a coincidence.
 
-use super::api::{Person, add_member, open_review, person};
+use super::api::{Person, add_member, open_review, patch_event, person};
 use super::app::TestApp;
 
 pub const CHAIR_NAME: &str = "Chloe Chair";
@@ -49,9 +49,16 @@ impl Committee {
         }
     }
 
-    /// The cast, with reviewing open.
+    /// The cast, with reviewing open and assignment on submission off: the tests built on it
+    /// assign by hand (`review::auto_assign` tests the assignment on submission).
     pub async fn reviewing() -> Committee {
         let committee = Committee::spawn().await;
+        patch_event(
+            &committee.app,
+            &committee.admin,
+            serde_json::json!({"auto_assign": false}),
+        )
+        .await;
         open_review(&committee.app, &committee.admin).await;
         committee
     }

@@ -3,7 +3,9 @@
 //! reviewers may see (blind review, hidden reviews, conflicts, track restrictions).
 
 mod assignment;
+mod auto_assign;
 mod conflicts;
+mod criteria;
 mod dashboard_list;
 mod matrix;
 mod phases;

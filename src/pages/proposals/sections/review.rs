@@ -2,6 +2,8 @@
 //! viewer's review form (or a rejected one again, with its messages) and the reviews they may
 //! read.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
@@ -26,17 +28,61 @@ pub struct ReviewForm {
     pub comment_for_chairs: String,
     #[serde(default)]
     pub comment_for_speakers: String,
+    /// `criterion_<key>` for each review criterion, and `next` from "Save and next".
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, String>,
 }
 
 impl ReviewForm {
     fn from_review(review: &ReviewView) -> ReviewForm {
+        let extra = review
+            .criteria
+            .as_ref()
+            .and_then(|c| c.as_object())
+            .map(|c| {
+                c.iter()
+                    .map(|(key, score)| (format!("criterion_{key}"), score.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
         ReviewForm {
             score: review.score.to_string(),
             confidence: review.confidence.to_string(),
             comment_for_chairs: review.comment_for_chairs.clone(),
             comment_for_speakers: review.comment_for_speakers.clone(),
+            extra,
         }
     }
+
+    /// The per-criterion answers as typed, by criterion key.
+    pub fn criteria(&self) -> BTreeMap<String, String> {
+        self.extra
+            .iter()
+            .filter_map(|(name, value)| {
+                name.strip_prefix("criterion_")
+                    .map(|key| (key.to_owned(), value.clone()))
+            })
+            .collect()
+    }
+
+    /// "Save and next" was pressed.
+    pub fn next(&self) -> bool {
+        self.extra.contains_key("next")
+    }
+}
+
+/// One criterion on the review form: its radio buttons on the event's scale.
+pub struct CriterionChoices {
+    pub key: String,
+    pub label: String,
+    pub weight: String,
+    pub choices: Vec<Choice>,
+}
+
+/// One criterion's score in a shown review (blank when the review predates the criterion).
+pub struct CriterionScore {
+    pub label: String,
+    pub score: String,
 }
 
 /// One radio button.
@@ -49,6 +95,8 @@ pub struct Choice {
 /// One review as shown on the proposal page.
 pub struct ShownReview {
     pub review: ReviewView,
+    /// Per criterion, when the event has criteria.
+    pub criteria: Vec<CriterionScore>,
     pub score: String,
     pub confidence: String,
     pub updated: String,
@@ -61,6 +109,8 @@ pub struct ReviewSection {
     pub open: bool,
     pub phase: String,
     pub scores: Vec<Choice>,
+    /// The event's review criteria; empty: a single score.
+    pub criteria: Vec<CriterionChoices>,
     pub confidences: Vec<Choice>,
     pub form: ReviewForm,
     pub errors: FieldErrors,
@@ -82,8 +132,20 @@ impl ReviewSection {
     }
 }
 
-fn shown(event: &Event, review: ReviewView) -> ShownReview {
+fn shown(event: &Event, criteria: &[review::Criterion], review: ReviewView) -> ShownReview {
+    let given = review.criteria.as_ref().and_then(|c| c.as_object());
     ShownReview {
+        criteria: criteria
+            .iter()
+            .map(|c| CriterionScore {
+                label: c.label.clone(),
+                score: given
+                    .and_then(|g| g.get(&c.key))
+                    .and_then(|v| v.as_i64())
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "—".to_owned()),
+            })
+            .collect(),
         score: score_text(event, review.score),
         confidence: confidence_text(review.confidence),
         updated: crate::time::in_zone(review.updated_at, &event.time_zone),
@@ -127,6 +189,23 @@ pub async fn review_section(
             checked: form.score == value.to_string(),
         })
         .collect();
+    let typed_criteria = form.criteria();
+    let event_criteria = review::criteria_of(event);
+    let criteria = event_criteria
+        .iter()
+        .map(|c| CriterionChoices {
+            key: c.key.clone(),
+            label: c.label.clone(),
+            weight: format!("{}", c.weight),
+            choices: (event.score_min..=event.score_max)
+                .map(|value| Choice {
+                    value,
+                    label: value.to_string(),
+                    checked: typed_criteria.get(&c.key) == Some(&value.to_string()),
+                })
+                .collect(),
+        })
+        .collect();
     let confidences = (1..=3)
         .map(|value| Choice {
             value,
@@ -139,11 +218,15 @@ pub async fn review_section(
         open: event.review_open_at(now),
         phase: phase_text(event, now),
         scores,
+        criteria,
         confidences,
         form,
         errors,
-        mine: mine.map(|r| shown(event, r)),
-        others: others.into_iter().map(|r| shown(event, r)).collect(),
+        mine: mine.map(|r| shown(event, &event_criteria, r)),
+        others: others
+            .into_iter()
+            .map(|r| shown(event, &event_criteria, r))
+            .collect(),
         hidden: listed.hidden,
         queue_path: format!("/events/{}/review", event.slug),
     }))
