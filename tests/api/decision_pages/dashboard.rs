@@ -108,6 +108,7 @@ async fn accept_two_ticked_rows(e: &Committee, chair: &reqwest::Client, csrf: &s
         ("return_to", "https://evil.example/"),
         (&tick_lang, "on"),
         ("decision", "accept"),
+        ("confirmed", "yes"),
     ];
     let (_, location, _) = post(app, chair, DECISIONS, &off_site).await;
     assert_eq!(location, DASHBOARD);

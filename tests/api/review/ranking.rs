@@ -334,7 +334,7 @@ async fn unreviewed_proposals_get_no_rank_and_missing_reviews_are_flagged() {
     assert_eq!(status, 200);
     let row = |title: &str| {
         let start = page.find(title).expect("row");
-        let row_start = page[..start].rfind("<tr>").expect("row start");
+        let row_start = page[..start].rfind("<tr").expect("row start");
         let row_end = start + page[start..].find("</tr>").expect("row end");
         page[row_start..row_end].to_owned()
     };
