@@ -253,6 +253,7 @@ pub async fn dashboard(
     page: PageContext,
     state: web::Data<AppState>,
     cache: web::Data<RankingCache>,
+    similarity: web::Data<crate::review::SimilarityCache>,
     SignedInChair { event, .. }: SignedInChair,
     query: web::Query<DashboardQuery>,
 ) -> PageResult {
@@ -288,7 +289,18 @@ pub async fn dashboard(
         limit: DEFAULT_LIMIT,
     };
     let (rows, next_cursor) = chair_page(&mut conn, &event, Some(&ranked), &list).await?;
-    let proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
+    let mut proposals = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
+    // the same talk twice, or two on one subject: flagged on the row (kept per event)
+    let similar = similarity.index(&mut conn, event.id).await?;
+    for p in &mut proposals {
+        p.similar = Some(
+            similar
+                .similar_to(crate::domain::ProposalId(p.id))
+                .iter()
+                .map(crate::review::SimilarProposal::from)
+                .collect(),
+        );
+    }
     let tracks = events::tracks_of(&mut conn, event.id).await?;
     let rows: Vec<DashboardRow> = proposals
         .into_iter()

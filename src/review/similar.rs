@@ -206,12 +206,18 @@ pub async fn similar_proposals(
     Ok(index
         .similar_to(proposal_id)
         .iter()
-        .map(|s| SimilarProposal {
+        .map(SimilarProposal::from)
+        .collect())
+}
+
+impl From<&Similar> for SimilarProposal {
+    fn from(s: &Similar) -> SimilarProposal {
+        SimilarProposal {
             id: s.id.0,
             title: s.title.clone(),
             score: s.score,
-        })
-        .collect())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -119,6 +119,17 @@ async fn a_reworded_duplicate_is_flagged_to_chairs_on_both_proposals_and_unrelat
     assert!(html.contains("Possibly the same talk"), "{html}");
     assert!(html.contains(&format!("href=\"/proposals/{twin}\"")));
     assert!(html.contains("similarity 0."));
+    // and the dashboard flags both rows, linking to the other
+    let (status, html) = app.page(&browser, "/events/rust-mc/dashboard").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        html.matches("class=\"badge badge-warn similar-flag\"")
+            .count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains(&format!("similar-flag\" href=\"/proposals/{twin}\"")));
+    assert!(html.contains(&format!("similar-flag\" href=\"/proposals/{original}\"")));
     let (speaker, _) = app.browser_signed_in(&sam.email).await;
     let (_, html) = app.page(&speaker, &format!("/proposals/{original}")).await;
     assert!(!html.contains("Possibly the same talk"));
