@@ -100,6 +100,7 @@ async fn every_page_of_every_role_passes_axe() {
                 "/events/rust-mc/outbox",
                 "/events/rust-mc/members",
                 "/events/rust-mc/settings",
+                "/events/rust-mc/review-criteria",
                 "/events/rust-mc/review",
                 "/events/rust-mc",
                 &proposal,
