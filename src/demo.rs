@@ -557,6 +557,28 @@ pub async fn reset(state: &AppState) -> Result<Removed, AppError> {
     .await
 }
 
+/// Review criteria for a new demo event, after its seeded reviews (which keep their single
+/// score, their criteria blank): the next review saved scores each criterion.
+async fn seed_review_criteria(
+    state: &AppState,
+    event: &crate::db::events::Event,
+) -> Result<(), AppError> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let criteria = serde_json::json!([
+        {"key": "relevance", "label": "Relevance to the microconference", "weight": 2.0, "position": 0},
+        {"key": "depth", "label": "Technical depth", "weight": 1.0, "position": 1},
+        {"key": "clarity", "label": "Clarity of the proposal", "weight": 1.0, "position": 2},
+    ]);
+    let mut conn = state.pool.get().await?;
+    diesel::update(crate::schema::events::table.find(event.id))
+        .set(crate::schema::events::review_criteria.eq(criteria))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
 /// The second demo event, once: generated proposals, reviewers and reviews (`bench_seed`, one
 /// transaction), renamed for the demo and chaired by the demo chair.
 async fn seed_scale_event(state: &AppState) -> Result<(), AppError> {
@@ -608,7 +630,9 @@ async fn seed_scale_event(state: &AppState) -> Result<(), AppError> {
 /// Seeds the demo and returns the text to print: where to go and how to sign in.
 pub async fn seed(state: &AppState) -> Result<String, AppError> {
     let mut conn = state.pool.get().await?;
-    let event = match events::find_by_slug(&mut conn, DEMO_EVENT_SLUG).await? {
+    let existing = events::find_by_slug(&mut conn, DEMO_EVENT_SLUG).await?;
+    let created = existing.is_none();
+    let event = match existing {
         Some(event) => event,
         None => {
             let now = Utc::now();
@@ -653,6 +677,9 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
     seed_proposals(state, &event).await?;
     seed_reviews(state, &event).await?;
     seed_decisions(state, &event).await?;
+    if created {
+        seed_review_criteria(state, &event).await?;
+    }
     seed_scale_event(state).await?;
     let mut text = format!(
         "\nmcfp demo: the \"{}\" call for proposals is at {}events/{}\n\

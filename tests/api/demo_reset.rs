@@ -133,6 +133,15 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
 
     mcfp::demo::seed(&app.state).await.expect("seed");
     let fresh = demo_snapshot(&app).await;
+    // the demo shows review criteria and a draft
+    assert_eq!(
+        count(
+            &app,
+            "SELECT jsonb_array_length(review_criteria)::text AS line FROM events WHERE slug = 'rust-mc'"
+        )
+        .await,
+        "3"
+    );
     let rows = |kind: &str| fresh.iter().filter(|l| l.starts_with(kind)).count();
     assert_eq!(rows("proposal |"), 8, "{fresh:#?}");
     assert_eq!(rows("review |"), 9, "{fresh:#?}");

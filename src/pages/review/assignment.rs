@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::errors::PageResult;
 use crate::pages::extract::{SignedIn, SignedInChair};
-use crate::pages::flash::{flash_or_fail, flash_or_fail_in, set_flash, set_flash_in};
+use crate::pages::flash::{flash_or_fail_in, set_flash_in};
 use crate::pages::respond::redirect;
 use crate::review;
 use crate::state::AppState;
@@ -67,8 +67,9 @@ pub async fn auto_assign(
     let per_proposal = match form.0.reviewers_per_proposal.trim().parse::<usize>() {
         Ok(k) if (1..=20).contains(&k) => k,
         _ => {
-            set_flash(
+            set_flash_in(
                 &req,
+                "assign",
                 "error",
                 "Reviewers per proposal must be a whole number from 1 to 20.",
             );
@@ -100,9 +101,9 @@ pub async fn auto_assign(
             } else {
                 "info"
             };
-            set_flash(&req, kind, &message);
+            set_flash_in(&req, "assign", kind, &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => flash_or_fail_in(&req, "assign", e)?,
     }
     Ok(redirect(&back))
 }

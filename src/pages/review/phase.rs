@@ -11,7 +11,7 @@ use crate::events::EventPatch;
 use crate::pages::csrf::CsrfForm;
 use crate::pages::errors::PageResult;
 use crate::pages::extract::SignedInChair;
-use crate::pages::flash::{flash_or_fail, set_flash};
+use crate::pages::flash::{flash_or_fail_in, set_flash_in};
 use crate::pages::labels::phase_text;
 use crate::pages::respond::redirect;
 use crate::review;
@@ -44,9 +44,9 @@ pub async fn remind(
                 1 => "1 reminder queued.".to_owned(),
                 n => format!("{n} reminders queued."),
             };
-            set_flash(&req, "success", &message);
+            set_flash_in(&req, "reviewers", "success", &message);
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => flash_or_fail_in(&req, "reviewers", e)?,
     }
     Ok(redirect(&format!(
         "/events/{}/dashboard#reviewers",
@@ -88,9 +88,9 @@ pub async fn review_phase(
             } else {
                 "info"
             };
-            set_flash(&req, kind, &phase_text(&event, now));
+            set_flash_in(&req, "phase", kind, &phase_text(&event, now));
         }
-        Err(e) => flash_or_fail(&req, e)?,
+        Err(e) => flash_or_fail_in(&req, "phase", e)?,
     }
     Ok(redirect(&format!("/events/{slug}/dashboard#phase")))
 }

@@ -99,3 +99,68 @@ async fn a_saved_review_and_a_decision_say_so_inside_their_sections() {
         "the assignments' message is in their section"
     );
 }
+
+/// The dashboard's folded panels: an action in one comes back with that panel open and its
+/// message inside it.
+#[tokio::test]
+async fn the_dashboards_panels_open_with_their_own_messages() {
+    let e = Committee::reviewing().await;
+    let app = &e.app;
+    submit(app, &e.speaker.token, "Async drivers in Rust").await;
+    let (chair, csrf) = app.browser_signed_in(&e.chair.email).await;
+    let panel = |html: &str, id: &str| -> String {
+        let start = at(html, &format!("id=\"{id}\""));
+        let open_tag = &html[html[..start].rfind("<details").expect("a panel")..];
+        let end = open_tag.find("</details>").expect("the panel's end");
+        open_tag[..end].to_owned()
+    };
+    for (path, fields, id, message) in [
+        (
+            "/events/rust-mc/assignments/auto",
+            vec![
+                ("csrf_token", csrf.as_str()),
+                ("reviewers_per_proposal", "2"),
+            ],
+            "assign",
+            "assignment",
+        ),
+        (
+            "/events/rust-mc/assignments/auto",
+            vec![
+                ("csrf_token", csrf.as_str()),
+                ("reviewers_per_proposal", "99"),
+            ],
+            "assign",
+            "Reviewers per proposal must be a whole number from 1 to 20.",
+        ),
+        (
+            "/events/rust-mc/review-phase",
+            vec![("csrf_token", csrf.as_str()), ("action", "close")],
+            "phase",
+            "",
+        ),
+    ] {
+        let (status, location, _) = post(app, &chair, path, &fields).await;
+        assert_eq!(status, 303, "{path}");
+        assert!(location.ends_with(&format!("#{id}")), "{location}");
+        let (_, html) = app.page(&chair, "/events/rust-mc/dashboard").await;
+        let inside = panel(&html, id);
+        assert!(
+            inside.starts_with("<details class=\"card panel"),
+            "{inside}"
+        );
+        assert!(
+            inside[..inside.find('>').expect("tag")].ends_with(" open"),
+            "{id} opens: {inside}"
+        );
+        assert!(
+            inside.contains("id=\"flash\"") && inside.contains(message),
+            "{inside}"
+        );
+        assert_eq!(
+            html.matches("class=\"flash ").count(),
+            1,
+            "shown once, in its panel"
+        );
+    }
+}
