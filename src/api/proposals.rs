@@ -218,14 +218,11 @@ pub async fn list(
         let items = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
         return Ok(web::Json(Page { items, next_cursor }));
     }
-    let mut refused = FieldErrors::new();
-    if search.is_some() {
-        refused.add("q", "only the event's chairs may search this list");
+    if search.is_some() || sort != ProposalSort::default() {
+        return Err(AppError::Forbidden(
+            "only the event's chairs may search (q) or sort (sort) this list".into(),
+        ));
     }
-    if sort != ProposalSort::default() {
-        refused.add("sort", "only the event's chairs may sort this list");
-    }
-    refused.into_result()?;
     let (mut rows, viewer) = if access.is_reviewer() {
         own = db::list_for_speaker(&mut conn, user.id)
             .await?

@@ -64,7 +64,9 @@ pub async fn get_review_criteria(
 #[utoipa::path(put, path = "/api/v1/events/{slug}/review-criteria", tag = "review", request_body = CriteriaRequest,
     params(("slug" = String, Path)),
     responses((status = 200, body = CriteriaView, description = "replaced; reviews already written keep their stored score and per-criterion answers, and their next save answers the new criteria"),
-        (status = 401), (status = 403), (status = 404), (status = 422, description = "names the field, e.g. `criteria[0].key`")))]
+        (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "two criteria share a key (names the later one, e.g. `criteria[1].key`)"),
+        (status = 422, description = "names the field, e.g. `criteria[0].key`")))]
 pub async fn put_review_criteria(
     state: web::Data<AppState>,
     ChairedEvent { event, .. }: ChairedEvent,

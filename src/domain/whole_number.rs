@@ -64,6 +64,18 @@ where
     Option::<Whole<T>>::deserialize(deserializer).map(|o| o.map(|w| w.0))
 }
 
+/// A map of whole numbers by key (`{"a": 3, "b": 4.0}`): what `optional` is for one number.
+pub fn optional_map<'de, D, T>(
+    deserializer: D,
+) -> Result<Option<std::collections::BTreeMap<String, T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    Option::<std::collections::BTreeMap<String, Whole<T>>>::deserialize(deserializer)
+        .map(|o| o.map(|m| m.into_iter().map(|(k, w)| (k, w.0)).collect()))
+}
+
 /// For a field whose null means something (with `#[serde(default)]`): present, even as null,
 /// is `Some(..)`; absent is None.
 pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

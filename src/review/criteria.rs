@@ -84,6 +84,7 @@ pub fn parse_criteria(mut list: Vec<Criterion>) -> AppResult<Vec<Criterion>> {
         errors.add("criteria", format!("at most {MAX_CRITERIA} criteria"));
     }
     let mut seen = HashSet::new();
+    let mut duplicates = FieldErrors::new();
     for (i, c) in list.iter_mut().enumerate() {
         c.key = c.key.trim().to_owned();
         c.label = c.label.trim().to_owned();
@@ -93,7 +94,8 @@ pub fn parse_criteria(mut list: Vec<Criterion>) -> AppResult<Vec<Criterion>> {
                 "must be 1–40 lowercase letters, digits, - or _, starting with a letter or digit",
             );
         } else if !seen.insert(c.key.clone()) {
-            errors.add(
+            // a well-formed list that repeats a key: a 409, as the schema cannot say "unique"
+            duplicates.add(
                 &format!("criteria[{i}].key"),
                 "is used by another criterion",
             );
@@ -109,6 +111,12 @@ pub fn parse_criteria(mut list: Vec<Criterion>) -> AppResult<Vec<Criterion>> {
         }
     }
     errors.into_result()?;
+    if !duplicates.is_empty() {
+        return Err(AppError::Conflict {
+            message: "two criteria share a key".into(),
+            errors: duplicates,
+        });
+    }
     list.sort_by(|a, b| a.position.cmp(&b.position).then(a.key.cmp(&b.key)));
     Ok(list)
 }

@@ -27,7 +27,10 @@ pub struct ReviewRequest {
     pub score: Option<i16>,
     /// When the event has review criteria: a score on the event's scale for each criterion,
     /// by key (every criterion, no other key). 422 names `criteria.<key>`.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_number::optional_map"
+    )]
     #[schema(value_type = Option<HashMap<String, i64>>)]
     pub criteria: Option<std::collections::BTreeMap<String, i64>>,
     /// 1 (not my area) to 3 (I know this area well).

@@ -89,12 +89,14 @@ async fn chairs_define_criteria_and_bad_lists_are_refused_naming_the_field() {
             json!({"criteria": [{"key": "a", "label": "", "weight": 1, "position": 0}]}),
             "criteria[0].label",
         ),
-        (
-            json!({"criteria": [{"key": "a", "label": "x", "weight": 1, "position": 0},
-                             {"key": "a", "label": "y", "weight": 1, "position": 1}]}),
-            "criteria[1].key",
-        ),
     ];
+    // a repeated key is a 409 (well-formed, but two criteria cannot share a key)
+    let twice = json!({"criteria": [{"key": "a", "label": "x", "weight": 1, "position": 0},
+                                    {"key": "a", "label": "y", "weight": 1, "position": 1}]});
+    let (status, text) = send(&app, Method::PUT, CRITERIA, Some(&chair), Some(&twice)).await;
+    assert_eq!(status, 409, "{text}");
+    let problem: Value = serde_json::from_str(&text).expect("json");
+    assert!(field_error(&problem, "criteria[1].key"), "{text}");
     for (body, field) in bad {
         let (status, text) = send(&app, Method::PUT, CRITERIA, Some(&chair), Some(&body)).await;
         assert_eq!(status, 422, "{body}: {text}");
