@@ -148,6 +148,7 @@ pub struct ListQuery {
             description = "chairs only: the order, `-` in front for descending (`created_at`, the default, is oldest first); \
             proposals without a value (no reviews, withdrawn, no tag) come last either way")),
     responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401),
+        (status = 403, description = "`q` or `sort` from someone who is not a chair of the event"),
         (status = 404, description = "no such event"), (status = 422, description = "a bad parameter, named; \
         `q` or `sort` from someone who does not chair the event")))]
 pub async fn list(

@@ -40,6 +40,7 @@ pub struct Criterion {
     #[schema(minimum = 0.01, maximum = 100)]
     pub weight: f64,
     /// Order on the review form, smallest first.
+    #[serde(deserialize_with = "crate::domain::whole_number::required")]
     #[schema(minimum = 0, maximum = 1000)]
     pub position: i32,
 }
