@@ -17,6 +17,11 @@ diesel::table! {
         is_admin -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        given_name -> Text,
+        family_name -> Text,
+        affiliation -> Text,
+        bio -> Text,
+        pronouns -> Text,
     }
 }
 
@@ -90,6 +95,7 @@ diesel::table! {
         lease_until -> Nullable<Timestamptz>,
         lease_token -> Nullable<Uuid>,
         last_error_at -> Nullable<Timestamptz>,
+        reply_to -> Nullable<Text>,
     }
 }
 
@@ -142,6 +148,9 @@ diesel::table! {
         auto_assign -> Bool,
         reviewers_per_proposal -> Int2,
         review_criteria -> Jsonb,
+        questions -> Jsonb,
+        retired_questions -> Jsonb,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -182,6 +191,7 @@ diesel::table! {
         public_touched_at -> Timestamptz,
         version -> Int8,
         search_text -> Tsvector,
+        answers -> Jsonb,
     }
 }
 
@@ -196,6 +206,7 @@ diesel::table! {
         invited_at -> Timestamptz,
         accepted_at -> Nullable<Timestamptz>,
         position -> Int4,
+        invitations_sent -> Int4,
     }
 }
 
@@ -381,6 +392,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        answers -> Jsonb,
     }
 }
 
@@ -391,6 +403,31 @@ diesel::table! {
         target -> Text,
         sealed -> Bytea,
         expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_photos (user_id) {
+        user_id -> Uuid,
+        content_type -> Text,
+        bytes -> Bytea,
+        width -> Int4,
+        height -> Int4,
+        digest -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    speaker_mailings (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        sent_by -> Nullable<Uuid>,
+        selection -> Jsonb,
+        subject -> Text,
+        body -> Text,
+        recipients -> Int4,
         created_at -> Timestamptz,
     }
 }
@@ -416,6 +453,8 @@ diesel::joinable!(email_templates -> events (event_id));
 diesel::joinable!(outbox_history -> events (event_id));
 diesel::joinable!(outbox_history -> proposals (proposal_id));
 diesel::joinable!(proposal_drafts -> events (event_id));
+diesel::joinable!(user_photos -> users (user_id));
+diesel::joinable!(speaker_mailings -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -444,4 +483,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_templates,
     proposal_drafts,
     pending_forms,
+    user_photos,
+    speaker_mailings,
 );
