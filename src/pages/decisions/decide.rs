@@ -188,15 +188,8 @@ pub async fn bulk_decide(
             .into_iter()
             .map(|p| p.title)
             .collect();
-        let mut fields: Vec<(String, String)> = form
-            .iter()
-            .filter(|(key, _)| !["csrf_token", "confirmed"].contains(&key.as_str()))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        fields.sort();
-        return render(
-            StatusCode::OK,
-            &ConfirmActionPage {
+        return confirm_step(
+            ConfirmActionPage {
                 page,
                 heading: format!("Reject {}?", plural(titles.len(), "proposal", "proposals")),
                 message: "These proposals will be marked rejected. Nothing is sent to the \
@@ -205,10 +198,11 @@ pub async fn bulk_decide(
                     .into(),
                 items: titles,
                 action: format!("/events/{}/decisions", event.slug),
-                fields,
+                fields: Vec::new(),
                 confirm_label: "Yes, reject the selected proposals".into(),
                 cancel: back,
             },
+            &form,
         );
     }
     // accepting a proposal nobody has reviewed asks once more, as on the proposal page
@@ -226,15 +220,8 @@ pub async fn bulk_decide(
                     .into_iter()
                     .map(|p| p.title)
                     .collect();
-            let mut fields: Vec<(String, String)> = form
-                .iter()
-                .filter(|(key, _)| !["csrf_token", "confirmed"].contains(&key.as_str()))
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect();
-            fields.sort();
-            return render(
-                StatusCode::OK,
-                &ConfirmActionPage {
+            return confirm_step(
+                ConfirmActionPage {
                     page,
                     heading: format!(
                         "Accept {} nobody has reviewed?",
@@ -246,10 +233,11 @@ pub async fn bulk_decide(
                         .into(),
                     items: titles,
                     action: format!("/events/{}/decisions", event.slug),
-                    fields,
+                    fields: Vec::new(),
                     confirm_label: "Yes, accept them".into(),
                     cancel: back,
                 },
+                &form,
             );
         }
     }
@@ -274,6 +262,18 @@ pub async fn bulk_decide(
         Err(e) => flash_or_fail_in(&req, "decision", e)?,
     }
     Ok(redirect(&back))
+}
+
+/// The second step of a bulk decision: the same form again, every field kept but the token
+/// (the page brings its own) and the answer to this very question.
+fn confirm_step(mut confirm: ConfirmActionPage, form: &HashMap<String, String>) -> PageResult {
+    confirm.fields = form
+        .iter()
+        .filter(|(key, _)| !["csrf_token", "confirmed"].contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    confirm.fields.sort();
+    render(StatusCode::OK, &confirm)
 }
 
 /// `POST /events/{slug}/decisions/release`: every pending decision becomes visible, and one
