@@ -43,12 +43,21 @@ pub struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The event's contact address when the email was written: its `Reply-To`.
+    pub reply_to: Option<String>,
 }
 
-/// Inserts the row unless its dedupe key exists; true when inserted.
+/// Inserts the row unless its dedupe key exists; true when inserted. Its `reply_to` is the
+/// contact address of its event (if any) at this moment, read in the same statement.
 pub async fn insert(conn: &mut AsyncPgConnection, row: NewOutboxRow<'_>) -> QueryResult<bool> {
+    use crate::schema::events;
+    let reply_to = events::table
+        .filter(events::id.nullable().eq(row.event_id))
+        .select(events::contact_email)
+        .single_value()
+        .assume_not_null();
     let inserted = diesel::insert_into(outbox::table)
-        .values(&row)
+        .values((&row, outbox::reply_to.eq(reply_to.nullable())))
         .on_conflict(outbox::dedupe_key)
         .do_nothing()
         .execute(conn)

@@ -30,5 +30,6 @@ mod review;
 mod review_pages;
 mod roles;
 mod sign_in_flow;
+mod speaker_mail;
 mod tokens;
 mod ui;
