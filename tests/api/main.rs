@@ -26,6 +26,7 @@ mod pages;
 mod proposal_pages;
 mod proposals;
 mod races;
+mod reply_to;
 mod review;
 mod review_pages;
 mod roles;
