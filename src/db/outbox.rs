@@ -117,6 +117,29 @@ pub async fn delete_unsent(
     .await
 }
 
+/// When the newest email named `dedupe_key` or `dedupe_key:…` was queued, if any.
+pub async fn last_queued_at(
+    conn: &mut AsyncPgConnection,
+    dedupe_key: &str,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let escaped: String = dedupe_key
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    outbox::table
+        .filter(
+            outbox::dedupe_key
+                .eq(dedupe_key)
+                .or(outbox::dedupe_key.like(format!("{escaped}:%"))),
+        )
+        .select(diesel::dsl::max(outbox::created_at))
+        .first(conn)
+        .await
+}
+
 /// Leases up to `limit` rows due at `now` (queued, their attempt due, no lease or one that ran
 /// out by `now`) to `token` until `lease_until`, in one statement: the rows are locked only
 /// while it runs (`FOR UPDATE SKIP LOCKED`, so concurrent claims take different rows), and no

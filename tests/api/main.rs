@@ -17,6 +17,7 @@ mod email;
 mod errors;
 mod helpers;
 mod hostile_input;
+mod invitations_resend;
 mod layers;
 mod members;
 mod openapi_truth;
