@@ -412,3 +412,92 @@ async fn a_retried_send_with_the_same_idempotency_key_sends_nothing_new() {
     .await;
     assert_eq!(history["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn the_write_to_speakers_page_previews_sends_and_the_outbox_shows_the_body() {
+    let s = scene().await;
+    let app = &s.app;
+    let (browser, csrf) = app.browser_signed_in("admin@example.org").await;
+    // from the dashboard's ticked rows
+    let (status, page) = app
+        .page(
+            &browser,
+            &format!("/events/rust-mc/mail?p_{}=on", s.rejected),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Plus the 1 proposal ticked on the dashboard"),
+        "{page}"
+    );
+    assert!(page.contains("{{speaker_name}}"), "the placeholder list");
+    let ticked = format!("p_{}", s.rejected);
+    let fields = |action: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            (ticked.as_str(), "on".to_owned()),
+            ("state_waitlisted", "on".to_owned()),
+            ("subject", "A word for {{speaker_name}}".to_owned()),
+            (
+                "body",
+                "Hello {{speaker_name}}, about {{proposal_title}}.".to_owned(),
+            ),
+            ("action", action.to_owned()),
+        ]
+    };
+    let as_refs = |f: &Vec<(&str, String)>| -> Vec<(String, String)> {
+        f.iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    };
+    let response = browser
+        .post(app.url("/events/rust-mc/mail"))
+        .form(&as_refs(&fields("preview")))
+        .send()
+        .await
+        .expect("preview");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("Hello Bob Rejected, about Rejected talk of Bob."),
+        "{page}"
+    );
+    assert!(page.contains("Hello Cy Waitlisted"), "{page}");
+    assert!(page.contains("Send to 2 speakers"), "{page}");
+    // without a CSRF token nothing is sent
+    let mut forged = as_refs(&fields("send"));
+    forged.retain(|(k, _)| k != "csrf_token");
+    let response = browser
+        .post(app.url("/events/rust-mc/mail"))
+        .form(&forged)
+        .send()
+        .await
+        .expect("forged");
+    assert_ne!(response.status(), 303);
+    let response = browser
+        .post(app.url("/events/rust-mc/mail"))
+        .form(&as_refs(&fields("send")))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 303);
+    let (_, page) = app.page(&browser, "/events/rust-mc/mail").await;
+    assert!(page.contains("2 emails queued"), "{page}");
+    assert!(
+        page.contains("A word for {{speaker_name}}"),
+        "the history: {page}"
+    );
+    // the outbox page shows each email's text and its Reply-To
+    let (_, outbox) = app.page(&browser, "/events/rust-mc/outbox").await;
+    assert!(
+        outbox.contains("Hello Cy Waitlisted, about Waitlisted talk of Cy."),
+        "{outbox}"
+    );
+    assert!(outbox.contains(&format!("Reply-To: {CONTACT}")), "{outbox}");
+    app.deliver_emails().await;
+    // speakers and reviewers do not get the page
+    for email in [&s.ada.email, &s.reviewer.email] {
+        let (other, _) = app.browser_signed_in(email).await;
+        assert_eq!(app.page(&other, "/events/rust-mc/mail").await.0, 403);
+    }
+}
