@@ -399,6 +399,37 @@ async fn seed_decisions(
     Ok(())
 }
 
+/// The event's contact address, and one past email to the speakers of every submitted
+/// proposal in the history of "Write to speakers" (once, when the event is created).
+async fn seed_contact_and_mailing(
+    state: &AppState,
+    event: &crate::db::events::Event,
+) -> Result<(), AppError> {
+    let patch = crate::events::EventPatch {
+        contact_email: Some(Some("rust-mc@lpc.example".to_owned())),
+        ..Default::default()
+    };
+    let event = crate::events::apply_patch(state, event.clone(), patch).await?;
+    let mut conn = state.pool.get().await?;
+    let chair = users::find_by_email(&mut conn, "chair@demo.mcfp.test")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let chair = crate::accounts::CurrentUser::internal(chair);
+    let request = crate::decisions::mailing::MailingRequest {
+        to: crate::decisions::mailing::Selection {
+            states: vec![crate::decisions::mailing::MailState::Submitted],
+            ..Default::default()
+        },
+        subject: "{{event_title}}: thank you for your proposals".to_owned(),
+        body: "Dear {{speaker_name}},\n\nthank you for submitting:\n{{proposals}}\n\n\
+               The committee is reviewing them; decisions follow by email.\n"
+            .to_owned(),
+    };
+    crate::decisions::mailing::send(state, &chair, &event, request, None).await?;
+    Ok(())
+}
+
 /// Opens reviewing, assigns two reviewers per proposal and writes the demo reviews, once.
 async fn seed_reviews(state: &AppState, event: &crate::db::events::Event) -> Result<(), AppError> {
     let mut conn = state.pool.get().await?;
@@ -679,6 +710,7 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
     seed_decisions(state, &event).await?;
     if created {
         seed_review_criteria(state, &event).await?;
+        seed_contact_and_mailing(state, &event).await?;
     }
     seed_scale_event(state).await?;
     let mut text = format!(

@@ -210,6 +210,23 @@ pub async fn require_speaker(
     }
 }
 
+/// The proposal's speakers (submitter, accepted co-speakers) and the event's chairs may: a
+/// reviewer who sees the proposal is refused (403), everyone else may not know it (404).
+pub async fn require_speaker_or_chair(
+    conn: &mut AsyncPgConnection,
+    event: &Event,
+    proposal: &Proposal,
+    user: &CurrentUser,
+) -> Result<(), AppError> {
+    match proposal_access(conn, event, proposal, user).await? {
+        Some(ProposalAccess::Chair | ProposalAccess::Speaker) => Ok(()),
+        Some(ProposalAccess::Reviewer) => Err(AppError::Forbidden(
+            "only this proposal's speakers and the event's chairs may do this".into(),
+        )),
+        None => Err(AppError::NotFound),
+    }
+}
+
 /// Why the user may not review the proposal, if they may not.
 pub async fn conflict_between(
     conn: &mut AsyncPgConnection,

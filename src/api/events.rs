@@ -86,6 +86,8 @@ pub struct EventResponse {
     pub reviewers_per_proposal: i16,
     /// The review's criteria (see `/events/{slug}/review-criteria`); empty: a single score.
     pub review_criteria: Vec<crate::review::Criterion>,
+    /// The event's contact address: the Reply-To of every email the event sends.
+    pub contact_email: Option<String>,
 }
 
 pub async fn event_response(
@@ -107,6 +109,7 @@ pub async fn event_response(
         auto_assign: event.auto_assign,
         reviewers_per_proposal: event.reviewers_per_proposal,
         review_criteria: crate::review::criteria_of(&event),
+        contact_email: event.contact_email.clone(),
         formats: event.formats(),
         max_co_speakers: event.max_co_speakers,
         max_proposals_per_speaker: event.max_proposals_per_speaker,

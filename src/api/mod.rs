@@ -5,6 +5,7 @@ pub mod classify;
 pub mod decisions;
 pub mod events;
 pub mod health;
+pub mod mailings;
 pub mod openapi;
 pub mod proposals;
 pub mod review;
@@ -173,6 +174,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(proposals::routes)
             .configure(review::routes)
             .configure(decisions::routes)
+            .configure(mailings::routes)
             .configure(classify::routes)
             .default_service(web::to(openapi::unrouted)),
     );

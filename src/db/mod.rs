@@ -4,6 +4,7 @@
 pub mod decisions;
 pub mod events;
 pub mod export;
+pub mod mailings;
 pub mod outbox;
 pub mod paging;
 pub mod pending_forms;

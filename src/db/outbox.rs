@@ -43,12 +43,21 @@ pub struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The event's contact address when the email was written: its `Reply-To`.
+    pub reply_to: Option<String>,
 }
 
-/// Inserts the row unless its dedupe key exists; true when inserted.
+/// Inserts the row unless its dedupe key exists; true when inserted. Its `reply_to` is the
+/// contact address of its event (if any) at this moment, read in the same statement.
 pub async fn insert(conn: &mut AsyncPgConnection, row: NewOutboxRow<'_>) -> QueryResult<bool> {
+    use crate::schema::events;
+    let reply_to = events::table
+        .filter(events::id.nullable().eq(row.event_id))
+        .select(events::contact_email)
+        .single_value()
+        .assume_not_null();
     let inserted = diesel::insert_into(outbox::table)
-        .values(&row)
+        .values((&row, outbox::reply_to.eq(reply_to.nullable())))
         .on_conflict(outbox::dedupe_key)
         .do_nothing()
         .execute(conn)
@@ -106,6 +115,29 @@ pub async fn delete_unsent(
     )
     .execute(conn)
     .await
+}
+
+/// When the newest email named `dedupe_key` or `dedupe_key:…` was queued, if any.
+pub async fn last_queued_at(
+    conn: &mut AsyncPgConnection,
+    dedupe_key: &str,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let escaped: String = dedupe_key
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    outbox::table
+        .filter(
+            outbox::dedupe_key
+                .eq(dedupe_key)
+                .or(outbox::dedupe_key.like(format!("{escaped}:%"))),
+        )
+        .select(diesel::dsl::max(outbox::created_at))
+        .first(conn)
+        .await
 }
 
 /// Leases up to `limit` rows due at `now` (queued, their attempt due, no lease or one that ran

@@ -82,7 +82,7 @@ pub(super) async fn decision_emails(
         ]);
         let body_text = body.render(&values);
         let rendered = DecisionEmail {
-            subject: subject.render(&values),
+            subject: naming_the_event(subject.render(&values), &event.title),
             body_html: placeholders::text_to_html(&body_text),
             body_text,
         }
@@ -95,6 +95,16 @@ pub(super) async fn decision_emails(
         ));
     }
     Ok(emails)
+}
+
+/// A decision email's subject names the event, so speakers can filter them: a subject that
+/// lacks the event's title gets it as a `[Event title] ` prefix.
+pub fn naming_the_event(subject: String, event_title: &str) -> String {
+    if subject.contains(event_title) {
+        subject
+    } else {
+        format!("[{event_title}] {subject}")
+    }
 }
 
 /// Renders an email of `kind` for a real proposal of the event, exactly as the release would,

@@ -9,6 +9,7 @@
 
 mod decide;
 mod emails;
+pub mod mailing;
 mod release;
 mod reminders;
 mod respond;
@@ -19,7 +20,7 @@ pub mod publishing;
 pub use crate::domain::Decision;
 pub use crate::proposals::{DecisionView, decision_view};
 pub use decide::{BulkDecision, decide, decide_many, history};
-pub use emails::{PreviewEmail, preview};
+pub use emails::{PreviewEmail, naming_the_event, preview};
 pub use release::{ReleaseSummary, release, release_summary, summarize};
 pub use reminders::remind_unconfirmed;
 pub use respond::respond;

@@ -86,6 +86,14 @@ pub fn email() -> ObjectBuilder {
         .max_length(Some(EmailAddress::MAX_LENGTH))
 }
 
+/// An optional email address (null or an empty string: none).
+pub fn email_or_null() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(EmailAddress::MAX_LENGTH))
+        .description(Some("an email address; null or an empty string: none"))
+}
+
 /// Two neighbouring characters of different kinds (lower-case, upper-case, digit, other): the
 /// password mixes at least two, as `NewPassword::parse` asks. (Its kinds are Unicode's
 /// Lowercase and Uppercase properties, a few characters wider than the Ll and Lu categories
@@ -137,6 +145,14 @@ fn keys(nullable: bool) -> ArrayBuilder {
     } else {
         array
     }
+}
+
+/// Keys, at most 50, none twice.
+pub fn key_list_bounded() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(ArrayItems::RefOrSchema(Box::new(key().into())))
+        .max_items(Some(50))
+        .unique_items(true)
 }
 
 pub fn keys_or_null() -> ArrayBuilder {
@@ -261,6 +277,8 @@ text_schemas! {
     review_comment => rules::REVIEW_COMMENT, false;
     draft_title => rules::DRAFT_TITLE, false;
     draft_abstract => rules::DRAFT_ABSTRACT, false;
+    mailing_subject => rules::MAILING_SUBJECT, false;
+    mailing_body => rules::MAILING_BODY, false;
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ pub mod rules {
     pub const REVIEW_COMMENT: TextRule = TextRule::lines(0, 10_000);
     pub const TEMPLATE_SUBJECT: TextRule = TextRule::line(1, 300);
     pub const TEMPLATE_BODY: TextRule = TextRule::lines(1, 20_000);
+    /// A chairs' email to a selection of speakers.
+    pub const MAILING_SUBJECT: TextRule = TextRule::line(1, 200);
+    pub const MAILING_BODY: TextRule = TextRule::lines(1, 20_000);
     /// What the tagging hint classifies: a draft, so empty is fine.
     pub const DRAFT_TITLE: TextRule = TextRule::line(0, 150);
     pub const DRAFT_ABSTRACT: TextRule = TextRule::lines(0, 5000);

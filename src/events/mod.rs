@@ -41,6 +41,10 @@ pub struct CreateEventRequest {
     #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
     #[schema(minimum = 1, maximum = 10)]
     pub score_max: Option<i16>,
+    /// The event's contact address: the Reply-To of every email the event sends.
+    #[serde(default)]
+    #[schema(schema_with = schema::email_or_null)]
+    pub contact_email: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -106,6 +110,24 @@ pub struct EventPatch {
     #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
     #[schema(minimum = 1, maximum = 20)]
     pub reviewers_per_proposal: Option<i16>,
+    /// The event's contact address, the Reply-To of every email the event sends; null (or an
+    /// empty string) clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schema::email_or_null)]
+    pub contact_email: Option<Option<String>>,
+}
+
+/// An optional contact address: blank is none, otherwise a valid email address.
+pub fn parse_contact_email(
+    errors: &mut FieldErrors,
+    input: Option<&str>,
+) -> Option<Option<String>> {
+    match input.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(text) => errors
+            .check("contact_email", crate::domain::EmailAddress::parse(text))
+            .map(|email| Some(email.as_str().to_owned())),
+    }
 }
 
 /// A field that is present, even as null, is `Some(..)`; an absent one is None (via `default`).
@@ -160,6 +182,7 @@ pub async fn create(
     let title = errors.check("title", EVENT_TITLE.clean(&body.title));
     let description = errors.check("description", EVENT_DESCRIPTION.clean(&body.description));
     let time_zone = errors.check("time_zone", TimeZoneName::parse(&body.time_zone));
+    let contact_email = parse_contact_email(&mut errors, body.contact_email.as_deref()).flatten();
     if body.cfp_closes_at <= body.cfp_opens_at {
         errors.add("cfp_closes_at", "must be after cfp_opens_at");
     }
@@ -189,7 +212,7 @@ pub async fn create(
     }
     let event = conn
         .transaction::<_, AppError, _>(async move |conn| {
-            Ok(events::insert_event(
+            let event = events::insert_event(
                 conn,
                 NewEvent {
                     id: EventId::new(),
@@ -205,7 +228,15 @@ pub async fn create(
                     created_by: Some(admin.id),
                 },
             )
-            .await?)
+            .await?;
+            if contact_email.is_none() {
+                return Ok(event);
+            }
+            let changes = events::EventChanges {
+                contact_email: Some(contact_email.as_deref()),
+                ..Default::default()
+            };
+            Ok(events::update_event(conn, event.id, &changes).await?)
         })
         .await
         .map_err(|e| match e {
@@ -237,6 +268,10 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         .time_zone
         .as_deref()
         .and_then(|z| errors.check("time_zone", TimeZoneName::parse(z)));
+    let contact_email = match &patch.contact_email {
+        None => None,
+        Some(value) => parse_contact_email(&mut errors, value.as_deref()),
+    };
     let opens = patch.cfp_opens_at.unwrap_or(event.cfp_opens_at);
     let closes = patch.cfp_closes_at.unwrap_or(event.cfp_closes_at);
     if closes <= opens {
@@ -373,6 +408,7 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         slot_minutes: patch.slot_minutes,
         auto_assign: patch.auto_assign,
         reviewers_per_proposal: patch.reviewers_per_proposal,
+        contact_email: contact_email.as_ref().map(|c| c.as_deref()),
         updated_at: Some(now),
     };
     let tracks = patch.tracks.clone();

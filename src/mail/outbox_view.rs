@@ -25,6 +25,10 @@ pub struct OutboxItem {
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub next_attempt_at: DateTime<Utc>,
+    /// The `Reply-To` it carries: the event's contact address when it was written.
+    pub reply_to: Option<String>,
+    /// The text part (a secret link shows as a placeholder: it is filled in at send time).
+    pub body_text: String,
 }
 
 impl From<OutboxRow> for OutboxItem {
@@ -41,6 +45,8 @@ impl From<OutboxRow> for OutboxItem {
             sent_at: row.sent_at,
             created_at: row.created_at,
             next_attempt_at: row.next_attempt_at,
+            reply_to: row.reply_to,
+            body_text: row.body_text,
         }
     }
 }

@@ -47,6 +47,11 @@ pub struct Template(Vec<Piece>);
 impl Template {
     /// Parses and checks `text`; the error says what is wrong and where, for the chair.
     pub fn parse(text: &str) -> Result<Template, String> {
+        Template::parse_with(text, PLACEHOLDERS)
+    }
+
+    /// Parses `text` with its own set of known placeholders (another kind of email).
+    pub fn parse_with(text: &str, known: &[(&str, &str)]) -> Result<Template, String> {
         let mut stack: Vec<(String, bool, Vec<Piece>)> = Vec::new();
         let mut current: Vec<Piece> = Vec::new();
         let mut rest = text;
@@ -67,14 +72,10 @@ impl Template {
                 Some(c @ ('#' | '^' | '/')) => (Some(c), tag[1..].trim()),
                 _ => (None, tag),
             };
-            if !PLACEHOLDERS.iter().any(|(known, _)| *known == name) {
+            if !known.iter().any(|(known, _)| *known == name) {
                 return Err(format!(
                     "unknown placeholder `{{{{{tag}}}}}`; known: {}",
-                    PLACEHOLDERS
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    known.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 ));
             }
             match sigil {

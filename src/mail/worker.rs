@@ -473,9 +473,12 @@ impl OutboxWorker {
             .recipient
             .parse()
             .map_err(|e| format!("bad recipient `{}`: {e}", row.recipient))?;
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut builder = Message::builder().from(self.from.clone()).to(to);
+        // the event's contact address, as it was when the email was written (validated then)
+        if let Some(reply_to) = row.reply_to.as_deref().and_then(|r| r.parse().ok()) {
+            builder = builder.reply_to(reply_to);
+        }
+        builder
             .subject(row.subject.clone())
             .message_id(Some(super::message_id(row.id, &self.message_id_host)))
             .multipart(MultiPart::alternative_plain_html(text, html))

@@ -15,3 +15,11 @@ pub struct InvitationPage {
     /// This page's own path, where the accept form posts and sign-in returns.
     pub path: String,
 }
+
+impl InvitationPage {
+    /// `path` as a query value (`next=`): percent-encoded, so that nothing in it can add a
+    /// parameter to the sign-in link.
+    pub fn next_value(&self) -> String {
+        url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect()
+    }
+}

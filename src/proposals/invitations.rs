@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 const INVITE_TOKEN_PREFIX: &str = "mcfpi_";
 
-/// The outbox key of an invitation's emails; each renewal's is `…:<uuid>` under it.
+/// The outbox key of an invitation's emails; each renewal's is `…:<times sent>` under it.
 fn dedupe_key(invitation_id: uuid::Uuid) -> String {
     format!("co-speaker-invitation:{invitation_id}")
 }
@@ -50,6 +50,8 @@ pub(super) async fn invite_co_speakers(
             proposal_id: proposal.id,
             email: email.as_str().to_owned(),
             accepted: false,
+            invited_at: chrono::Utc::now(),
+            invitations_sent: 1,
         };
         let letter = Letter {
             key,
@@ -81,7 +83,7 @@ impl Letter<'_> {
         conn: &mut AsyncPgConnection,
         invitation: &CoSpeakerInvite,
         token: &str,
-        renewal: Option<uuid::Uuid>,
+        renewal: Option<i32>,
     ) -> Result<(), AppError> {
         let content = CoSpeakerInvitation {
             inviter: self.inviter.to_owned(),
@@ -118,11 +120,15 @@ impl Letter<'_> {
     }
 }
 
+/// How long after an invitation's last email it may be sent again.
+pub const RESEND_PAUSE: chrono::Duration = chrono::Duration::minutes(10);
+
 /// Sends a co-speaker invitation not accepted yet again, with a fresh link: the link sent
 /// before (or made dead by an import) stops working, and its email is withdrawn if it has not
-/// gone out yet; the new email is written in the same transaction. Only the proposal's speakers
-/// may (see `policy::require_speaker`); 404 for an invitation the proposal does not have, 409
-/// once accepted or when the proposal is withdrawn.
+/// gone out yet; the new email (its own outbox key, `…:<times sent>`) and the count are written
+/// in the same transaction. The proposal's speakers and the event's chairs may (see
+/// `policy::require_speaker_or_chair`); 404 for an invitation the proposal does not have, 409
+/// once accepted, when the proposal is withdrawn, or within [`RESEND_PAUSE`] of the last email.
 #[tracing::instrument(skip_all, fields(user.id = %user.id, proposal.id = %proposal_id, invitation.id = %invitation_id))]
 pub async fn resend_invitation(
     state: &AppState,
@@ -137,7 +143,8 @@ pub async fn resend_invitation(
     let invitation = conn
         .transaction::<_, AppError, _>(async move |conn| {
             let (proposal, event) = super::lock_with_event(conn, proposal_id).await?;
-            crate::accounts::policy::require_speaker(conn, &event, &proposal, &user).await?;
+            crate::accounts::policy::require_speaker_or_chair(conn, &event, &proposal, &user)
+                .await?;
             let invitation = db::co_speaker_invitation(conn, proposal.id, invitation_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -153,13 +160,24 @@ pub async fn resend_invitation(
             if proposal.state.is_withdrawn() {
                 return Err(AppError::conflict("state", "the proposal is withdrawn"));
             }
+            let now = chrono::Utc::now();
+            if let Some(last) =
+                crate::db::outbox::last_queued_at(conn, &dedupe_key(invitation.id)).await?
+                && now - last < RESEND_PAUSE
+            {
+                return Err(AppError::conflict(
+                    "invitation",
+                    "this invitation was emailed less than 10 minutes ago: wait a little before sending it again",
+                ));
+            }
             let token = random_token(INVITE_TOKEN_PREFIX);
             // refuses an acceptance that committed since the read above
-            if !db::renew_invitation_token(conn, invitation.id, &hash_token(&token)).await? {
+            let Some(sent) =
+                db::renew_invitation_token(conn, invitation.id, &hash_token(&token)).await?
+            else {
                 return Err(answered());
-            }
-            crate::db::outbox::delete_unsent(conn, &dedupe_key(invitation.id), chrono::Utc::now())
-                .await?;
+            };
+            crate::db::outbox::delete_unsent(conn, &dedupe_key(invitation.id), now).await?;
             let letter = Letter {
                 key: &key,
                 base_url: &base_url,
@@ -167,10 +185,11 @@ pub async fn resend_invitation(
                 proposal: &proposal,
                 inviter: &user.name,
             };
-            letter
-                .send(conn, &invitation, &token, Some(uuid::Uuid::now_v7()))
-                .await?;
-            Ok(invitation)
+            letter.send(conn, &invitation, &token, Some(sent)).await?;
+            Ok(CoSpeakerInvite {
+                invitations_sent: sent,
+                ..invitation
+            })
         })
         .await?;
     tracing::info!("co-speaker invitation sent again");

@@ -50,6 +50,10 @@ pub struct SpeakerView {
 pub struct CoSpeakerInvitationView {
     pub id: uuid::Uuid,
     pub email: String,
+    /// When it was first sent.
+    pub invited_at: chrono::DateTime<Utc>,
+    /// How many times it was emailed.
+    pub invitations_sent: i32,
 }
 
 impl From<&db::CoSpeakerInvite> for CoSpeakerInvitationView {
@@ -57,6 +61,8 @@ impl From<&db::CoSpeakerInvite> for CoSpeakerInvitationView {
         CoSpeakerInvitationView {
             id: invitation.id,
             email: invitation.email.clone(),
+            invited_at: invitation.invited_at,
+            invitations_sent: invitation.invitations_sent,
         }
     }
 }

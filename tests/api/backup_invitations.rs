@@ -83,6 +83,8 @@ async fn after_an_import_invitations_are_sent_again_and_only_the_new_links_work(
         .as_str()
         .expect("the restored invitation");
     let resend = format!("/api/v1/proposals/{id}/co-speakers/{invitation}/resend");
+    // (restored on the same server, the first email is still in its outbox: 10 minutes' pause)
+    crate::invitations_resend::ten_minutes_pass(app).await;
     api(app, Method::POST, &resend, &speaker.token, None, 200).await;
 
     let new_member = delivered_token(&committee.app, NEWCOMER, "/member-invitations/").await;

@@ -99,7 +99,11 @@ async fn an_unknown_email_is_invited_once_and_becomes_a_member_on_accepting() {
     // the link's page, signed out: sign in or register and come back
     let (status, page) = app.page(&app.new_client(), &path).await;
     assert_eq!(status, 200);
-    assert!(page.contains(&format!("/register?next={path}")));
+    let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    assert!(
+        page.contains(&format!("/register?next={encoded}")),
+        "{page}"
+    );
 
     // the new person registers (with any email) and accepts
     app.register("reviewer@example.org", "Rita").await;

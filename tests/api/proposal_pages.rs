@@ -272,7 +272,12 @@ async fn the_co_speaker_accepts_the_invitation_from_the_email_link() {
     let (status, page) = app.page(&visitor, &path).await;
     assert_eq!(status, 200);
     assert!(page.contains("Ada invites you to co-present"));
-    assert!(page.contains(&format!("/register?next={path}")));
+    // `next` is percent-encoded in the link
+    let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    assert!(
+        page.contains(&format!("/register?next={encoded}")),
+        "{page}"
+    );
     // Grace registers through the form with that next, and accepts
     let (_, register) = app.page(&visitor, &format!("/register?next={path}")).await;
     let csrf = csrf_token(&register);

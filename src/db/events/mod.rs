@@ -54,6 +54,8 @@ pub struct Event {
     pub reviewers_per_proposal: i16,
     /// `[{key, label, weight, position}]` (`review::criteria`); empty: a single score.
     pub review_criteria: serde_json::Value,
+    /// The event's contact address: the Reply-To of every email the event sends.
+    pub contact_email: Option<String>,
 }
 
 /// A talk format the event accepts, e.g. `talk` for 30 minutes.
@@ -266,6 +268,7 @@ pub struct EventChanges<'a> {
     pub slot_minutes: Option<Option<i32>>,
     pub auto_assign: Option<bool>,
     pub reviewers_per_proposal: Option<i16>,
+    pub contact_email: Option<Option<&'a str>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -328,6 +331,7 @@ mod tests {
             auto_assign: true,
             reviewers_per_proposal: 3,
             review_criteria: serde_json::json!([]),
+            contact_email: None,
         }
     }
 

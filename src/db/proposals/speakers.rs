@@ -43,6 +43,10 @@ pub struct CoSpeakerInvite {
     pub proposal_id: ProposalId,
     pub email: String,
     pub accepted: bool,
+    /// When it was first sent.
+    pub invited_at: chrono::DateTime<Utc>,
+    /// How many times it was emailed (1 + the times it was sent again).
+    pub invitations_sent: i32,
 }
 
 /// Speakers (submitter first, then accepted co-speakers in order) of many proposals, in two queries.
@@ -98,6 +102,8 @@ pub async fn invitations_of(
             co_speakers::proposal_id,
             co_speakers::email,
             co_speakers::accepted_at.is_not_null(),
+            co_speakers::invited_at,
+            co_speakers::invitations_sent,
         ))
         .load(conn)
         .await
@@ -117,28 +123,35 @@ pub async fn co_speaker_invitation(
             co_speakers::proposal_id,
             co_speakers::email,
             co_speakers::accepted_at.is_not_null(),
+            co_speakers::invited_at,
+            co_speakers::invitations_sent,
         ))
         .first(conn)
         .await
         .optional()
 }
 
-/// Gives an invitation not accepted yet a new token hash (the link sent before stops working);
-/// false when it was accepted meanwhile, or is gone.
+/// Gives an invitation not accepted yet a new token hash (the link sent before stops working)
+/// and counts one more email; returns that count, None when it was accepted meanwhile, or is
+/// gone.
 pub async fn renew_invitation_token(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
     token_hash: &[u8],
-) -> QueryResult<bool> {
-    let updated = diesel::update(
+) -> QueryResult<Option<i32>> {
+    diesel::update(
         co_speakers::table
             .find(id)
             .filter(co_speakers::accepted_at.is_null()),
     )
-    .set(co_speakers::invite_token_hash.eq(token_hash))
-    .execute(conn)
-    .await?;
-    Ok(updated == 1)
+    .set((
+        co_speakers::invite_token_hash.eq(token_hash),
+        co_speakers::invitations_sent.eq(co_speakers::invitations_sent + 1),
+    ))
+    .returning(co_speakers::invitations_sent)
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 pub async fn insert_co_speaker(

@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod decide;
 pub mod emails;
+pub mod mailing;
 pub mod outbox;
 
 use actix_web::web;
@@ -43,6 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/events/{slug}/emails/{kind}/preview",
         web::post().to(emails::preview_template),
     )
+    .route("/events/{slug}/mail", web::get().to(mailing::mail_form))
+    .route("/events/{slug}/mail", web::post().to(mailing::mail))
     .route("/events/{slug}/outbox", web::get().to(outbox::outbox))
     .route(
         "/events/{slug}/outbox/{id}/retry",

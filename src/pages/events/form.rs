@@ -53,6 +53,9 @@ pub struct EventForm {
     #[serde(default)]
     pub slot_minutes: String,
     pub share_review_comments: Option<String>,
+    /// The event's contact address (Reply-To of its emails); empty: none.
+    #[serde(default)]
+    pub contact_email: String,
     /// The rows of the formats, tracks and subtopics tables (`formats[0].key`, …), as sent.
     #[serde(flatten)]
     pub row_fields: BTreeMap<String, String>,
@@ -93,6 +96,12 @@ impl EventFormPage {
                 "Time zone (IANA name, e.g. America/New_York)",
                 "text",
                 self.form.time_zone.clone(),
+            ),
+            (
+                "contact_email",
+                "Contact address (the Reply-To of every email the event sends; empty: none)",
+                "email",
+                self.form.contact_email.clone(),
             ),
         ]
     }
@@ -291,6 +300,7 @@ pub fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventFor
             .slot_minutes
             .map(|m| m.to_string())
             .unwrap_or_default(),
+        contact_email: event.contact_email.clone().unwrap_or_default(),
         row_fields: BTreeMap::new(),
         rows: Rows::of(&event.formats(), tracks),
     }

@@ -60,6 +60,7 @@ pub async fn create(
         blind_review: form.blind_review.is_some(),
         score_min,
         score_max,
+        contact_email: Some(form.contact_email.clone()),
     };
     if !errors.is_empty() {
         return show_form(page, None, form, errors).await;
@@ -143,6 +144,7 @@ pub async fn save_settings(
         share_review_comments: Some(form.share_review_comments.is_some()),
         auto_assign: Some(form.auto_assign.is_some()),
         reviewers_per_proposal: None,
+        contact_email: Some(Some(form.contact_email.clone())),
         slot_minutes: if form.slot_minutes.trim().is_empty() {
             Some(None)
         } else {

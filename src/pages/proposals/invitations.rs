@@ -66,7 +66,8 @@ pub async fn accept_invitation(
     Ok(redirect(&format!("/proposals/{proposal_id}")))
 }
 
-/// A speaker sends a pending invitation again, with a fresh link.
+/// A speaker or a chair sends a pending invitation again, with a fresh link; a refusal (accepted
+/// meanwhile, sent a moment ago) comes back as a message on the proposal's page.
 pub async fn resend_invitation(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -76,7 +77,21 @@ pub async fn resend_invitation(
 ) -> PageResult {
     let (proposal_id, invitation_id) = path.into_inner();
     let invitation =
-        proposals::resend_invitation(&state, &user.0, proposal_id, invitation_id).await?;
+        match proposals::resend_invitation(&state, &user.0, proposal_id, invitation_id).await {
+            Ok(invitation) => invitation,
+            Err(crate::error::AppError::Conflict { errors, .. }) => {
+                let message = errors
+                    .0
+                    .values()
+                    .flatten()
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| "The invitation cannot be sent again now.".to_owned());
+                set_flash(&req, "error", &message);
+                return Ok(redirect(&format!("/proposals/{proposal_id}")));
+            }
+            Err(other) => return Err(other.into()),
+        };
     set_flash(
         &req,
         "success",

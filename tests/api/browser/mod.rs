@@ -20,6 +20,7 @@ use crate::helpers::{PASSWORD, TestApp, add_member, patch_event};
 
 mod dashboard;
 mod look;
+mod mail;
 mod review;
 mod settings;
 

@@ -108,7 +108,7 @@ async fn preview_the_typed_wording(
     let shown_subject = unescape(between(preview, "<dd class=\"preview-subject\">", "</dd>"));
     assert_eq!(
         shown_subject,
-        format!("Welcome aboard, {SPEAKER_NAME}: Rust & the kernel's \"C\" side")
+        format!("[Rust MC] Welcome aboard, {SPEAKER_NAME}: Rust & the kernel's \"C\" side")
     );
     let shown_text = unescape(between(preview, "<pre class=\"preview-text\">", "</pre>"));
     assert!(

@@ -178,8 +178,8 @@ async fn assert_previews_of_unsaved_wording(app: &TestApp, admin: &str, id: &str
     assert_eq!(
         trial_subjects,
         BTreeSet::from([
-            "Trial for Cora Cospeaker".to_owned(),
-            "Trial for Sam Speaker".to_owned()
+            "[Rust MC] Trial for Cora Cospeaker".to_owned(),
+            "[Rust MC] Trial for Sam Speaker".to_owned()
         ])
     );
     assert!(
