@@ -1,6 +1,6 @@
 //! The small template language of the decision emails chairs edit in the browser.
 //!
-//! `{{name}}` is replaced by a value; `{{#name}}…{{/name}}` keeps its content only when the
+//! `{{name}}` (or `{name}`, for a known name) is replaced by a value; `{{#name}}…{{/name}}` keeps its content only when the
 //! value is not empty, `{{^name}}…{{/name}}` only when it is. Nothing else is special. The
 //! names are fixed (see [`PLACEHOLDERS`]); a template is checked when it is saved, so rendering
 //! it later cannot fail.
@@ -52,6 +52,8 @@ impl Template {
 
     /// Parses `text` with its own set of known placeholders (another kind of email).
     pub fn parse_with(text: &str, known: &[(&str, &str)]) -> Result<Template, String> {
+        let widened = single_braces_widened(text, known);
+        let text = widened.as_str();
         let mut stack: Vec<(String, bool, Vec<Piece>)> = Vec::new();
         let mut current: Vec<Piece> = Vec::new();
         let mut rest = text;
@@ -136,6 +138,38 @@ fn render_into(pieces: &[Piece], values: &BTreeMap<&str, String>, out: &mut Stri
     }
 }
 
+/// `{name}` for a known name, as chairs tend to write it, read as `{{name}}`. Other single
+/// braces (code in a message, `{}`) stay text.
+fn single_braces_widened(text: &str, known: &[(&str, &str)]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'{' && (i == 0 || bytes[i - 1] != b'{') {
+            let name_end = text[i + 1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map(|n| i + 1 + n);
+            if let Some(end) = name_end {
+                let name = &text[i + 1..end];
+                let closes_alone = bytes[end] == b'}' && bytes.get(end + 1) != Some(&b'}');
+                if closes_alone && known.iter().any(|(k, _)| *k == name) {
+                    out.push_str(&text[copied..i]);
+                    out.push_str("{{");
+                    out.push_str(name);
+                    out.push_str("}}");
+                    copied = end + 1;
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 fn excerpt(text: &str) -> String {
     text.chars().take(30).collect()
 }
@@ -191,6 +225,16 @@ mod tests {
             ("proposal_title", "Drivers <in> Rust".to_owned()),
             ("reviewer_comments", String::new()),
         ])
+    }
+
+    #[test]
+    fn a_known_name_in_single_braces_is_a_placeholder_and_other_braces_stay_text() {
+        let t = Template::parse("Hi {speaker_name}: fn f() {} {x} {{proposal_title}} {track")
+            .expect("valid");
+        assert_eq!(
+            t.render(&values()),
+            "Hi Ada: fn f() {} {x} Drivers <in> Rust {track"
+        );
     }
 
     #[test]
