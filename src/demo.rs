@@ -229,6 +229,7 @@ async fn seed_proposals(
             track: None,
             co_speakers: Some(co_speakers.iter().map(|c| (*c).to_owned()).collect()),
             links: Some(Vec::new()),
+            answers: None,
             draft: None,
         };
         crate::proposals::create(

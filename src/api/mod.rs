@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod openapi;
 pub mod proposals;
+pub mod questions;
 pub mod review;
 
 pub use crate::db::paging::Page;
@@ -171,6 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(events::routes)
             .configure(proposals::routes)
+            .configure(questions::routes)
             .configure(review::routes)
             .configure(decisions::routes)
             .configure(classify::routes)

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, classify, decisions, events, proposals, review};
+use super::{auth, classify, decisions, events, proposals, questions, review};
 use crate::error::AppError;
 
 /// The OpenAPI document, inside `/api/v1`.
@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         decisions::decline, decisions::remind_unconfirmed, decisions::list_templates, decisions::put_template,
         decisions::reset_template, decisions::preview_template, decisions::publish, decisions::unpublish,
         decisions::accepted, decisions::accepted_csv,
+        questions::get_questions, questions::put_questions, questions::proposals_csv,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"))
 )]

@@ -25,6 +25,8 @@ mod outbox;
 mod pages;
 mod proposal_pages;
 mod proposals;
+mod proposals_csv;
+mod questions;
 mod races;
 mod review;
 mod review_pages;

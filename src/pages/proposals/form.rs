@@ -74,6 +74,7 @@ impl ProposalForm {
             track: Some(Some(self.track.clone()).filter(|t| !t.is_empty())),
             co_speakers: Some(lines(&self.co_speakers)),
             links: Some(lines(&self.links)),
+            answers: None,
             draft: None,
         }
     }
