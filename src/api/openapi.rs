@@ -122,6 +122,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "password_reset",
     "password_reset_confirm",
     "get_event",
+    "get_questions",
     "accepted",
     "classify",
 ];
