@@ -444,3 +444,73 @@ async fn a_removed_question_keeps_its_answers_readable_to_the_chairs() {
     // the event's own view is unchanged
     api(&app, Method::GET, EVENT, &chair, None, 200).await;
 }
+
+#[tokio::test]
+async fn the_questions_page_edits_removes_and_shows_errors_next_to_the_row() {
+    let app = TestApp::spawn().await;
+    let _chair = with_questions(&app).await;
+    let (browser, csrf) = app.browser_signed_in("admin@example.org").await;
+    let (status, html) = app.page(&browser, "/events/rust-mc/questions").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Is this a talk or a discussion?"), "{html}");
+    // a speaker may not open it
+    person(&app, "sam@speakers.test", "Sam Submitter").await;
+    let (speaker, _) = app.browser_signed_in("sam@speakers.test").await;
+    let (status, _) = app.page(&speaker, "/events/rust-mc/questions").await;
+    assert_eq!(status, 403);
+
+    // a choice with one option: refused, the message on its row, nothing saved
+    let (status, _, html) = crate::helpers::post(
+        &app,
+        &browser,
+        "/events/rust-mc/questions",
+        &[
+            ("csrf_token", &csrf),
+            ("key_0", "kind_of"),
+            ("label_0", "Talk or discussion?"),
+            ("kind_0", "choice"),
+            ("options_0", "Talk"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("question-0-error"), "{html}");
+    assert!(
+        html.contains("options a choice needs 2 to 20 options"),
+        "{html}"
+    );
+
+    // keep kind_of (now for talks only, required), remove presented; the rest goes too
+    let (status, location, _) = crate::helpers::post(
+        &app,
+        &browser,
+        "/events/rust-mc/questions",
+        &[
+            ("csrf_token", &csrf),
+            ("key_0", "kind_of"),
+            ("label_0", "Talk or discussion?"),
+            ("kind_0", "choice"),
+            ("options_0", "Talk\nDiscussion\n"),
+            ("required_0", "on"),
+            ("visible_0", "on"),
+            ("format_0_talk", "on"),
+            ("key_1", "presented"),
+            ("label_1", "Presented before?"),
+            ("kind_1", "boolean"),
+            ("remove_1", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/events/rust-mc/questions");
+    let (_, text) = send(&app, Method::GET, QUESTIONS, None, None).await;
+    let saved: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        saved["questions"],
+        json!([{"key": "kind_of", "label": "Talk or discussion?", "help": "", "kind": "choice",
+            "options": ["Talk", "Discussion"], "required": true, "visible_to_reviewers": true,
+            "formats": ["talk"], "position": 0}])
+    );
+    let (_, html) = app.page(&browser, "/events/rust-mc/questions").await;
+    assert!(html.contains("Removed questions"), "{html}");
+}
