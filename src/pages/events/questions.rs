@@ -165,7 +165,8 @@ pub async fn save_questions(
             errors: Vec::new(),
         };
         let removed = fields.contains_key(&format!("remove_{index}"));
-        if !removed && !(row.key.is_empty() && row.label.is_empty()) {
+        let blank = row.key.is_empty() && row.label.is_empty();
+        if !(removed || blank) {
             rows.push(row);
         }
     }
