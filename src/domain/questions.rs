@@ -350,6 +350,26 @@ pub fn apply_answers(
     }
 }
 
+/// The chairs' list filter `answer=<key>:<option>`: a choice or multiple-choice question of
+/// the event and one of its options. Returns (key, option).
+pub fn parse_answer_filter(text: &str, questions: &[Question]) -> Result<(String, String), String> {
+    let choices: Vec<&Question> = questions.iter().filter(|q| q.kind.has_options()).collect();
+    let Some((key, option)) = text.split_once(':') else {
+        return Err("must be <key>:<option> for a choice question".into());
+    };
+    let Some(q) = choices.iter().find(|q| q.key == key) else {
+        let keys: Vec<&str> = choices.iter().map(|q| q.key.as_str()).collect();
+        return Err(format!(
+            "names no choice question; these do: {}",
+            keys.join(", ")
+        ));
+    };
+    if !q.options.iter().any(|o| o == option) {
+        return Err(format!("{key} has these options: {}", q.options.join(", ")));
+    }
+    Ok((key.to_owned(), option.to_owned()))
+}
+
 /// An answer as one line of text (pages and the CSV): options joined with "; ".
 pub fn answer_text(value: &Value) -> String {
     match value {

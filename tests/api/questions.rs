@@ -514,3 +514,78 @@ async fn the_questions_page_edits_removes_and_shows_errors_next_to_the_row() {
     let (_, html) = app.page(&browser, "/events/rust-mc/questions").await;
     assert!(html.contains("Removed questions"), "{html}");
 }
+
+#[tokio::test]
+async fn the_chairs_list_and_dashboard_filter_by_a_choice_answer() {
+    let app = TestApp::spawn().await;
+    let chair = with_questions(&app).await;
+    let sam = person(&app, "sam@speakers.test", "Sam Submitter").await;
+    let rhea = person(&app, "rhea@reviewers.test", "Rhea Reviewer").await;
+    add_member(&app, &chair, &rhea.email, "reviewer").await;
+    for (title, kind_of, topics) in [
+        ("A talk on memory", "Talk", json!(["mm"])),
+        ("A discussion on nets", "Discussion", json!(["net", "mm"])),
+        ("Another talk", "Talk", json!([])),
+    ] {
+        let answers = json!({"kind_of": kind_of, "topics": topics});
+        let (status, body) = create(&app, &sam.token, &proposal(title, "talk", answers)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let titles = |page: &Value| -> Vec<String> {
+        let mut t: Vec<String> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["title"].as_str().expect("title").to_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    let list = |answer: &str| format!("{PROPOSALS}?answer={}", urlencode(answer));
+    let talks = api(&app, Method::GET, &list("kind_of:Talk"), &chair, None, 200).await;
+    assert_eq!(titles(&talks), ["A talk on memory", "Another talk"]);
+    let mm = api(&app, Method::GET, &list("topics:mm"), &chair, None, 200).await;
+    assert_eq!(titles(&mm), ["A discussion on nets", "A talk on memory"]);
+    // with a sort by review figures (the cached ranking) the same filter holds
+    let sorted = format!("{}&sort=-calibrated", list("kind_of:Discussion"));
+    let sorted = api(&app, Method::GET, &sorted, &chair, None, 200).await;
+    assert_eq!(titles(&sorted), ["A discussion on nets"]);
+    for bad in ["kind_of", "kind_of:Keynote", "presented:yes", "nope:x"] {
+        let (status, text) = send(&app, Method::GET, &list(bad), Some(&chair), None).await;
+        assert_eq!(status, 422, "{bad}: {text}");
+        let problem: Value = serde_json::from_str(&text).expect("json");
+        assert!(field_error(&problem, "answer"), "{bad}: {text}");
+    }
+    // a reviewer may not filter by answer
+    let (status, _) = send(
+        &app,
+        Method::GET,
+        &list("kind_of:Talk"),
+        Some(&rhea.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // the dashboard: a select of the choice questions' options, and the filter applied
+    let (browser, _) = app.browser_signed_in("admin@example.org").await;
+    let (status, html) = app
+        .page(
+            &browser,
+            "/events/rust-mc/dashboard?answer=kind_of%3ADiscussion",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"f-answer\""), "{html}");
+    assert!(
+        html.contains("value=\"kind_of:Discussion\" selected"),
+        "{html}"
+    );
+    assert!(html.contains("A discussion on nets"));
+    assert!(!html.contains("Another talk"));
+    assert!(html.contains("/api/v1/events/rust-mc/proposals.csv"));
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
