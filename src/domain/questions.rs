@@ -70,22 +70,14 @@ pub struct Question {
     /// lowercase letters, digits or `_`.
     #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$", min_length = 1, max_length = 40)]
     pub key: String,
-    /// The question as the form asks it.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0][^\x00-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(schema_with = label_schema)]
     pub label: String,
-    /// A hint shown under the question.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(schema_with = help_schema)]
     pub help: String,
     pub kind: QuestionKind,
-    /// The choices of a `choice` or `multiple_choice` question (2 to 20, none twice); empty for
-    /// every other kind.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(schema_with = options_schema)]
     pub options: Vec<String>,
     /// A submitted proposal must answer it (a draft may leave it empty).
     #[serde(default)]
@@ -101,6 +93,28 @@ pub struct Question {
     #[serde(default, deserialize_with = "crate::domain::whole_number::required")]
     #[schema(minimum = 0, maximum = 1000)]
     pub position: i32,
+}
+
+// `schema_with` leaves out a field's doc comment: the fields' meaning is written here.
+fn label_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    super::schema::text(LABEL, false, "the question as the form asks it")
+}
+
+fn help_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    super::schema::text(HELP, false, "a hint shown under the question")
+}
+
+fn options_schema() -> utoipa::openapi::schema::ArrayBuilder {
+    use utoipa::openapi::schema::{ArrayBuilder, ArrayItems};
+    let option = super::schema::text(OPTION, false, "one choice");
+    ArrayBuilder::new()
+        .items(ArrayItems::RefOrSchema(Box::new(option.into())))
+        .max_items(Some(MAX_OPTIONS))
+        .unique_items(true)
+        .description(Some(
+            "the choices of a `choice` or `multiple_choice` question (2 to 20, none twice once \
+             trimmed); empty for every other kind",
+        ))
 }
 
 impl Question {

@@ -214,7 +214,8 @@ pub fn answers() -> ObjectBuilder {
                 .schema_type(SchemaType::Type(Type::String))
                 .pattern(Some("^[a-z][a-z0-9_]{0,39}$")),
         ))
-        .max_properties(Some(super::questions::MAX_QUESTIONS))
+        // `questions::MAX_QUESTIONS`
+        .max_properties(Some(20))
         .additional_properties(Some(AdditionalProperties::FreeForm(true)))
 }
 
