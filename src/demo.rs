@@ -229,6 +229,7 @@ async fn seed_proposals(
             track: None,
             co_speakers: Some(co_speakers.iter().map(|c| (*c).to_owned()).collect()),
             links: Some(Vec::new()),
+            answers: None,
             draft: None,
         };
         crate::proposals::create(
@@ -610,6 +611,59 @@ async fn seed_review_criteria(
     Ok(())
 }
 
+/// The demo event's questions on the submission form, and answers on its seeded proposals
+/// (written after them, as answers given when the questions were added).
+async fn seed_questions(
+    state: &AppState,
+    event: &crate::db::events::Event,
+) -> Result<(), AppError> {
+    use crate::schema::{events as e, proposals as p};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let questions = serde_json::json!([
+        {"key": "kind_of", "label": "Is this a talk or a discussion?", "help": "",
+         "kind": "choice", "options": ["Talk", "Discussion"], "required": true,
+         "visible_to_reviewers": true, "formats": null, "position": 0},
+        {"key": "presented_before", "label": "Have you presented this before?",
+         "help": "Elsewhere, or at an earlier Plumbers.", "kind": "boolean", "options": [],
+         "required": false, "visible_to_reviewers": false, "formats": null, "position": 1},
+        {"key": "subsystem", "label": "Which kernel subsystem?",
+         "help": "For example: block, networking, DRM.", "kind": "text", "options": [],
+         "required": false, "visible_to_reviewers": true, "formats": ["talk"], "position": 2},
+        {"key": "remote", "label": "Needs remote participation?", "help": "",
+         "kind": "boolean", "options": [], "required": false, "visible_to_reviewers": true,
+         "formats": null, "position": 3},
+    ]);
+    let mut conn = state.pool.get().await?;
+    diesel::update(e::table.find(event.id))
+        .set(e::questions.eq(questions))
+        .execute(&mut conn)
+        .await?;
+    let seeded: Vec<(crate::domain::ProposalId, String)> = p::table
+        .filter(p::event_id.eq(event.id))
+        .order((p::created_at, p::id))
+        .select((p::id, p::format))
+        .load(&mut conn)
+        .await?;
+    let subsystems = ["block", "networking", "DRM", "filesystems"];
+    for (i, (id, format)) in seeded.into_iter().enumerate() {
+        let mut answers = serde_json::json!({
+            "kind_of": if format == "discussion" { "Discussion" } else { "Talk" },
+            "presented_before": i % 2 == 1,
+            "remote": i % 3 == 2,
+        });
+        if format == "talk" {
+            answers["subsystem"] = subsystems[i % subsystems.len()].into();
+        }
+        diesel::update(p::table.find(id))
+            .set(p::answers.eq(answers))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The second demo event, once: generated proposals, reviewers and reviews (`bench_seed`, one
 /// transaction), renamed for the demo and chaired by the demo chair.
 async fn seed_scale_event(state: &AppState) -> Result<(), AppError> {
@@ -711,6 +765,7 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
     if created {
         seed_review_criteria(state, &event).await?;
         seed_contact_and_mailing(state, &event).await?;
+        seed_questions(state, &event).await?;
     }
     seed_scale_event(state).await?;
     let mut text = format!(

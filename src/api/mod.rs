@@ -8,6 +8,7 @@ pub mod health;
 pub mod mailings;
 pub mod openapi;
 pub mod proposals;
+pub mod questions;
 pub mod review;
 
 pub use crate::db::paging::Page;
@@ -172,6 +173,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(events::routes)
             .configure(proposals::routes)
+            .configure(questions::routes)
             .configure(review::routes)
             .configure(decisions::routes)
             .configure(mailings::routes)

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, classify, decisions, events, mailings, proposals, review};
+use super::{auth, classify, decisions, events, mailings, proposals, questions, review};
 use crate::error::AppError;
 
 /// The OpenAPI document, inside `/api/v1`.
@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         decisions::reset_template, decisions::preview_template, decisions::publish, decisions::unpublish,
         decisions::accepted, decisions::accepted_csv,
         mailings::preview, mailings::send, mailings::history,
+        questions::get_questions, questions::put_questions, questions::proposals_csv,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"))
 )]
@@ -122,6 +123,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "password_reset",
     "password_reset_confirm",
     "get_event",
+    "get_questions",
     "accepted",
     "classify",
 ];

@@ -130,6 +130,9 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Chairs: the order (`-` in front for descending).
     pub sort: Option<String>,
+    /// Chairs: `<key>:<option>`, only proposals whose answer to that choice question is (or
+    /// includes) the option.
+    pub answer: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/events/{slug}/proposals", tag = "proposals",
@@ -146,9 +149,11 @@ pub struct ListQuery {
             plain words also match as prefixes, so `ada lov` finds Ada Lovelace)"),
         ("sort" = inline(Option<ProposalListSort>), Query,
             description = "chairs only: the order, `-` in front for descending (`created_at`, the default, is oldest first); \
-            proposals without a value (no reviews, withdrawn, no tag) come last either way")),
+            proposals without a value (no reviews, withdrawn, no tag) come last either way"),
+        ("answer" = Option<String>, Query, pattern = r"^[a-z][a-z0-9_]{0,39}:[^\x00-\x1F\x7F-\x9F]{1,100}$",
+            description = "chairs only: `<key>:<option>`, only proposals whose answer to that choice or multiple-choice question is (or includes) the option; 422 naming `answer` for a key that is no such question of the event or an option it does not have")),
     responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401),
-        (status = 403, description = "`q` or `sort` from someone who is not a chair of the event"),
+        (status = 403, description = "`q`, `sort` or `answer` from someone who is not a chair of the event"),
         (status = 404, description = "no such event"), (status = 422, description = "a bad parameter, named; \
         `q` or `sort` from someone who does not chair the event")))]
 pub async fn list(
@@ -200,7 +205,17 @@ pub async fn list(
     // a reviewer who also speaks sees their own proposals as a speaker, the rest as a reviewer
     let mut own: Vec<ProposalId> = Vec::new();
     if access.can_manage() {
+        let questions = event.questions();
+        let answer = match query.answer.as_deref() {
+            None | Some("") => None,
+            Some(text) => Some(
+                crate::domain::questions::parse_answer_filter(text, &questions).map_err(
+                    |message| AppError::Validation(FieldErrors::single("answer", message)),
+                )?,
+            ),
+        };
         let list = ChairList {
+            answer: answer.as_ref().map(|(k, o)| (k.as_str(), o.as_str())),
             track: filter.track,
             state: filter.state,
             needs_check: filter.needs_check,
@@ -219,9 +234,10 @@ pub async fn list(
         let items = proposals::views(&mut conn, &event, &rows, Viewer::Chair).await?;
         return Ok(web::Json(Page { items, next_cursor }));
     }
-    if search.is_some() || sort != ProposalSort::default() {
+    if search.is_some() || sort != ProposalSort::default() || query.answer.is_some() {
         return Err(AppError::Forbidden(
-            "only the event's chairs may search (q) or sort (sort) this list".into(),
+            "only the event's chairs may search (q), sort (sort) or filter by answer (answer) this list"
+                .into(),
         ));
     }
     let (mut rows, viewer) = if access.is_reviewer() {

@@ -7,6 +7,7 @@ mod list_query;
 mod password;
 mod person_name;
 mod proposal_fields;
+pub mod questions;
 mod scale;
 pub mod schema;
 mod states;

@@ -219,6 +219,22 @@ pub fn links_or_null() -> ArrayBuilder {
         .max_items(Some(10))
 }
 
+/// A proposal's answers to its event's questions: an object (or null), a value per question
+/// key; what each value must be depends on the question's kind (`domain::questions`).
+pub fn answers() -> ObjectBuilder {
+    use utoipa::openapi::schema::AdditionalProperties;
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .pattern(Some("^[a-z][a-z0-9_]{0,39}$")),
+        ))
+        // `questions::MAX_QUESTIONS`
+        .max_properties(Some(20))
+        .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+}
+
 /// Co-speakers' emails: at most 20 (the most any event allows; each event sets its own limit).
 pub fn emails_or_null() -> ArrayBuilder {
     ArrayBuilder::new()

@@ -2,6 +2,7 @@
 
 pub mod export;
 mod invitations;
+pub mod questions;
 
 pub use invitations::{accept_member_invitation, cancel_member_invitation};
 

@@ -40,6 +40,8 @@ pub struct DashboardQuery {
     sort: Option<String>,
     /// A full-text search over titles, abstracts and speakers' names.
     q: Option<String>,
+    /// `<key>:<option>`: only proposals whose answer to that choice question holds the option.
+    answer: Option<String>,
 }
 
 /// A row's review figures, from the cached ranking.
@@ -81,6 +83,10 @@ struct DashboardPage {
     sort: ProposalSort,
     /// The search as typed (empty: none).
     q: String,
+    /// The answer filter (`<key>:<option>`; empty: none).
+    answer: String,
+    /// The answer filter's choices: (question label, [(value, option)]).
+    answer_choices: Vec<(String, Vec<(String, String)>)>,
     states: &'static [ProposalState],
     next_cursor: Option<String>,
     /// A page after the first one.
@@ -129,6 +135,7 @@ impl DashboardPage {
         let sort_param = sort.as_param();
         for (key, value, set) in [
             ("q", self.q.as_str(), !self.q.is_empty()),
+            ("answer", self.answer.as_str(), !self.answer.is_empty()),
             ("track", self.track.as_str(), !self.track.is_empty()),
             ("state", self.state.as_str(), !self.state.is_empty()),
             ("needs_check", "true", self.needs_check),
@@ -155,6 +162,7 @@ impl DashboardPage {
     /// Any filter narrows the list (for the empty state).
     fn filtered(&self) -> bool {
         !self.track.is_empty()
+            || !self.answer.is_empty()
             || !self.state.is_empty()
             || !self.q.is_empty()
             || self.needs_check
@@ -273,7 +281,27 @@ pub async fn dashboard(
         other => errors.check("sort", ProposalSort::parse(other)),
     }
     .unwrap_or_default();
+    let questions = event.questions();
+    let answer = match query.answer.as_deref() {
+        None | Some("") => None,
+        Some(text) => errors.check(
+            "answer",
+            crate::domain::questions::parse_answer_filter(text, &questions),
+        ),
+    };
     errors.into_result()?;
+    let answer_choices = questions
+        .iter()
+        .filter(|q| q.kind.has_options())
+        .map(|q| {
+            let options = q
+                .options
+                .iter()
+                .map(|o| (format!("{}:{o}", q.key), o.clone()))
+                .collect();
+            (q.label.clone(), options)
+        })
+        .collect();
     let mut conn = state.pool.get().await?;
     // the whole event's ranking (calibration sees every review), cached under an O(1) key
     let ranked = cache.ranked(&mut conn, &event).await?;
@@ -282,6 +310,7 @@ pub async fn dashboard(
         state: state_filter,
         needs_check,
         search: search.as_ref(),
+        answer: answer.as_ref().map(|(k, o)| (k.as_str(), o.as_str())),
         only_disagreements,
         only_missing,
         sort,
@@ -355,6 +384,11 @@ pub async fn dashboard(
                 .as_ref()
                 .map(|s| s.websearch().to_owned())
                 .unwrap_or_default(),
+            answer: answer
+                .as_ref()
+                .map(|(k, o)| format!("{k}:{o}"))
+                .unwrap_or_default(),
+            answer_choices,
             states: &ProposalState::ALL,
             next_cursor,
             paged: query.cursor.is_some(),

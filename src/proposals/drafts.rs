@@ -10,7 +10,7 @@
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
-use super::fields::ProposalFields;
+use super::fields::{ProposalFields, Stored, answers_into};
 use super::guards::{EditPrecondition, cfp_closed, stale_edit};
 use super::tags::TagsView;
 use super::{ProposalView, SpeakerView};
@@ -38,6 +38,8 @@ pub(super) struct DraftValues {
     track: Option<Option<String>>,
     co_speakers: Option<Vec<String>>,
     links: Option<Vec<String>>,
+    /// Every answer the draft keeps (none required yet).
+    answers: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Lenient parsing: lengths, control characters and the event's choices only.
@@ -45,6 +47,7 @@ pub(super) fn parse_draft(
     fields: &ProposalFields,
     event: &Event,
     track_keys: &[String],
+    stored: Stored<'_>,
 ) -> Result<DraftValues, AppError> {
     let mut errors = FieldErrors::new();
     let text = |errors: &mut FieldErrors, name: &str, rule: TextRule, value: &Option<String>| {
@@ -121,6 +124,19 @@ pub(super) fn parse_draft(
         DRAFT_MAX_LINKS,
         &fields.links,
     );
+    let format = values
+        .format
+        .as_deref()
+        .or(stored.format)
+        .filter(|f| !f.is_empty());
+    values.answers = answers_into(
+        &mut errors,
+        event,
+        format,
+        &stored.answers,
+        fields.answers.as_ref(),
+        false,
+    );
     errors.into_result()?;
     Ok(values)
 }
@@ -133,6 +149,7 @@ pub(super) async fn insert(
     values: DraftValues,
 ) -> Result<Draft, AppError> {
     let empty = Vec::new();
+    let answers = serde_json::to_value(&values.answers).map_err(AppError::internal)?;
     let content = DraftContent {
         title: values.title.as_deref().unwrap_or(""),
         abstract_text: values.abstract_text.as_deref().unwrap_or(""),
@@ -141,6 +158,7 @@ pub(super) async fn insert(
         speaker_track: values.track.as_ref().and_then(|t| t.as_deref()),
         co_speakers: values.co_speakers.as_deref().unwrap_or(&empty),
         links: values.links.as_deref().unwrap_or(&empty),
+        answers: &answers,
     };
     let draft = db::insert_draft(conn, ProposalId::new(), event.id, user.id, &content).await?;
     tracing::info!(proposal.id = %draft.id, event.slug = %event.slug, "draft saved");
@@ -165,6 +183,7 @@ pub fn draft_view(event: &Event, draft: &Draft, speaker: &CurrentUser) -> Propos
         invited: draft.co_speakers.clone(),
         co_speaker_invitations: Vec::new(),
         links: draft.links.clone(),
+        answers: serde_json::from_value(draft.answers.clone()).unwrap_or_default(),
         tags: TagsView {
             track: draft.speaker_track.clone(),
             subtopics: Vec::new(),
@@ -265,7 +284,12 @@ pub(super) async fn save(
         return Err(cfp_closed(&event));
     }
     let track_keys = track_keys(conn, &event).await?;
-    let values = parse_draft(fields, &event, &track_keys)?;
+    let stored = Stored {
+        format: Some(&draft.format),
+        answers: Stored::answers_of(&draft.answers),
+    };
+    let values = parse_draft(fields, &event, &track_keys, stored)?;
+    let answers = serde_json::to_value(&values.answers).map_err(AppError::internal)?;
     let content = DraftContent {
         title: values.title.as_deref().unwrap_or(&draft.title),
         abstract_text: values
@@ -280,6 +304,7 @@ pub(super) async fn save(
         },
         co_speakers: values.co_speakers.as_deref().unwrap_or(&draft.co_speakers),
         links: values.links.as_deref().unwrap_or(&draft.links),
+        answers: &answers,
     };
     let saved = db::update_draft(conn, id, &content)
         .await?

@@ -5,7 +5,7 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 
 use super::access::speaker_proposal_for_update;
-use super::fields::{ProposalFields, parse_fields};
+use super::fields::{ProposalFields, Stored, parse_fields};
 use super::guards::{EditPrecondition, stale_edit};
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
@@ -59,7 +59,18 @@ pub async fn update(
             .await?
             .map(|u| u.email)
             .unwrap_or_default();
-        let parsed = parse_fields(&fields, &event, &track_keys, &submitter_email, false)?;
+        let stored_answers = Stored::answers_of(&proposal.answers);
+        let parsed = parse_fields(
+            &fields,
+            &event,
+            &track_keys,
+            &submitter_email,
+            false,
+            Stored {
+                format: Some(&proposal.format),
+                answers: stored_answers.clone(),
+            },
+        )?;
 
         let mut changes = serde_json::Map::new();
         let mut record = |field: &str, before: serde_json::Value, after: serde_json::Value| {
@@ -98,6 +109,8 @@ pub async fn update(
         record("format", json!(proposal.format), json!(format));
         record("links", json!(proposal.links), json!(links));
         record("track", json!(proposal.speaker_track), json!(speaker_track));
+        let answers = serde_json::to_value(&parsed.answers).map_err(AppError::internal)?;
+        record("answers", json!(stored_answers), answers.clone());
 
         // Co-speakers: the list sent replaces the list; new emails are invited, missing ones removed.
         if let Some(wanted) = parsed.co_speakers {
@@ -152,6 +165,7 @@ pub async fn update(
             auto_confidence: text_changed.then_some(auto_confidence),
             auto_subtopics: text_changed.then_some(auto_subtopics.as_slice()),
             auto_evidence: text_changed.then_some(auto_evidence.as_slice()),
+            answers: Some(&answers),
             updated_at: (!changes.is_empty()).then(Utc::now),
         };
         // the row is locked since it was read; the version in the WHERE makes the write refuse

@@ -1,7 +1,7 @@
 //! What a speaker sends for a proposal, and its parsing into valid values (shared by submitting
 //! and editing).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder};
@@ -33,6 +33,16 @@ pub struct ProposalFields {
     pub co_speakers: Option<Vec<String>>,
     #[schema(schema_with = links_schema)]
     pub links: Option<Vec<String>>,
+    /// Answers to the event's questions (`GET /api/v1/events/{slug}/questions`), by key: a
+    /// string (text, long_text, choice, url), a list of strings (multiple_choice), a boolean or
+    /// a number, as the question's kind says; null or empty clears an answer. Only the keys sent
+    /// change; an unknown key is a 422 naming `answers.<key>`, as is an answer its question
+    /// refuses; an answer to a question that does not apply to the proposal's format is
+    /// dropped. Submitting needs every required question that applies answered (a draft may
+    /// leave them empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = answers_schema)]
+    pub answers: Option<BTreeMap<String, serde_json::Value>>,
     /// On creation only: `true` saves a draft (201, `state: "draft"`), seen by its speaker only
     /// and checked for lengths only; `POST /api/v1/proposals/{id}/submit` submits it. Ignored
     /// on an edit.
@@ -75,6 +85,12 @@ fn links_schema() -> ArrayBuilder {
     schema::links_or_null().description(Some("links to materials (slides, code, a paper)"))
 }
 
+fn answers_schema() -> ObjectBuilder {
+    schema::answers().description(Some(
+        "answers to the event's questions by key; see `GET /api/v1/events/{slug}/questions`",
+    ))
+}
+
 fn track_schema() -> ObjectBuilder {
     schema::track_choice().description(Some(
         "the key of one of the event's tracks, or null/blank to let the automatic tag decide",
@@ -98,6 +114,50 @@ pub(super) struct ParsedFields {
     pub(super) track: Option<Option<String>>,
     pub(super) co_speakers: Option<Vec<EmailAddress>>,
     pub(super) links: Option<Vec<String>>,
+    /// Every answer the proposal keeps (those not sent included).
+    pub(super) answers: BTreeMap<String, serde_json::Value>,
+}
+
+/// What a proposal holds already, for the answers sent to apply to (empty on creation).
+#[derive(Default)]
+pub(super) struct Stored<'a> {
+    pub(super) format: Option<&'a str>,
+    pub(super) answers: BTreeMap<String, serde_json::Value>,
+}
+
+impl Stored<'_> {
+    pub(super) fn answers_of(value: &serde_json::Value) -> BTreeMap<String, serde_json::Value> {
+        serde_json::from_value(value.clone()).unwrap_or_default()
+    }
+}
+
+/// Applies the answers sent (if any) to the stored ones; `submitting` enforces required
+/// questions. Errors go into `errors` as `answers.<key>`.
+pub(super) fn answers_into(
+    errors: &mut FieldErrors,
+    event: &Event,
+    format: Option<&str>,
+    stored: &BTreeMap<String, serde_json::Value>,
+    sent: Option<&BTreeMap<String, serde_json::Value>>,
+    submitting: bool,
+) -> BTreeMap<String, serde_json::Value> {
+    match crate::domain::questions::apply_answers(
+        &event.questions(),
+        format,
+        stored,
+        sent,
+        submitting,
+    ) {
+        Ok(answers) => answers,
+        Err(answer_errors) => {
+            for (field, messages) in answer_errors.0 {
+                for m in messages {
+                    errors.add(&field, m);
+                }
+            }
+            stored.clone()
+        }
+    }
 }
 
 pub(super) fn parse_fields(
@@ -106,6 +166,7 @@ pub(super) fn parse_fields(
     track_keys: &[String],
     submitter_email: &str,
     creating: bool,
+    stored: Stored<'_>,
 ) -> Result<ParsedFields, AppError> {
     let mut errors = FieldErrors::new();
     let mut required = |name: &str, value: &Option<String>| {
@@ -193,6 +254,19 @@ pub(super) fn parse_fields(
             .collect();
         parsed.links = Some(parsed_links);
     }
+    let format = parsed
+        .format
+        .as_deref()
+        .or(fields.format.as_deref())
+        .or(stored.format);
+    parsed.answers = answers_into(
+        &mut errors,
+        event,
+        format,
+        &stored.answers,
+        fields.answers.as_ref(),
+        true,
+    );
     errors.into_result()?;
     Ok(parsed)
 }

@@ -10,6 +10,7 @@ mod edit;
 mod fields;
 mod guards;
 mod invitations;
+mod sheet;
 mod submit;
 mod tags;
 mod view;
@@ -22,9 +23,10 @@ pub use edit::{update, withdraw};
 pub use fields::ProposalFields;
 pub use guards::{EditPrecondition, stale_edit};
 pub use invitations::{accept_invitation, resend_invitation};
+pub use sheet::proposals_csv;
 pub use submit::{CreateOutcome, create, submit_draft};
 pub use tags::{TagsView, tags};
 pub use view::{
-    CoSpeakerInvitationView, DecisionView, ProposalView, SpeakerView, Viewer, decision_view, view,
-    views,
+    CoSpeakerInvitationView, DecisionView, ProposalView, SpeakerView, Viewer, answers_for,
+    decision_view, view, views,
 };

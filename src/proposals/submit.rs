@@ -4,7 +4,7 @@
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 
-use super::fields::{ParsedFields, ProposalFields, parse_fields};
+use super::fields::{ParsedFields, ProposalFields, Stored, parse_fields};
 use super::guards::cfp_closed;
 use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
@@ -63,10 +63,17 @@ pub async fn create(
     };
     // a draft needs nothing but sane lengths; a submission everything
     let (parsed, draft_values) = if fields.draft == Some(true) {
-        let values = super::drafts::parse_draft(&fields, event, &track_keys)?;
+        let values = super::drafts::parse_draft(&fields, event, &track_keys, Stored::default())?;
         (ParsedFields::default(), values)
     } else {
-        let parsed = parse_fields(&fields, event, &track_keys, &user.email, true)?;
+        let parsed = parse_fields(
+            &fields,
+            event,
+            &track_keys,
+            &user.email,
+            true,
+            Stored::default(),
+        )?;
         (parsed, super::drafts::DraftValues::default())
     };
     let request_hash = hash_token(&format!(
@@ -161,6 +168,7 @@ pub(super) async fn insert_submitted(
         return Err(AppError::internal("required fields were checked above"));
     };
     let links = parsed.links.unwrap_or_default();
+    let answers = serde_json::to_value(&parsed.answers).map_err(AppError::internal)?;
     let (auto_track, auto_confidence, auto_subtopics, auto_evidence) =
         auto_tag(title.as_str(), abstract_text.as_str(), notes.as_str());
     let speaker_track = parsed.track.flatten();
@@ -180,6 +188,7 @@ pub(super) async fn insert_submitted(
             auto_confidence,
             auto_subtopics: &auto_subtopics,
             auto_evidence: &auto_evidence,
+            answers: &answers,
         },
     )
     .await?;
@@ -272,6 +281,7 @@ fn submission_fields(draft: &Draft) -> ProposalFields {
         track: Some(draft.speaker_track.clone()),
         co_speakers: Some(draft.co_speakers.clone()),
         links: Some(draft.links.clone()),
+        answers: None,
         draft: None,
     }
 }
@@ -312,7 +322,12 @@ pub async fn submit_draft(
         }
         let fields = submission_fields(&draft);
         let track_keys = super::drafts::track_keys(conn, &event).await?;
-        let parsed = parse_fields(&fields, &event, &track_keys, &user.email, true)?;
+        // the draft's answers are the stored ones: those to questions removed since stay
+        let stored = Stored {
+            format: None,
+            answers: Stored::answers_of(&draft.answers),
+        };
+        let parsed = parse_fields(&fields, &event, &track_keys, &user.email, true, stored)?;
         db::delete_draft(conn, id).await?;
         insert_submitted(conn, &key, &base_url, &user, &event, parsed, id).await
     })

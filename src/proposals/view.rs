@@ -1,5 +1,7 @@
 //! How a proposal is shown: to its speakers, to the chairs, and to reviewers (blind or not).
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
@@ -84,6 +86,12 @@ pub struct ProposalView {
     /// `POST /proposals/{id}/co-speakers/{invitation_id}/resend` takes); speakers and chairs.
     pub co_speaker_invitations: Vec<CoSpeakerInvitationView>,
     pub links: Vec<String>,
+    /// Answers to the event's questions, by key. The speakers and the chairs see every answer
+    /// (the chairs also those to questions removed since, listed in the event's
+    /// `retired_questions`); reviewers, blind or not, only those to questions marked
+    /// `visible_to_reviewers`.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, serde_json::Value>,
     pub tags: TagsView,
     /// The chairs' decision and whether it is released; chairs only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,6 +140,7 @@ pub(super) fn assemble(
             .iter()
             .filter(move |i| i.proposal_id == id && !i.accepted && !is_reviewer)
     };
+    let questions = event.questions();
     proposals
         .iter()
         .map(|p| ProposalView {
@@ -158,6 +167,7 @@ pub(super) fn assemble(
             invited: pending(p.id).map(|i| i.email.clone()).collect(),
             co_speaker_invitations: pending(p.id).map(CoSpeakerInvitationView::from).collect(),
             links: if blind { Vec::new() } else { p.links.clone() },
+            answers: answers_for(viewer, &questions, &p.answers),
             tags: tags(p),
             decision: if viewer == Viewer::Chair {
                 decision_view(p)
@@ -171,6 +181,25 @@ pub(super) fn assemble(
             updated_at: p.updated_at,
         })
         .collect()
+}
+
+/// The answers this viewer may read: all for the speakers and the chairs, those to questions
+/// shown to reviewers for a reviewer (the one place that decides it).
+pub fn answers_for(
+    viewer: Viewer,
+    questions: &[crate::domain::questions::Question],
+    stored: &serde_json::Value,
+) -> BTreeMap<String, serde_json::Value> {
+    let mut answers: BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(stored.clone()).unwrap_or_default();
+    if matches!(viewer, Viewer::Reviewer { .. }) {
+        answers.retain(|key, _| {
+            questions
+                .iter()
+                .any(|q| &q.key == key && q.visible_to_reviewers)
+        });
+    }
+    answers
 }
 
 #[tracing::instrument(skip_all, fields(event.slug = %event.slug))]

@@ -31,6 +31,8 @@ pub struct ChairList<'a> {
     pub state: Option<ProposalState>,
     pub needs_check: bool,
     pub search: Option<&'a SearchText>,
+    /// Only proposals whose answer to this choice question is (or includes) this option.
+    pub answer: Option<(&'a str, &'a str)>,
     /// Only proposals whose reviews disagree.
     pub only_disagreements: bool,
     /// Only proposals with reviews missing (fewer than assigned, or nobody assigned).
@@ -114,6 +116,7 @@ async fn column_page(
         needs_check: list.needs_check,
         search: list.search,
         only: only.as_deref(),
+        answer: list.answer,
     };
     let mut rows = db::chair_list(
         conn,
@@ -187,14 +190,15 @@ async fn figures_page(
         Some(Cursor::Figure { value, position }) => Some(Place { value, position }),
         Some(Cursor::Column(..)) => return Err(bad_cursor()),
     };
-    let matches: Option<HashSet<ProposalId>> = match list.search {
-        Some(search) => Some(
-            db::search_matches(conn, event.id, search)
+    let matches: Option<HashSet<ProposalId>> = if list.search.is_some() || list.answer.is_some() {
+        Some(
+            db::search_matches(conn, event.id, list.search, list.answer)
                 .await?
                 .into_iter()
                 .collect(),
-        ),
-        None => None,
+        )
+    } else {
+        None
     };
     let key = list.sort.key;
     let descending = list.sort.descending;

@@ -47,6 +47,20 @@
     abstractField.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 600); });
   }
 
+  // The proposal form's questions limited to some formats (<div data-formats="talk …">): shown
+  // only while one of those formats is chosen (without the script they say "only for: …").
+  (function () {
+    var format = document.getElementById("format");
+    if (!format) return;
+    var sync = function () {
+      document.querySelectorAll(".question[data-formats]").forEach(function (q) {
+        q.hidden = q.getAttribute("data-formats").split(" ").indexOf(format.value) < 0;
+      });
+    };
+    format.addEventListener("change", sync);
+    sync();
+  })();
+
   // Confirm destructive actions: <form data-confirm="…">, or <button data-confirm="…"> for one
   // of a form's buttons. A form's <input type="hidden" data-confirmed> becomes "yes" once the
   // question is answered, so the server skips its own confirmation page (the one browsers

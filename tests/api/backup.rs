@@ -218,6 +218,19 @@ async fn rich_event() -> Committee {
     decide(app, chair, &p3, "waitlist").await;
     answer(app, &speaker.token, &p1, "confirm").await;
     publish(app, chair).await;
+    // questions, one of them removed since, and answers to both
+    let question = |key: &str| json!({"key": key, "label": key, "kind": "text", "position": 0});
+    let both = json!({"questions": [question("subsystem"), question("before")]});
+    let questions = format!("{EVENT}/questions");
+    api(app, Method::PUT, &questions, chair, Some(&both), 200).await;
+    let one = json!({"questions": [question("subsystem")]});
+    api(app, Method::PUT, &questions, chair, Some(&one), 200).await;
+    count(
+        app,
+        r#"WITH a AS (UPDATE proposals SET answers = '{"subsystem": "block", "before": "no"}'
+            RETURNING 1) SELECT count(*) AS n FROM a"#,
+    )
+    .await;
     app.deliver_emails().await;
     committee
 }
@@ -269,6 +282,9 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
             .is_some_and(|r| r.len() >= 4)
     );
     assert_eq!(original["event"]["slot_minutes"], 240);
+    assert_eq!(original["event"]["questions"][0]["key"], "subsystem");
+    assert_eq!(original["event"]["retired_questions"][0]["key"], "before");
+    assert_eq!(original["proposals"][0]["answers"]["before"], "no");
     assert!(!original["event"]["published_at"].is_null());
 
     let fresh = TestApp::spawn().await;

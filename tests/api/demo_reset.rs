@@ -142,6 +142,24 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
         .await,
         "3"
     );
+    // four questions, every seeded proposal answering the required one
+    assert_eq!(
+        count(
+            &app,
+            "SELECT jsonb_array_length(questions)::text AS line FROM events WHERE slug = 'rust-mc'"
+        )
+        .await,
+        "4"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*)::text AS line FROM proposals p JOIN events e ON e.id = p.event_id \
+             WHERE e.slug = 'rust-mc' AND NOT p.answers ? 'kind_of'"
+        )
+        .await,
+        "0"
+    );
     let rows = |kind: &str| fresh.iter().filter(|l| l.starts_with(kind)).count();
     assert_eq!(rows("proposal |"), 8, "{fresh:#?}");
     assert_eq!(rows("review |"), 9, "{fresh:#?}");
@@ -176,7 +194,12 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
         Method::POST,
         "/api/v1/events/rust-mc/proposals",
         &speaker,
-        Some(&submission("Something new for the demo")),
+        // the demo event asks whether it is a talk or a discussion
+        Some(&{
+            let mut body = submission("Something new for the demo");
+            body["answers"] = json!({"kind_of": "Talk"});
+            body
+        }),
         201,
     )
     .await;

@@ -26,6 +26,8 @@ mod outbox;
 mod pages;
 mod proposal_pages;
 mod proposals;
+mod proposals_csv;
+mod questions;
 mod races;
 mod reply_to;
 mod review;

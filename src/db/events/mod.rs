@@ -54,6 +54,10 @@ pub struct Event {
     pub reviewers_per_proposal: i16,
     /// `[{key, label, weight, position}]` (`review::criteria`); empty: a single score.
     pub review_criteria: serde_json::Value,
+    /// The chairs' questions on the submission form (`domain::questions`), in order.
+    pub questions: serde_json::Value,
+    /// Questions removed from the form, kept so that their answers stay readable.
+    pub retired_questions: serde_json::Value,
     /// The event's contact address: the Reply-To of every email the event sends.
     pub contact_email: Option<String>,
 }
@@ -73,6 +77,16 @@ pub struct Format {
 impl Event {
     pub fn formats(&self) -> Vec<Format> {
         serde_json::from_value(self.formats.clone()).unwrap_or_default()
+    }
+
+    /// The questions on the submission form, by position.
+    pub fn questions(&self) -> Vec<crate::domain::questions::Question> {
+        crate::domain::questions::questions_from(&self.questions)
+    }
+
+    /// The questions removed from the form (their answers stay readable to the chairs).
+    pub fn retired_questions(&self) -> Vec<crate::domain::questions::Question> {
+        crate::domain::questions::questions_from(&self.retired_questions)
     }
 
     pub fn cfp_open_at(&self, now: DateTime<Utc>) -> bool {
@@ -300,6 +314,24 @@ pub async fn set_review_criteria(
         .await
 }
 
+/// Replaces the event's questions and retired questions (checked by `events::questions`).
+pub async fn set_questions(
+    conn: &mut AsyncPgConnection,
+    id: EventId,
+    questions: &serde_json::Value,
+    retired: &serde_json::Value,
+) -> QueryResult<Event> {
+    diesel::update(events::table.find(id))
+        .set((
+            events::questions.eq(questions),
+            events::retired_questions.eq(retired),
+            events::updated_at.eq(Utc::now()),
+        ))
+        .returning(Event::as_returning())
+        .get_result(conn)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +363,8 @@ mod tests {
             auto_assign: true,
             reviewers_per_proposal: 3,
             review_criteria: serde_json::json!([]),
+            questions: serde_json::json!([]),
+            retired_questions: serde_json::json!([]),
             contact_email: None,
         }
     }

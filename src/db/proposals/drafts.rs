@@ -24,6 +24,7 @@ pub struct Draft {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub answers: serde_json::Value,
 }
 
 /// A draft's content, as written on creation and on every save.
@@ -37,6 +38,7 @@ pub struct DraftContent<'a> {
     pub speaker_track: Option<&'a str>,
     pub co_speakers: &'a [String],
     pub links: &'a [String],
+    pub answers: &'a serde_json::Value,
 }
 
 pub async fn insert_draft(

@@ -6,6 +6,7 @@ mod idempotency;
 mod lists;
 mod revisions;
 mod search;
+pub mod sheet;
 mod speakers;
 mod tag_corrections;
 
@@ -67,6 +68,8 @@ pub struct Proposal {
     pub responded_at: Option<DateTime<Utc>>,
     /// Bumped by every edit of the speaker-editable content; the API's ETag.
     pub version: i64,
+    /// Answers to the event's questions, by key (`domain::questions`).
+    pub answers: serde_json::Value,
 }
 
 impl Proposal {
@@ -95,6 +98,7 @@ pub struct NewProposal<'a> {
     pub auto_confidence: f32,
     pub auto_subtopics: &'a [String],
     pub auto_evidence: &'a [String],
+    pub answers: &'a serde_json::Value,
 }
 
 /// The fields a speaker's edit may change (None: unchanged).
@@ -111,6 +115,7 @@ pub struct ProposalChanges<'a> {
     pub auto_confidence: Option<f32>,
     pub auto_subtopics: Option<&'a [String]>,
     pub auto_evidence: Option<&'a [String]>,
+    pub answers: Option<&'a serde_json::Value>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 

@@ -25,6 +25,8 @@ pub struct ChairFilter<'a> {
     pub search: Option<&'a SearchText>,
     /// Only these (what the review filters kept); `None` restricts nothing.
     pub only: Option<&'a [ProposalId]>,
+    /// Only proposals whose answer to this (choice) question is, or includes, this option.
+    pub answer: Option<(&'a str, &'a str)>,
 }
 
 /// A sort on a proposal's own column.
@@ -94,6 +96,20 @@ fn filtered<'a, ST: 'static>(
     }
     if let Some(only) = filter.only {
         query = query.filter(proposals::id.eq_any(only.to_vec()));
+    }
+    if let Some((key, option)) = filter.answer {
+        // a choice's answer is the option; a multiple choice's a list that holds it
+        query = query.filter(
+            sql::<Bool>("(proposals.answers -> ")
+                .bind::<Text, _>(key.to_owned())
+                .sql(" = to_jsonb(")
+                .bind::<Text, _>(option.to_owned())
+                .sql("::text) OR proposals.answers -> ")
+                .bind::<Text, _>(key.to_owned())
+                .sql(" @> jsonb_build_array(")
+                .bind::<Text, _>(option.to_owned())
+                .sql("::text))"),
+        );
     }
     if let Some(search) = filter.search {
         let words = search.websearch().to_owned();
@@ -207,10 +223,12 @@ pub async fn chair_list(
 pub async fn search_matches(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
-    search: &SearchText,
+    search: Option<&SearchText>,
+    answer: Option<(&str, &str)>,
 ) -> QueryResult<Vec<ProposalId>> {
     let filter = ChairFilter {
-        search: Some(search),
+        search,
+        answer,
         ..ChairFilter::default()
     };
     filtered(

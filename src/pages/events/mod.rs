@@ -7,6 +7,7 @@ pub mod form;
 pub mod invitations;
 pub mod members;
 pub mod page;
+pub mod questions;
 pub mod settings;
 
 use actix_web::web;
@@ -33,6 +34,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(invitations::accept_member_invitation),
         )
         .route("/events/{slug}", web::get().to(page::event))
+        .route(
+            "/events/{slug}/questions",
+            web::get().to(questions::questions_form),
+        )
+        .route(
+            "/events/{slug}/questions",
+            web::post().to(questions::save_questions),
+        )
         .route("/events/{slug}/members", web::get().to(members::members))
         .route(
             "/events/{slug}/members",

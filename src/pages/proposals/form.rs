@@ -54,6 +54,10 @@ pub struct ProposalForm {
     /// Which button: `submit` (or none), `draft` ("Save draft"), `autosave` (the script).
     #[serde(default, skip_serializing)]
     intent: String,
+    /// Every other field: the answers to the event's questions (`answer_<key>`, see
+    /// `super::answers`).
+    #[serde(flatten)]
+    answers: std::collections::BTreeMap<String, String>,
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -65,7 +69,12 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 impl ProposalForm {
-    fn fields(&self) -> ProposalFields {
+    fn fields(&self, event: &Event) -> ProposalFields {
+        self.fields_for(&event.questions())
+    }
+
+    /// The fields, the answers read for these questions (none: no `answers` sent).
+    fn fields_for(&self, questions: &[crate::domain::questions::Question]) -> ProposalFields {
         ProposalFields {
             title: Some(self.title.clone()),
             abstract_text: Some(self.abstract_text.clone()),
@@ -74,12 +83,15 @@ impl ProposalForm {
             track: Some(Some(self.track.clone()).filter(|t| !t.is_empty())),
             co_speakers: Some(lines(&self.co_speakers)),
             links: Some(lines(&self.links)),
+            answers: (!questions.is_empty())
+                .then(|| super::answers::from_form(questions, &self.answers)),
             draft: None,
         }
     }
 
-    fn from_view(view: &ProposalView) -> ProposalForm {
+    fn from_view(view: &ProposalView, event: &Event) -> ProposalForm {
         ProposalForm {
+            answers: super::answers::to_form(&event.questions(), &view.answers),
             title: view.title.clone(),
             abstract_text: view.abstract_text.clone(),
             notes: view.notes.clone(),
@@ -169,6 +181,8 @@ struct ProposalFormPage {
     tracks: Vec<TrackWithSubtopics>,
     form: ProposalForm,
     errors: FieldErrors,
+    /// The event's questions as fields (`super::answers`).
+    questions: Vec<super::answers::QuestionField>,
     /// None: a new proposal; Some(id): editing it.
     editing: Option<uuid::Uuid>,
     /// Someone saved the proposal while this form was open: what they saved differently.
@@ -222,6 +236,7 @@ async fn form_page(
         &ProposalFormPage {
             page,
             formats: event.formats(),
+            questions: super::answers::fields(&event, &form.answers, &errors),
             event,
             tracks,
             form,
@@ -369,7 +384,7 @@ async fn save_draft(
     event: &Event,
     form: &ProposalForm,
 ) -> Result<ProposalView, AppError> {
-    let mut fields = form.fields();
+    let mut fields = form.fields(event);
     match draft_id_of(form)? {
         Some(id) => proposals::update(state, user, id, fields, EditPrecondition::Any).await,
         None => {
@@ -471,7 +486,7 @@ pub async fn submit(
                 None => {
                     let key =
                         (!form.form_token.is_empty()).then(|| format!("form:{}", form.form_token));
-                    proposals::create(&state, &user, &event, form.fields(), key.as_deref())
+                    proposals::create(&state, &user, &event, form.fields(&event), key.as_deref())
                         .await
                         .map(|outcome| outcome.body["id"].as_str().unwrap_or_default().to_owned())
                 }
@@ -515,7 +530,7 @@ pub async fn edit_form(
             .into());
         }
         let view = proposals::draft_view(&event, &draft, &user.0);
-        let mut form = ProposalForm::from_view(&view);
+        let mut form = ProposalForm::from_view(&view, &event);
         form.form_token = random_token("form-");
         return form_page(
             page,
@@ -541,7 +556,7 @@ pub async fn edit_form(
     let target = format!("/proposals/{}/edit", *id);
     let (form, restored) = match restored_form(&req, &state, &user.0, &target, &query).await? {
         Some(form) => (form, true),
-        None => (ProposalForm::from_view(&view), false),
+        None => (ProposalForm::from_view(&view, &event), false),
     };
     form_page(
         page,
@@ -574,7 +589,22 @@ pub async fn edit(
     };
     let user = SignedIn(user);
     let precondition = form.precondition()?;
-    match proposals::update(&state, &user.0, *id, form.fields(), precondition).await {
+    // the event's questions read the form's answers
+    let fields = {
+        let mut conn = state.pool.get().await?;
+        let event = match proposals::own_draft(&mut conn, &user.0, *id).await? {
+            Some((_, event)) => Some(event),
+            None => visible_proposal(&mut conn, &user.0, *id)
+                .await
+                .ok()
+                .map(|(_, event, _)| event),
+        };
+        match event {
+            Some(event) => form.fields(&event),
+            None => form.fields_for(&[]),
+        }
+    };
+    match proposals::update(&state, &user.0, *id, fields, precondition).await {
         Ok(_) => {
             set_flash(&req, "success", "Your changes are saved.");
             Ok(redirect(&format!("/proposals/{}", *id)))
@@ -595,7 +625,7 @@ pub async fn edit(
                 let saved = proposals::view(&mut conn, &event, &proposal, Viewer::Speaker).await?;
                 (event, saved)
             };
-            let saved = ProposalForm::from_view(&saved);
+            let saved = ProposalForm::from_view(&saved, &event);
             let differences = form.differences(&saved);
             let form = ProposalForm {
                 version: saved.version.clone(),

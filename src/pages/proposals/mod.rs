@@ -2,6 +2,7 @@
 //! the proposal page (`page`), composed of its `timeline` and of the `sections` the viewer may
 //! see; the chairs' track override (`track`); co-speaker invitations, accepted and sent again (`invitations`).
 
+pub mod answers;
 pub mod form;
 pub mod invitations;
 pub mod list;

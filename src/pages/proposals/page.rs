@@ -32,6 +32,8 @@ struct ProposalPage {
     event: Event,
     proposal: ProposalView,
     abstract_html: String,
+    /// The answers to the event's questions this viewer may read (`super::answers::shown`).
+    answers: Vec<super::answers::AnswerShown>,
     is_chair: bool,
     /// The viewer is one of its speakers (withdraw, edit, "my proposals").
     is_speaker: bool,
@@ -191,6 +193,7 @@ pub async fn proposal_page(
         &ProposalPage {
             page,
             abstract_html: markdown::render(&view.abstract_text),
+            answers: super::answers::shown(&event, viewer, &proposal.answers),
             timeline: timeline(&event, &proposal, chrono::Utc::now()),
             event,
             proposal: view,

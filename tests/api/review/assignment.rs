@@ -83,6 +83,7 @@ async fn two_hundred_proposals(
                 auto_confidence: 0.9,
                 auto_subtopics: &[],
                 auto_evidence: &[],
+                answers: &serde_json::json!({}),
             },
         )
         .await
