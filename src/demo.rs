@@ -230,6 +230,7 @@ async fn seed_proposals(
             co_speakers: Some(co_speakers.iter().map(|c| (*c).to_owned()).collect()),
             links: Some(Vec::new()),
             draft: None,
+            profile: None,
         };
         crate::proposals::create(
             state,

@@ -6,6 +6,7 @@ pub mod decisions;
 pub mod events;
 pub mod health;
 pub mod openapi;
+pub mod profiles;
 pub mod proposals;
 pub mod review;
 
@@ -169,6 +170,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(decisions::hot_routes)
             .configure(openapi::routes)
             .configure(auth::routes)
+            .configure(profiles::routes)
             .configure(events::routes)
             .configure(proposals::routes)
             .configure(review::routes)

@@ -261,6 +261,24 @@ text_schemas! {
     review_comment => rules::REVIEW_COMMENT, false;
     draft_title => rules::DRAFT_TITLE, false;
     draft_abstract => rules::DRAFT_ABSTRACT, false;
+    given_name => rules::GIVEN_NAME, false;
+    family_name => rules::FAMILY_NAME, false;
+    affiliation => rules::AFFILIATION, false;
+    pronouns => rules::PRONOUNS, false;
+}
+
+/// A speaker's bio.
+pub fn bio() -> ObjectBuilder {
+    text(
+        rules::BIO,
+        false,
+        "Markdown, the abstracts' subset, rendered sanitized",
+    )
+}
+
+/// The display name when it is sent; absent, it stays, or becomes `given family` (see `Profile`).
+pub fn person_name_or_null() -> ObjectBuilder {
+    text(rules::PERSON_NAME, true, "")
 }
 
 #[cfg(test)]
