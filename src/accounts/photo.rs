@@ -103,6 +103,27 @@ pub fn process(upload: &[u8]) -> Result<ProcessedPhoto, PhotoError> {
     })
 }
 
+/// Checks a photo as stored (from a backup document): a PNG or JPEG of its stated type, at most
+/// `STORED_SIZE` square, that decodes within the limits. Returns its size; the bytes are kept
+/// as they are, so that exporting an imported event gives the same document.
+pub fn check_stored(bytes: &[u8], content_type: &str) -> Result<(u32, u32), PhotoError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    match (reader.format(), content_type) {
+        (Some(ImageFormat::Png), "image/png") | (Some(ImageFormat::Jpeg), "image/jpeg") => {}
+        _ => return Err(PhotoError::NotAnImage),
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(STORED_SIZE);
+    limits.max_image_height = Some(STORED_SIZE);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    let mut reader = reader;
+    reader.limits(limits);
+    let picture = reader.decode().map_err(refused)?;
+    Ok((picture.width(), picture.height()))
+}
+
 fn refused(e: image::ImageError) -> PhotoError {
     match e {
         image::ImageError::Limits(_) => PhotoError::TooLarge,

@@ -339,3 +339,39 @@ async fn the_published_list_shows_affiliation_bio_and_photo_never_an_email_and_a
     assert!(page.contains("Analytical Engines Ltd"), "{page}");
     assert!(page.contains("<em>filesystems</em>"), "{page}");
 }
+
+#[tokio::test]
+async fn the_demo_speakers_have_profiles_and_two_have_a_photo() {
+    let app = crate::helpers::TestApp::spawn().await;
+    mcfp::demo::seed(&app.state).await.expect("seed");
+    // each with a client of its own (signing in revokes the session a client's cookie holds)
+    let sign_in = async |email: &str| {
+        let response = reqwest::Client::new()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": mcfp::demo::DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    };
+    let sam = sign_in("speaker@demo.mcfp.test").await;
+    let profile = api(&app, Method::GET, PROFILE, &sam, None, 200).await;
+    assert_eq!(profile["affiliation"], "Example Systems GmbH");
+    assert_eq!(profile["name"], "Sam Speaker");
+    let url = profile["photo_url"].as_str().expect("a photo").to_owned();
+    let photo = reqwest::get(app.url(&url)).await.unwrap();
+    assert_eq!(photo.status(), 200);
+    let alice = sign_in("alice@demo.mcfp.test").await;
+    let profile = api(&app, Method::GET, PROFILE, &alice, None, 200).await;
+    assert!(profile["photo_url"].is_null() && profile["bio"].as_str().unwrap().contains("NVMe"));
+    // seeding again keeps what a speaker changed
+    let mut mine = ada();
+    mine["name"] = json!("Sam Speaker");
+    api(&app, Method::PUT, PROFILE, &sam, Some(&mine), 200).await;
+    mcfp::demo::seed(&app.state).await.expect("seed again");
+    assert_eq!(
+        api(&app, Method::GET, PROFILE, &sam, None, 200).await["affiliation"],
+        "Analytical Engines Ltd"
+    );
+}
