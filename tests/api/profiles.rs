@@ -375,3 +375,208 @@ async fn the_demo_speakers_have_profiles_and_two_have_a_photo() {
         "Analytical Engines Ltd"
     );
 }
+
+#[tokio::test]
+async fn the_proposal_page_shows_the_profile_to_chairs_and_reviewers_but_not_under_blind_review() {
+    let c = Committee::reviewing().await;
+    let app = &c.app;
+    api(
+        app,
+        Method::PUT,
+        PROFILE,
+        &c.speaker.token,
+        Some(&ada()),
+        200,
+    )
+    .await;
+    let id = submit(app, &c.speaker.token, "Writing a Rust NVMe driver").await;
+    assign(app, &c.chair.token, &id, &[&c.rita.id]).await;
+    let path = format!("/proposals/{id}");
+    let (chair, _) = app.browser_signed_in(&c.chair.email).await;
+    let (rita, _) = app.browser_signed_in(&c.rita.email).await;
+    for (who, browser) in [("chair", &chair), ("reviewer", &rita)] {
+        let (status, html) = app.page(browser, &path).await;
+        assert_eq!(status, 200, "{who}");
+        assert!(html.contains("Analytical Engines Ltd"), "{who}: {html}");
+        assert!(
+            html.contains("<em>kernel</em>"),
+            "{who}: the bio is rendered"
+        );
+        assert!(html.contains("she/her"), "{who}");
+    }
+    patch_event(app, &c.admin, json!({"blind_review": true})).await;
+    let (_, html) = app.page(&rita, &path).await;
+    for secret in [
+        "Analytical Engines",
+        "<em>kernel</em>",
+        "she/her",
+        "Lovelace",
+    ] {
+        assert!(
+            !html.contains(secret),
+            "a blind reviewer's page shows {secret}"
+        );
+    }
+    let (_, html) = app.page(&chair, &path).await;
+    assert!(html.contains("Analytical Engines Ltd"));
+}
+
+/// A multipart/form-data body with a CSRF token and a file field `photo`.
+fn multipart(csrf: &str, picture: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "mcfp-test-boundary-7d1e";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"me.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(picture);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn the_account_page_saves_the_profile_and_the_photo_refuses_bad_input_and_needs_its_csrf_token()
+ {
+    let c = Committee::spawn().await;
+    let app = &c.app;
+    let (browser, csrf) = app.browser_signed_in(&c.speaker.email).await;
+    let long = "a".repeat(201);
+    let (status, _, html) = crate::helpers::post(
+        app,
+        &browser,
+        "/account/profile",
+        &[
+            ("csrf_token", &csrf),
+            ("affiliation", &long),
+            ("bio", "kept as typed"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"affiliation-error\"") && html.contains("kept as typed"));
+    let (status, location, _) = crate::helpers::post(
+        app,
+        &browser,
+        "/account/profile",
+        &[
+            ("csrf_token", &csrf),
+            ("given_name", "Ada"),
+            ("affiliation", "Analytical Engines Ltd"),
+            ("bio", "Hello."),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/account#speaker-profile")
+    );
+    let saved = api(app, Method::GET, PROFILE, &c.speaker.token, None, 200).await;
+    assert_eq!(saved["affiliation"], "Analytical Engines Ltd");
+    assert_eq!(
+        saved["name"],
+        c.speaker.name.as_str(),
+        "the page's profile form keeps the name"
+    );
+
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(30, 30, image::Rgb([1, 2, 3])))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let upload = async |token: &str, picture: &[u8]| {
+        let (content_type, body) = multipart(token, picture);
+        let response = browser
+            .post(app.url("/account/photo"))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(upload("forged", &png).await.0, 403);
+    assert!(
+        api(app, Method::GET, PROFILE, &c.speaker.token, None, 200).await["photo_url"].is_null()
+    );
+    let (status, html) = upload(&csrf, b"not a picture").await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("must be a PNG, JPEG or WebP picture"),
+        "{html}"
+    );
+    assert_eq!(upload(&csrf, &png).await.0, 303);
+    let url = api(app, Method::GET, PROFILE, &c.speaker.token, None, 200).await["photo_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, html) = app.page(&browser, "/account").await;
+    assert!(html.contains(&url), "the account page shows the photo");
+    let (status, _, _) = crate::helpers::post(
+        app,
+        &browser,
+        "/account/photo/remove",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(
+        api(app, Method::GET, PROFILE, &c.speaker.token, None, 200).await["photo_url"].is_null()
+    );
+}
+
+#[tokio::test]
+async fn the_submission_form_needs_the_fields_it_asked_for_and_saves_them_with_the_proposal() {
+    let c = Committee::spawn().await;
+    let app = &c.app;
+    let (browser, _) = app.browser_signed_in(&c.speaker.email).await;
+    let (_, form) = app.page(&browser, "/events/rust-mc/submit").await;
+    assert!(
+        form.contains("name=\"profile_asked\""),
+        "asked: the profile is empty"
+    );
+    let csrf = crate::helpers::csrf_token(&form);
+    let abstract_text = crate::helpers::ABSTRACT;
+    let fields = |affiliation: &'static str, bio: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("title", "Writing a Rust NVMe driver".to_owned()),
+            ("abstract", abstract_text.to_owned()),
+            ("format", "talk".to_owned()),
+            ("profile_asked", "1".to_owned()),
+            ("affiliation", affiliation.to_owned()),
+            ("bio", bio.to_owned()),
+            ("intent", "submit".to_owned()),
+        ]
+    };
+    let post = async |fields: Vec<(&str, String)>| {
+        let response = browser
+            .post(app.url("/events/rust-mc/submit"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    let (status, html) = post(fields("Acme", "")).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"bio-error\""), "{html}");
+    let nothing = api(
+        app,
+        Method::GET,
+        "/api/v1/events/rust-mc/proposals",
+        &c.speaker.token,
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(nothing["items"].as_array().map(Vec::len), Some(0));
+    let (status, _) = post(fields("Acme Kernel Works", "Writes drivers.")).await;
+    assert_eq!(status, 303);
+    let saved = api(app, Method::GET, PROFILE, &c.speaker.token, None, 200).await;
+    assert_eq!(
+        (saved["affiliation"].as_str(), saved["bio"].as_str()),
+        (Some("Acme Kernel Works"), Some("Writes drivers."))
+    );
+    let (_, form) = app.page(&browser, "/events/rust-mc/submit").await;
+    assert!(!form.contains("name=\"profile_asked\""), "no longer asked");
+}
