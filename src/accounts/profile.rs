@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use super::identity::CurrentUser;
 use super::photo::{self, PhotoError, ProcessedPhoto};
 use crate::db::profiles::{self as db, PhotoRef, StoredProfile};
-use crate::domain::{PersonName, Profile, TextError, UserId, rules};
+use crate::domain::{PersonName, Profile, UserId, rules};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 
@@ -96,19 +96,11 @@ pub struct ProgrammeFields {
 }
 
 impl ProgrammeFields {
-    /// Both are required here (that is why the form asks); errors name `affiliation` and `bio`.
+    /// Each within its bounds (422 naming `affiliation` or `bio`); empty is allowed: the form
+    /// asks, it does not hold a submission back.
     pub fn parse(affiliation: &str, bio: &str, errors: &mut FieldErrors) -> Option<Self> {
-        let required = |rule: crate::domain::TextRule, input: &str| {
-            rule.clean(input).and_then(|text| {
-                if text.is_empty() {
-                    Err(TextError::Empty)
-                } else {
-                    Ok(text)
-                }
-            })
-        };
-        let affiliation = errors.check("affiliation", required(rules::AFFILIATION, affiliation));
-        let bio = errors.check("bio", required(rules::BIO, bio));
+        let affiliation = errors.check("affiliation", rules::AFFILIATION.clean(affiliation));
+        let bio = errors.check("bio", rules::BIO.clean(bio));
         Some(ProgrammeFields {
             affiliation: affiliation?,
             bio: bio?,
@@ -116,7 +108,8 @@ impl ProgrammeFields {
     }
 }
 
-/// Saves the affiliation and bio given on the submission form, in the caller's transaction.
+/// Saves the affiliation and bio given on the submission form (as typed: the form was
+/// prefilled with the profile's), in the caller's transaction.
 pub async fn save_programme_fields(
     conn: &mut AsyncPgConnection,
     user_id: UserId,

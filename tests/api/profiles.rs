@@ -525,7 +525,7 @@ async fn the_account_page_saves_the_profile_and_the_photo_refuses_bad_input_and_
 }
 
 #[tokio::test]
-async fn the_submission_form_needs_the_fields_it_asked_for_and_saves_them_with_the_proposal() {
+async fn the_submission_form_checks_the_fields_it_asked_for_and_saves_them_with_the_proposal() {
     let c = Committee::spawn().await;
     let app = &c.app;
     let (browser, _) = app.browser_signed_in(&c.speaker.email).await;
@@ -557,7 +557,8 @@ async fn the_submission_form_needs_the_fields_it_asked_for_and_saves_them_with_t
             .unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
     };
-    let (status, html) = post(fields("Acme", "")).await;
+    let too_long: &'static str = "b".repeat(2001).leak();
+    let (status, html) = post(fields("Acme", too_long)).await;
     assert_eq!(status, 422);
     assert!(html.contains("id=\"bio-error\""), "{html}");
     let nothing = api(

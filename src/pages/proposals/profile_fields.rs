@@ -24,7 +24,8 @@ pub struct ProfileFieldsForm {
 }
 
 impl ProfileFieldsForm {
-    /// The fields to save, when the form asked for them (both required then).
+    /// The fields to save, when the form asked for them (each within its bounds; empty is
+    /// allowed, so that a speaker in a hurry is not held back).
     pub fn parse(&self) -> Result<Option<ProgrammeFields>, FieldErrors> {
         if self.profile_asked.is_empty() {
             return Ok(None);
