@@ -190,6 +190,100 @@ const PROPOSALS: &[DemoProposal] = &[
     ),
 ];
 
+/// (email, given name, family name, affiliation, bio, pronouns, a generated photo's hue).
+type DemoProfile = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<u8>,
+);
+
+/// The demo speakers' profiles: what the programme, Indico and the accepted list show.
+const PROFILES: &[DemoProfile] = &[
+    (
+        "speaker@demo.mcfp.test",
+        "Sam",
+        "Speaker",
+        "Example Systems GmbH",
+        "Sam works on **async Rust** in embedded Linux and has been to every Plumbers since 2019.",
+        "they/them",
+        Some(30),
+    ),
+    (
+        "miguel@demo.mcfp.test",
+        "Mia",
+        "Maintainer",
+        "Kernel Maintainers Guild",
+        "Mia maintains a networking subsystem and reviews the Rust abstractions it grows.",
+        "she/her",
+        Some(200),
+    ),
+    (
+        "alice@demo.mcfp.test",
+        "Alice",
+        "Driverwriter",
+        "University of Example",
+        "Alice writes PCI and NVMe drivers in Rust, and teaches a course on them.",
+        "",
+        None,
+    ),
+    (
+        "arthur@demo.mcfp.test",
+        "Arthur",
+        "Codegen",
+        "Compiler Collective",
+        "Arthur hacks on `rustc_codegen_gcc` and LLVM's backends.",
+        "he/him",
+        None,
+    ),
+];
+
+/// A small generated portrait: a diagonal gradient in the given hue (no binary file).
+fn demo_photo(hue: u8) -> Result<Vec<u8>, AppError> {
+    let picture = image::RgbImage::from_fn(160, 160, |x, y| {
+        let shade = u8::try_from((x + y) * 255 / 318).unwrap_or(u8::MAX);
+        image::Rgb([hue, shade, 255 - shade / 2])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .map_err(AppError::internal)?;
+    Ok(bytes)
+}
+
+/// Gives the demo speakers their profiles (and two of them a photo), unless they wrote one.
+async fn seed_profiles(state: &AppState) -> Result<(), AppError> {
+    let mut conn = state.pool.get().await?;
+    for (email, given, family, affiliation, bio, pronouns, hue) in PROFILES {
+        let Some(user) = users::find_by_email(&mut conn, email).await? else {
+            continue;
+        };
+        let Some(stored) = crate::db::profiles::profile_of(&mut conn, user.id).await? else {
+            continue;
+        };
+        if stored.profile == crate::domain::Profile::default() {
+            let profile = crate::domain::Profile {
+                given_name: (*given).to_owned(),
+                family_name: (*family).to_owned(),
+                affiliation: (*affiliation).to_owned(),
+                bio: (*bio).to_owned(),
+                pronouns: (*pronouns).to_owned(),
+            };
+            crate::db::profiles::set_profile(&mut conn, user.id, &profile, &stored.name).await?;
+        }
+        if let (Some(hue), None) = (hue, &stored.photo) {
+            accounts::profile::set_photo(state, user.id, demo_photo(*hue)?).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Submits the demo proposals through the same path as speakers do (tagging, receipts, invitations).
 async fn seed_proposals(
     state: &AppState,
@@ -231,6 +325,7 @@ async fn seed_proposals(
             links: Some(Vec::new()),
             answers: None,
             draft: None,
+            profile: None,
         };
         crate::proposals::create(
             state,
@@ -759,6 +854,7 @@ pub async fn seed(state: &AppState) -> Result<String, AppError> {
             events::upsert_member(&mut conn, event.id, user.id, role, tracks).await?;
         }
     }
+    seed_profiles(state).await?;
     seed_proposals(state, &event).await?;
     seed_reviews(state, &event).await?;
     seed_decisions(state, &event).await?;

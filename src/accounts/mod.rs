@@ -4,7 +4,9 @@
 pub mod change;
 mod identity;
 pub mod password;
+pub mod photo;
 pub mod policy;
+pub mod profile;
 pub mod proposal_access;
 pub mod session;
 

@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod mailings;
 pub mod openapi;
+pub mod profiles;
 pub mod proposals;
 pub mod questions;
 pub mod review;
@@ -171,6 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(decisions::hot_routes)
             .configure(openapi::routes)
             .configure(auth::routes)
+            .configure(profiles::routes)
             .configure(events::routes)
             .configure(proposals::routes)
             .configure(questions::routes)

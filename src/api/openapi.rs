@@ -5,7 +5,9 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, classify, decisions, events, mailings, proposals, questions, review};
+use super::{
+    auth, classify, decisions, events, mailings, profiles, proposals, questions, review,
+};
 use crate::error::AppError;
 
 /// The OpenAPI document, inside `/api/v1`.
@@ -19,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     paths(
         auth::register, auth::login, auth::logout, auth::password_reset, auth::password_reset_confirm,
         auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
+        profiles::get_profile, profiles::put_profile, profiles::put_photo, profiles::delete_photo,
         events::create_event, events::get_event, events::patch_event, events::put_member, events::delete_member, events::cancel_member_invitation, events::accept_member_invitation, events::export_event,
         proposals::create, proposals::list, proposals::get, proposals::patch, proposals::withdraw, proposals::submit,
         proposals::accept_invitation, proposals::resend_invitation, proposals::put_track, proposals::tag_corrections_csv, classify::classify,

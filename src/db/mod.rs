@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod paging;
 pub mod pending_forms;
 pub mod private_pg;
+pub mod profiles;
 pub mod proposals;
 pub mod public_changes;
 pub mod ranking;

@@ -27,6 +27,11 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicSpeaker {
     pub name: String,
+    pub affiliation: String,
+    /// Markdown (the abstracts' subset).
+    pub bio: String,
+    /// The speaker's photo (a path on this server), or null.
+    pub photo_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -258,6 +263,12 @@ pub async fn accepted(
                     .filter(|s| s.proposal_id == p.id)
                     .map(|s| PublicSpeaker {
                         name: s.name.clone(),
+                        affiliation: s.profile.affiliation.clone(),
+                        bio: s.profile.bio.clone(),
+                        photo_url: s
+                            .photo
+                            .as_ref()
+                            .map(|p| crate::accounts::profile::photo_url(s.user_id, p)),
                     })
                     .collect(),
                 minutes: formats

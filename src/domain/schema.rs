@@ -295,6 +295,24 @@ text_schemas! {
     draft_abstract => rules::DRAFT_ABSTRACT, false;
     mailing_subject => rules::MAILING_SUBJECT, false;
     mailing_body => rules::MAILING_BODY, false;
+    given_name => rules::GIVEN_NAME, false;
+    family_name => rules::FAMILY_NAME, false;
+    affiliation => rules::AFFILIATION, false;
+    pronouns => rules::PRONOUNS, false;
+}
+
+/// A speaker's bio.
+pub fn bio() -> ObjectBuilder {
+    text(
+        rules::BIO,
+        false,
+        "Markdown, the abstracts' subset, rendered sanitized",
+    )
+}
+
+/// The display name when it is sent; absent, it stays, or becomes `given family` (see `Profile`).
+pub fn person_name_or_null() -> ObjectBuilder {
+    text(rules::PERSON_NAME, true, "")
 }
 
 #[cfg(test)]

@@ -70,6 +70,13 @@ pub mod rules {
     /// What the tagging hint classifies: a draft, so empty is fine.
     pub const DRAFT_TITLE: TextRule = TextRule::line(0, 150);
     pub const DRAFT_ABSTRACT: TextRule = TextRule::lines(0, 5000);
+    /// A speaker's profile (`crate::domain::Profile`): every field may be empty.
+    pub const GIVEN_NAME: TextRule = TextRule::line(0, 100);
+    pub const FAMILY_NAME: TextRule = TextRule::line(0, 100);
+    pub const AFFILIATION: TextRule = TextRule::line(0, 200);
+    pub const PRONOUNS: TextRule = TextRule::line(0, 40);
+    /// Markdown, rendered with the abstracts' sanitizer.
+    pub const BIO: TextRule = TextRule::lines(0, 2000);
 }
 
 /// NFC-normalises and trims `input`, rejects control characters (newlines and tabs only where

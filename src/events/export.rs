@@ -5,7 +5,7 @@
 //! "people", and one array per table}` (the tables and their columns: `db::export::TABLES`;
 //! its shape for the API description: [`EventExport`]). Arrays are in a fixed order, so
 //! exporting an imported event gives the same document again (apart from `exported_at`). People
-//! are only an id, an email and a name: never a password hash, a session, a token, or any other
+//! are only an id, an email, a name and their speaker profile (photo in base64): never a password hash, a session, a token, or any other
 //! secret; invitation tokens are not exported either. The event's emails are history
 //! (`outbox_history`, new in version 2): metadata only, imported where no worker sends them.
 
@@ -44,7 +44,8 @@ pub struct EventExport {
     /// The event's settings: every column of `events` but `public_version`.
     #[schema(value_type = Object)]
     pub event: Value,
-    /// Everyone the rows name: an id, an email and a name, never anything else of an account.
+    /// Everyone the rows name: an id, an email, a name and the speaker profile (with the photo),
+    /// never anything else of an account.
     pub people: Vec<ExportedPerson>,
     pub tracks: Vec<Value>,
     pub subtopics: Vec<Value>,
@@ -67,12 +68,28 @@ pub struct EventExport {
     pub outbox_history: Vec<ExportedEmail>,
 }
 
-/// A person an export names.
+/// A person an export names, with their speaker profile.
 #[derive(ToSchema)]
 pub struct ExportedPerson {
     pub id: Uuid,
     pub email: String,
     pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub affiliation: String,
+    pub bio: String,
+    pub pronouns: String,
+    /// The photo, when there is one.
+    pub photo: Option<ExportedPhoto>,
+}
+
+/// A speaker's photo in an export.
+#[derive(ToSchema)]
+pub struct ExportedPhoto {
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    /// The stored bytes, base64.
+    pub data: String,
 }
 
 /// One email of the event, as history: its metadata, never its body or a secret.
@@ -145,11 +162,7 @@ pub async fn export_event(
                 sections.push((table.name, rows));
             }
             let ids: Vec<Uuid> = people.into_iter().collect();
-            let people: Vec<Value> = db::people(conn, &ids)
-                .await?
-                .into_iter()
-                .map(|p| serde_json::json!({"id": p.id, "email": p.email, "name": p.name}))
-                .collect();
+            let people: Vec<Value> = exported_people(conn, &ids).await?;
             for (name, mut rows) in sections {
                 if name == "events" {
                     let event = rows.pop().ok_or_else(|| anyhow::anyhow!("no such event"))?;
@@ -280,6 +293,148 @@ struct Person {
     id: Uuid,
     email: EmailAddress,
     name: String,
+    /// The speaker profile, when the document has one.
+    profile: Option<crate::domain::Profile>,
+    photo: Option<ImportedPhoto>,
+}
+
+/// The document's profile and photo of a person, onto the account they map to, where the
+/// account has none of its own (an existing account's profile is kept).
+async fn restore_profile(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    person: &Person,
+) -> anyhow::Result<()> {
+    use crate::db::profiles;
+    let user_id = crate::domain::UserId(id);
+    let Some(stored) = profiles::profile_of(conn, user_id).await? else {
+        return Ok(());
+    };
+    if let Some(profile) = &person.profile
+        && stored.profile == crate::domain::Profile::default()
+    {
+        profiles::set_profile(conn, user_id, profile, &stored.name).await?;
+    }
+    if let (Some(photo), None) = (&person.photo, &stored.photo) {
+        profiles::put_photo(
+            conn,
+            &profiles::Photo {
+                user_id,
+                content_type: photo.content_type.clone(),
+                digest: crate::accounts::photo::digest_of(&photo.bytes),
+                bytes: photo.bytes.clone(),
+                width: i32::try_from(photo.width).unwrap_or(i32::MAX),
+                height: i32::try_from(photo.height).unwrap_or(i32::MAX),
+                updated_at: Utc::now(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A photo of the document, checked (`accounts::photo::check_stored`).
+struct ImportedPhoto {
+    content_type: String,
+    bytes: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+const PROFILE_FIELDS: [&str; 5] = [
+    "given_name",
+    "family_name",
+    "affiliation",
+    "bio",
+    "pronouns",
+];
+
+/// The people with their speaker profiles (and photos, base64), ordered by normalized email.
+async fn exported_people(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> anyhow::Result<Vec<Value>> {
+    use base64::Engine;
+    let user_ids: Vec<crate::domain::UserId> =
+        ids.iter().map(|&id| crate::domain::UserId(id)).collect();
+    let profiles = crate::db::profiles::profiles_of(conn, &user_ids).await?;
+    let mut out = Vec::new();
+    for p in db::people(conn, ids).await? {
+        let mut person = serde_json::json!({"id": p.id, "email": p.email, "name": p.name});
+        if let Some(stored) = profiles.iter().find(|s| s.user_id.0 == p.id) {
+            let profile = &stored.profile;
+            for (key, value) in PROFILE_FIELDS.iter().zip([
+                &profile.given_name,
+                &profile.family_name,
+                &profile.affiliation,
+                &profile.bio,
+                &profile.pronouns,
+            ]) {
+                person[*key] = Value::String(value.clone());
+            }
+            if stored.photo.is_some()
+                && let Some(photo) =
+                    crate::db::profiles::photo(conn, crate::domain::UserId(p.id)).await?
+            {
+                person["photo"] = serde_json::json!({
+                    "content_type": photo.content_type,
+                    "data": base64::engine::general_purpose::STANDARD.encode(&photo.bytes),
+                });
+            }
+        }
+        out.push(person);
+    }
+    Ok(out)
+}
+
+/// The profile and photo of a person of the document (both optional).
+fn person_profile(
+    person: &Value,
+    place: &str,
+) -> anyhow::Result<(Option<crate::domain::Profile>, Option<ImportedPhoto>)> {
+    use base64::Engine;
+    let profile = if PROFILE_FIELDS.iter().any(|k| person.get(*k).is_some()) {
+        let field = |key: &str| -> anyhow::Result<String> {
+            match person.get(key) {
+                None => Ok(String::new()),
+                Some(Value::String(text)) => Ok(text.clone()),
+                Some(_) => Err(bad(format!("{place}.{key}: not a string"))),
+            }
+        };
+        let profile = crate::domain::Profile::parse(
+            &field("given_name")?,
+            &field("family_name")?,
+            &field("affiliation")?,
+            &field("bio")?,
+            &field("pronouns")?,
+        )
+        .map_err(|errors| {
+            let (key, error) = &errors[0];
+            bad(format!("{place}.{key}: {error}"))
+        })?;
+        Some(profile)
+    } else {
+        None
+    };
+    let photo = match person.get("photo") {
+        None | Some(Value::Null) => None,
+        Some(photo) => {
+            let content_type = photo["content_type"]
+                .as_str()
+                .ok_or_else(|| bad(format!("{place}.photo.content_type: missing")))?
+                .to_owned();
+            let bytes = photo["data"]
+                .as_str()
+                .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+                .ok_or_else(|| bad(format!("{place}.photo.data: not base64")))?;
+            let (width, height) = crate::accounts::photo::check_stored(&bytes, &content_type)
+                .map_err(|e| bad(format!("{place}.photo: {e}")))?;
+            Some(ImportedPhoto {
+                content_type,
+                bytes,
+                width,
+                height,
+            })
+        }
+    };
+    Ok((profile, photo))
 }
 
 /// A document that passed every check that needs no database.
@@ -424,10 +579,10 @@ impl Parsed {
             let object = person
                 .as_object()
                 .ok_or_else(|| bad(format!("{place}: not an object")))?;
-            if let Some(key) = object
-                .keys()
-                .find(|k| !["id", "email", "name"].contains(&k.as_str()))
-            {
+            if let Some(key) = object.keys().find(|k| {
+                !["id", "email", "name", "photo"].contains(&k.as_str())
+                    && !PROFILE_FIELDS.contains(&k.as_str())
+            }) {
                 return Err(bad(format!("{place}: unknown field `{key}`")));
             }
             let id = uuid_at(person, "id", &place)?
@@ -450,7 +605,14 @@ impl Parsed {
                     email.as_str()
                 )));
             }
-            checked.push(Person { id, email, name });
+            let (profile, photo) = person_profile(person, &place)?;
+            checked.push(Person {
+                id,
+                email,
+                name,
+                profile,
+                photo,
+            });
         }
         for table in TABLES {
             for (index, row) in tables[table.name].iter().enumerate() {
@@ -524,6 +686,7 @@ impl Parsed {
                     id
                 }
             };
+            restore_profile(conn, id, person).await?;
             map.insert(person.id, id);
         }
         Ok((map, reused, created))

@@ -25,6 +25,15 @@ struct TalkView {
     format: String,
     minutes: i32,
     abstract_html: String,
+    /// The speakers who wrote a profile: affiliation, bio (rendered), photo.
+    profiles: Vec<SpeakerProfileView>,
+}
+
+struct SpeakerProfileView {
+    name: String,
+    affiliation: String,
+    bio_html: String,
+    photo_url: Option<String>,
 }
 
 struct TrackGroup {
@@ -76,6 +85,17 @@ fn talk_view(list: &AcceptedList, item: &AcceptedItem) -> TalkView {
         format: item.format_name.clone(),
         minutes: item.minutes,
         abstract_html: markdown::render(&item.abstract_text),
+        profiles: item
+            .speakers
+            .iter()
+            .filter(|s| !s.affiliation.is_empty() || !s.bio.is_empty() || s.photo_url.is_some())
+            .map(|s| SpeakerProfileView {
+                name: s.name.clone(),
+                affiliation: s.affiliation.clone(),
+                bio_html: markdown::render(&s.bio),
+                photo_url: s.photo_url.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -74,6 +74,11 @@ fn verify(req: &HttpRequest, settings: &Settings, submitted: Option<&str>) -> bo
     }
 }
 
+/// Whether a token sent some other way than a urlencoded form (a multipart upload) checks out.
+pub fn token_is_valid(req: &HttpRequest, settings: &Settings, submitted: Option<&str>) -> bool {
+    verify(req, settings, submitted)
+}
+
 use actix_web::HttpMessage;
 
 /// A urlencoded form whose CSRF token checked out, parsed into `T` (the token field removed).

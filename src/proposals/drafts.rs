@@ -175,9 +175,14 @@ pub fn draft_view(event: &Event, draft: &Draft, speaker: &CurrentUser) -> Propos
         notes: draft.notes.clone(),
         format: draft.format.clone(),
         state: ProposalState::Draft,
+        // (a draft's view carries no profile: its speaker edits that on the account page)
         speakers: vec![SpeakerView {
             name: speaker.name.clone(),
             email: speaker.email.clone(),
+            affiliation: String::new(),
+            bio: String::new(),
+            pronouns: String::new(),
+            photo_url: None,
         }],
         // not invited yet: that happens when the draft is submitted
         invited: draft.co_speakers.clone(),

@@ -48,6 +48,11 @@ pub struct ProposalFields {
     /// on an edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<bool>,
+    /// The submission form's affiliation and bio, when it asked for them (the profile lacked
+    /// them): saved to the speaker's profile in the submission's transaction. Not in the API.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub profile: Option<crate::accounts::profile::ProgrammeFields>,
 }
 
 // `schema_with` leaves out a field's doc comment: the fields' meaning is written here.

@@ -82,6 +82,7 @@ pub async fn create(
         serde_json::to_string(&fields).map_err(AppError::internal)?
     ));
     let is_draft = fields.draft == Some(true);
+    let profile = fields.profile.clone().filter(|_| !is_draft);
     let key = state.settings.secret_key.clone();
     let base_url = state.base_url.clone();
     let user = user.clone();
@@ -110,6 +111,9 @@ pub async fn create(
             serde_json::to_value(super::drafts::draft_view(&event, &draft, &user))
                 .map_err(AppError::internal)?
         } else {
+            if let Some(profile) = &profile {
+                crate::accounts::profile::save_programme_fields(conn, user.id, profile).await?;
+            }
             let view = insert_submitted(
                 conn,
                 &key,
@@ -195,13 +199,19 @@ pub(super) async fn insert_submitted(
     let co_speakers = parsed.co_speakers.unwrap_or_default();
     let invited =
         became_submitted(conn, key, base_url, user, event, &proposal, co_speakers).await?;
-    // what the response shows, known without asking the database again
+    // what the response shows, known without asking the database again (but the profile)
+    let stored = crate::db::profiles::profile_of(conn, user.id).await?;
     let speakers = [db::Speaker {
         proposal_id: proposal.id,
         user_id: user.id,
         name: user.name.clone(),
         email: user.email.clone(),
         primary: true,
+        profile: stored
+            .as_ref()
+            .map(|s| s.profile.clone())
+            .unwrap_or_default(),
+        photo: stored.and_then(|s| s.photo),
     }];
     let view = assemble(
         event,
@@ -283,6 +293,7 @@ fn submission_fields(draft: &Draft) -> ProposalFields {
         links: Some(draft.links.clone()),
         answers: None,
         draft: None,
+        profile: None,
     }
 }
 

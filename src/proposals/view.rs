@@ -45,6 +45,28 @@ impl Viewer {
 pub struct SpeakerView {
     pub name: String,
     pub email: String,
+    pub affiliation: String,
+    /// Markdown (the abstracts' subset).
+    pub bio: String,
+    pub pronouns: String,
+    /// The speaker's photo (a path on this server), or null.
+    pub photo_url: Option<String>,
+}
+
+impl SpeakerView {
+    pub fn of(speaker: &db::Speaker) -> SpeakerView {
+        SpeakerView {
+            name: speaker.name.clone(),
+            email: speaker.email.clone(),
+            affiliation: speaker.profile.affiliation.clone(),
+            bio: speaker.profile.bio.clone(),
+            pronouns: speaker.profile.pronouns.clone(),
+            photo_url: speaker
+                .photo
+                .as_ref()
+                .map(|p| crate::accounts::profile::photo_url(speaker.user_id, p)),
+        }
+    }
 }
 
 /// A co-speaker invitation not accepted yet.
@@ -159,10 +181,7 @@ pub(super) fn assemble(
             speakers: speakers
                 .iter()
                 .filter(|s| s.proposal_id == p.id && !blind)
-                .map(|s| SpeakerView {
-                    name: s.name.clone(),
-                    email: s.email.clone(),
-                })
+                .map(SpeakerView::of)
                 .collect(),
             invited: pending(p.id).map(|i| i.email.clone()).collect(),
             co_speaker_invitations: pending(p.id).map(CoSpeakerInvitationView::from).collect(),

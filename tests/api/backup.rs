@@ -117,6 +117,35 @@ async fn rich_event() -> Committee {
         200,
     )
     .await;
+    // a speaker profile with a photo, which the backup carries
+    api(
+        app,
+        Method::PUT,
+        "/api/v1/me/profile",
+        &committee.other.token,
+        Some(&json!({"given_name": "Bart", "family_name": "Talkington",
+            "affiliation": "Backup Labs", "bio": "Restores *everything*.", "pronouns": "he/him",
+            "name": committee.other.name})),
+        200,
+    )
+    .await;
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        40,
+        30,
+        image::Rgb([9, 99, 199]),
+    ))
+    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    .unwrap();
+    let uploaded = app
+        .new_client()
+        .put(app.url("/api/v1/me/photo"))
+        .bearer_auth(&committee.other.token)
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 200);
     let tina = person(app, "Tina@Reviewers.test", "Tina Trackbound").await;
     add_member_to(app, chair, SLUG, &tina.email, "reviewer", json!(["rust"])).await;
     let invited = api(
@@ -319,6 +348,29 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
     assert_eq!(status, 200, "{listed}");
     assert!(listed.contains("Safe abstractions for NVMe"), "{listed}");
     assert!(listed.contains(&committee.other.name), "{listed}");
+    // with the speaker's profile and photo
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let speaker = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["speakers"].as_array().unwrap().iter())
+        .find(|s| s["name"] == committee.other.name.as_str())
+        .expect("the speaker")
+        .clone();
+    assert_eq!(speaker["affiliation"], "Backup Labs");
+    assert_eq!(speaker["bio"], "Restores *everything*.");
+    let photo_url = speaker["photo_url"].as_str().expect("the photo came back");
+    let photo = reqwest::get(fresh.url(photo_url)).await.unwrap();
+    assert_eq!(photo.status(), 200);
+    let exported_person = original["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == committee.other.name.as_str())
+        .unwrap();
+    assert_eq!(exported_person["pronouns"], "he/him");
+    assert_eq!(exported_person["photo"]["content_type"], "image/jpeg");
     let login = fresh
         .post_json(
             "/api/v1/auth/login",

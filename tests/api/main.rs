@@ -24,6 +24,8 @@ mod openapi_truth;
 mod operations;
 mod outbox;
 mod pages;
+mod photos;
+mod profiles;
 mod proposal_pages;
 mod proposals;
 mod proposals_csv;

@@ -35,6 +35,9 @@ pub struct Speaker {
     pub name: String,
     pub email: String,
     pub primary: bool,
+    /// The speaker's profile (its display name is `name`).
+    pub profile: crate::domain::Profile,
+    pub photo: Option<crate::db::profiles::PhotoRef>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -80,13 +83,26 @@ pub async fn speakers_of(
             name,
             email,
             primary,
+            profile: crate::domain::Profile::default(),
+            photo: None,
         }
     };
-    Ok(primaries
+    let mut speakers: Vec<Speaker> = primaries
         .into_iter()
         .map(to_speaker(true))
         .chain(co.into_iter().map(to_speaker(false)))
-        .collect())
+        .collect();
+    let mut user_ids: Vec<UserId> = speakers.iter().map(|s| s.user_id).collect();
+    user_ids.sort();
+    user_ids.dedup();
+    let profiles = crate::db::profiles::profiles_of(conn, &user_ids).await?;
+    for speaker in &mut speakers {
+        if let Some(stored) = profiles.iter().find(|p| p.user_id == speaker.user_id) {
+            speaker.profile = stored.profile.clone();
+            speaker.photo = stored.photo.clone();
+        }
+    }
+    Ok(speakers)
 }
 
 /// Every co-speaker invitation of these proposals, accepted or not.

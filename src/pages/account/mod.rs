@@ -1,10 +1,12 @@
 //! Account pages: registering, signing in and out (`sign_in`), resetting a forgotten password
-//! (`password_reset`), and the account page with its API tokens (`page`) and the forms that
-//! change the account's name, password and email (`changes`).
+//! (`password_reset`), and the account page with its API tokens (`page`), the forms that
+//! change the account's name, password and email (`changes`), and its speaker profile and photo
+//! (`profile`, which also serves the photos).
 
 pub mod changes;
 pub mod page;
 pub mod password_reset;
+pub mod profile;
 pub mod sign_in;
 
 use actix_web::web;
@@ -47,6 +49,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/account/email/confirm",
             web::post().to(changes::confirm_email),
         )
+        .route("/account/profile", web::post().to(profile::save_profile))
+        .route("/account/photo", web::post().to(profile::upload_photo))
+        .route(
+            "/account/photo/remove",
+            web::post().to(profile::remove_photo),
+        )
+        .route("/photos/{user_id}/{file}", web::get().to(profile::photo))
         .route("/account/tokens", web::post().to(page::create_token))
         .route(
             "/account/tokens/{id}/revoke",

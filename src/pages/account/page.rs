@@ -29,6 +29,8 @@ struct AccountPage {
     new_token: Option<String>,
     typed: Typed,
     errors: FieldErrors,
+    profile: crate::db::profiles::StoredProfile,
+    photo_url: Option<String>,
 }
 
 /// The account page's forms as typed, shown back with their errors.
@@ -38,6 +40,8 @@ pub struct Typed {
     pub token_days: String,
     pub display_name: String,
     pub new_email: String,
+    /// The profile form as typed (None: show what is stored).
+    pub profile: Option<crate::domain::Profile>,
 }
 
 impl AccountPage {
@@ -60,6 +64,16 @@ pub async fn account_page(
     let mut conn = state.pool.get().await?;
     let roles = users::event_roles(&mut conn, user.id).await?;
     let tokens = users::list_api_tokens(&mut conn, user.id).await?;
+    let mut profile = crate::db::profiles::profile_of(&mut conn, user.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let photo_url = profile
+        .photo
+        .as_ref()
+        .map(|p| crate::accounts::profile::photo_url(user.id, p));
+    if let Some(typed_profile) = typed.profile.take() {
+        profile.profile = typed_profile;
+    }
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -75,6 +89,8 @@ pub async fn account_page(
             new_token,
             typed,
             errors,
+            profile,
+            photo_url,
         },
     )
 }

@@ -54,6 +54,10 @@ pub struct ProposalForm {
     /// Which button: `submit` (or none), `draft` ("Save draft"), `autosave` (the script).
     #[serde(default, skip_serializing)]
     intent: String,
+    /// The speaker profile's fields the form asks for when they are missing (`profile_fields`).
+    /// Before `answers`: a flattened struct takes its own fields first.
+    #[serde(flatten)]
+    profile: super::profile_fields::ProfileFieldsForm,
     /// Every other field: the answers to the event's questions (`answer_<key>`, see
     /// `super::answers`).
     #[serde(flatten)]
@@ -86,6 +90,7 @@ impl ProposalForm {
             answers: (!questions.is_empty())
                 .then(|| super::answers::from_form(questions, &self.answers)),
             draft: None,
+            profile: None,
         }
     }
 
@@ -114,6 +119,7 @@ impl ProposalForm {
                 String::new()
             },
             intent: String::new(),
+            profile: Default::default(),
         }
     }
 
@@ -189,6 +195,8 @@ struct ProposalFormPage {
     conflict: Option<Vec<Difference>>,
     /// The fields were kept through a sign-in and are shown again, not saved yet.
     restored: bool,
+    /// The profile's affiliation and bio are missing: the form asks for them.
+    ask_profile: bool,
 }
 
 impl ProposalFormPage {
@@ -222,8 +230,15 @@ async fn form_page(
     conflict: Option<Vec<Difference>>,
     restored: bool,
 ) -> PageResult {
+    let mut form = form;
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
+    let ask_profile = match (&page.user, editing) {
+        (Some(user), None) => {
+            super::profile_fields::ask(&mut conn, user.id, &mut form.profile).await?
+        }
+        _ => false,
+    };
     let status = if conflict.is_some() {
         StatusCode::CONFLICT
     } else if errors.is_empty() {
@@ -244,6 +259,7 @@ async fn form_page(
             editing: editing.map(|id| id.0),
             conflict,
             restored,
+            ask_profile,
         },
     )
 }
@@ -475,18 +491,36 @@ pub async fn submit(
             state
                 .submit_limiter
                 .check_key(&user.id.to_string(), "submit")?;
+            let programme = match form.profile.parse() {
+                Ok(programme) => programme,
+                Err(errors) => {
+                    return form_page(page, &state, event, form, errors, None, None, false).await;
+                }
+            };
             let outcome = match draft_id_of(&form)? {
                 // what was typed is saved to the draft first, then the draft is submitted
                 Some(id) => match save_draft(&state, &user, &event, &form).await {
-                    Ok(_) => proposals::submit_draft(&state, &user, id)
-                        .await
-                        .map(|view| view.id.to_string()),
+                    // (a draft's submission saves the profile's fields just before)
+                    Ok(_) => {
+                        match super::profile_fields::save_before_draft(&state, &user, programme)
+                            .await
+                        {
+                            Ok(()) => proposals::submit_draft(&state, &user, id)
+                                .await
+                                .map(|view| view.id.to_string()),
+                            Err(e) => Err(e),
+                        }
+                    }
                     Err(e) => Err(e),
                 },
                 None => {
                     let key =
                         (!form.form_token.is_empty()).then(|| format!("form:{}", form.form_token));
-                    proposals::create(&state, &user, &event, form.fields(&event), key.as_deref())
+                    let fields = ProposalFields {
+                        profile: programme,
+                        ..form.fields(&event)
+                    };
+                    proposals::create(&state, &user, &event, fields, key.as_deref())
                         .await
                         .map(|outcome| outcome.body["id"].as_str().unwrap_or_default().to_owned())
                 }

@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod list;
 pub mod page;
 pub mod pending;
+pub mod profile_fields;
 pub mod sections;
 pub mod timeline;
 pub mod track;

@@ -56,6 +56,10 @@ struct ProposalPage {
 }
 
 impl ProposalPage {
+    /// A speaker's bio, rendered with the abstracts' sanitizer.
+    fn bio_html(bio: &str) -> String {
+        markdown::render(bio)
+    }
     fn track_name(&self, key: &Option<String>) -> String {
         match key {
             Some(key) => self

@@ -191,6 +191,17 @@ impl Browser {
         field.send_keys(value).await.expect("type");
     }
 
+    /// Chooses a file in an `<input type=file>`: WebDriver types the file's path into it.
+    pub(crate) async fn attach_file(&self, css: &str, path: &Path) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("file input {css}: {e}"))
+            .send_keys(&path.to_string_lossy())
+            .await
+            .unwrap_or_else(|e| panic!("attach {}: {e}", path.display()));
+    }
+
     pub(crate) async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
@@ -784,6 +795,7 @@ async fn submit_a_proposal_signed_out_register_sign_in_and_land_on_the_form() {
 }
 mod accessibility;
 mod drafts;
+mod profile;
 mod questions;
 mod ranking;
 mod similar;

@@ -25,7 +25,8 @@ async fn ada_invites_grace(app: &TestApp, ada: &Person) -> (Value, String) {
     assert_eq!(created["format"], "talk");
     assert_eq!(
         created["speakers"],
-        json!([{"name": "Ada", "email": "ada@example.org"}])
+        json!([{"name": "Ada", "email": "ada@example.org", "affiliation": "", "bio": "",
+            "pronouns": "", "photo_url": null}])
     );
     assert_eq!(created["invited"], json!(["Grace@Example.org"]));
     assert_eq!(
@@ -98,7 +99,7 @@ async fn submit_with_a_co_speaker_who_accepts_the_emailed_invitation() {
     .await;
     assert_eq!(
         view["speakers"],
-        json!([{"name": "Ada", "email": "ada@example.org"}, {"name": "Grace", "email": "grace@example.org"}])
+        json!([{"name": "Ada", "email": "ada@example.org", "affiliation": "", "bio": "", "pronouns": "", "photo_url": null}, {"name": "Grace", "email": "grace@example.org", "affiliation": "", "bio": "", "pronouns": "", "photo_url": null}])
     );
     assert_eq!(view["invited"], json!([]));
     // as a speaker she may edit
