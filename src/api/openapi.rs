@@ -5,9 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{
-    auth, classify, decisions, events, mailings, profiles, proposals, questions, review,
-};
+use super::{auth, classify, decisions, events, mailings, profiles, proposals, questions, review};
 use crate::error::AppError;
 
 /// The OpenAPI document, inside `/api/v1`.

@@ -1,7 +1,7 @@
 //! One event out of mcfp and back in: the versioned export document (`mcfp export`,
 //! `GET /api/v1/events/{slug}/export`) and its import (`mcfp import`), all or nothing.
 //!
-//! The document is `{"format": "mcfp-event-export", "version": 2, "exported_at", "event",
+//! The document is `{"format": "mcfp-event-export", "version": 3, "exported_at", "event",
 //! "people", and one array per table}` (the tables and their columns: `db::export::TABLES`;
 //! its shape for the API description: [`EventExport`]). Arrays are in a fixed order, so
 //! exporting an imported event gives the same document again (apart from `exported_at`). People
@@ -23,11 +23,25 @@ use crate::domain::{EmailAddress, EventSlug};
 /// The document's `format`.
 pub const FORMAT: &str = "mcfp-event-export";
 /// The document's `version`: what this mcfp writes.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 /// The oldest `version` this mcfp reads.
 pub const OLDEST_VERSION: u64 = 1;
 /// Sections that came with version 2: a version-1 document has none, imported as empty.
 const NEW_IN_2: &[&str] = &["outbox_history"];
+/// Sections that came with version 3: an older document has none, imported as empty.
+const NEW_IN_3: &[&str] = &["speaker_mailings"];
+/// Columns that came with version 3 (`table`, `column`, the value an older document stands for,
+/// as JSON): an older document lacks them, and is read as if it held these.
+const COLUMNS_NEW_IN_3: &[(&str, &str, &str)] = &[
+    ("events", "auto_assign", "true"),
+    ("events", "reviewers_per_proposal", "3"),
+    ("events", "review_criteria", "[]"),
+    ("events", "questions", "[]"),
+    ("events", "retired_questions", "[]"),
+    ("events", "contact_email", "null"),
+    ("proposals", "answers", "{}"),
+    ("co_speakers", "invitations_sent", "1"),
+];
 
 // The document's shape, for the API description only: the document is written table by table
 // from `db::export::TABLES`; the backup tests check that this names the same sections, and the
@@ -38,7 +52,8 @@ const NEW_IN_2: &[&str] = &["outbox_history"];
 pub struct EventExport {
     /// `mcfp-event-export`
     pub format: String,
-    /// 2 (`mcfp import` reads 1 and 2; a version-1 document has no `outbox_history`)
+    /// 3 (`mcfp import` reads 1 to 3; a version-1 document has no `outbox_history`, an older
+    /// than 3 no `speaker_mailings` nor the columns that came with 3, read as their defaults)
     pub version: u64,
     pub exported_at: DateTime<Utc>,
     /// The event's settings: every column of `events` but `public_version`.
@@ -63,6 +78,9 @@ pub struct EventExport {
     pub review_history: Vec<Value>,
     pub decision_audit: Vec<Value>,
     pub email_templates: Vec<Value>,
+    /// The chairs' messages to their speakers (what was written, to which selection, by whom);
+    /// the emails themselves are in `outbox_history`.
+    pub speaker_mailings: Vec<Value>,
     /// The event's emails, oldest first: what was sent, is queued or failed, and the emails of
     /// an earlier import's history. An import keeps them as history and never sends one.
     pub outbox_history: Vec<ExportedEmail>,
@@ -493,7 +511,10 @@ impl Parsed {
                 )));
             }
         };
-        let in_version = |name: &str| version >= 2 || !NEW_IN_2.contains(&name);
+        let in_version = |name: &str| {
+            (version >= 2 || !NEW_IN_2.contains(&name))
+                && (version >= 3 || !NEW_IN_3.contains(&name))
+        };
         let mut known: BTreeSet<&str> = ["format", "version", "exported_at", "event", "people"]
             .into_iter()
             .collect();
@@ -523,6 +544,16 @@ impl Parsed {
             tables.insert(table.name, rows);
         }
         tables.insert("events", vec![event]);
+        if version < 3 {
+            for (table, column, default) in COLUMNS_NEW_IN_3 {
+                let default: Value = serde_json::from_str(default).expect("a JSON literal");
+                for row in tables.get_mut(table).into_iter().flatten() {
+                    if let Some(row) = row.as_object_mut() {
+                        row.entry(*column).or_insert_with(|| default.clone());
+                    }
+                }
+            }
+        }
         for table in TABLES {
             for (index, row) in tables[table.name].iter().enumerate() {
                 check_columns(table, row, &place(table, index))?;

@@ -19,7 +19,7 @@ use super::respond::render;
 use crate::db::events::{self, Event, TrackWithSubtopics};
 use crate::db::paging::DEFAULT_LIMIT;
 use crate::db::proposals::NEEDS_CHECK_BELOW;
-use crate::domain::{ProposalSort, ProposalState, SearchText, SortKey, Transition};
+use crate::domain::{ProposalSort, ProposalState, SearchText, SortKey};
 use crate::error::FieldErrors;
 use crate::proposals::{self, ProposalView, Viewer};
 use crate::review::{ChairList, RankingCache, chair_page};

@@ -13,7 +13,7 @@ use crate::backup_emails::{
 };
 use crate::helpers::{
     Committee, EVENT, KERNEL_ABSTRACT, Proposal, SLUG, TestApp, add_member_to, answer, api, assign,
-    decide, person, publish, release, review, review_body, send, set_track, submit,
+    decide, patch_event, person, publish, release, review, review_body, send, set_track, submit,
 };
 
 fn mcfp(app: &TestApp) -> Command {
@@ -260,6 +260,19 @@ async fn rich_event() -> Committee {
             RETURNING 1) SELECT count(*) AS n FROM a"#,
     )
     .await;
+    // the event's contact address, and a message to its speakers
+    patch_event(app, chair, json!({"contact_email": "chairs@backup.test"})).await;
+    let mailing = json!({"to": {"states": ["submitted"]}, "subject": "Slides",
+        "body": "Dear {speaker_name}, please send slides for {proposal_title}."});
+    api(
+        app,
+        Method::POST,
+        &format!("{EVENT}/emails"),
+        chair,
+        Some(&mailing),
+        202,
+    )
+    .await;
     app.deliver_emails().await;
     committee
 }
@@ -271,7 +284,7 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
     emails_left_unsent(app, &committee.chair.token).await;
     let (original, text) = api_export(app, &committee.chair.token, SLUG).await;
     assert_eq!(original["format"], "mcfp-event-export");
-    assert_eq!(original["version"], 2);
+    assert_eq!(original["version"], 3);
     for secret in ["password", "token", "$argon2", "session"] {
         assert!(!text.contains(secret), "the export holds {secret:?}");
     }
@@ -314,6 +327,9 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
     assert_eq!(original["event"]["questions"][0]["key"], "subsystem");
     assert_eq!(original["event"]["retired_questions"][0]["key"], "before");
     assert_eq!(original["proposals"][0]["answers"]["before"], "no");
+    assert_eq!(original["event"]["contact_email"], "chairs@backup.test");
+    assert_eq!(original["speaker_mailings"][0]["subject"], "Slides");
+    assert!(original["speaker_mailings"][0]["recipients"].as_i64() >= Some(1));
     assert!(!original["event"]["published_at"].is_null());
 
     let fresh = TestApp::spawn().await;
@@ -413,7 +429,7 @@ async fn a_broken_or_inconsistent_file_is_refused_and_nothing_is_written() {
     refused["proposals"][1]["title"] = json!("x");
     let refused = write_temp("refused.json", &refused.to_string());
     let mut future = original.clone();
-    future["version"] = json!(3);
+    future["version"] = json!(4);
     let future = write_temp("future.json", &future.to_string());
 
     for (file, message) in [
@@ -425,7 +441,7 @@ async fn a_broken_or_inconsistent_file_is_refused_and_nothing_is_written() {
         (&refused, "proposals: the database refused the rows"),
         (
             &future,
-            "version: this mcfp reads versions 1 to 2, the file has 3",
+            "version: this mcfp reads versions 1 to 3, the file has 4",
         ),
     ] {
         let output = import(&fresh, file, &[]);

@@ -226,11 +226,15 @@ async fn a_version_1_document_has_no_email_history_and_still_imports() {
     let app = &committee.app;
     invite(app, &committee.chair.token, "later@chairs.test").await;
     let (current, _) = api_export(app, &committee.chair.token, SLUG).await;
-    assert_eq!(current["version"], 2);
+    assert_eq!(current["version"], 3);
     assert!(!history(&current).is_empty(), "{current}");
 
     let mut version_1 = current.clone();
     version_1["version"] = json!(1);
+    version_1
+        .as_object_mut()
+        .expect("object")
+        .remove("speaker_mailings");
     // a version-1 document with the section is not one this mcfp wrote
     let with_history = write_temp("v1-with-history.json", &version_1.to_string());
     version_1
@@ -253,7 +257,7 @@ async fn a_version_1_document_has_no_email_history_and_still_imports() {
     assert_eq!(report["rows"]["outbox_history"], 0, "{report}");
 
     let mut again = without_exported_at(cli_export(&fresh, SLUG));
-    assert_eq!(again["version"], 2);
+    assert_eq!(again["version"], 3);
     assert_eq!(again["outbox_history"], json!([]));
     let mut expected = without_exported_at(current);
     for document in [&mut again, &mut expected] {
@@ -264,4 +268,51 @@ async fn a_version_1_document_has_no_email_history_and_still_imports() {
     assert_eq!(again, expected);
     let _ = std::fs::remove_file(file);
     let _ = std::fs::remove_file(with_history);
+}
+
+/// A document the previous mcfp wrote (version 2): no `speaker_mailings`, and none of the
+/// columns that came with version 3 (questions, answers, contact address, review criteria,
+/// invitations sent…): it imports, read as their defaults, and exports as this mcfp writes.
+#[tokio::test]
+async fn a_version_2_document_without_the_newer_columns_still_imports() {
+    let committee = Committee::spawn().await;
+    let app = &committee.app;
+    let (current, _) = api_export(app, &committee.chair.token, SLUG).await;
+    assert_eq!(current["version"], 3);
+    assert_eq!(current["event"]["questions"], json!([]), "{current}");
+
+    let mut version_2 = current.clone();
+    version_2["version"] = json!(2);
+    let document = version_2.as_object_mut().expect("object");
+    assert_eq!(document.remove("speaker_mailings"), Some(json!([])));
+    for column in [
+        "auto_assign",
+        "reviewers_per_proposal",
+        "review_criteria",
+        "questions",
+        "retired_questions",
+        "contact_email",
+    ] {
+        document["event"]
+            .as_object_mut()
+            .expect("event")
+            .remove(column)
+            .unwrap_or_else(|| panic!("the export has event.{column}"));
+    }
+    for (section, column) in [
+        ("proposals", "answers"),
+        ("co_speakers", "invitations_sent"),
+    ] {
+        for row in document[section].as_array_mut().expect("rows") {
+            row.as_object_mut().expect("row").remove(column);
+        }
+    }
+    let file = write_temp("v2.json", &version_2.to_string());
+
+    let fresh = TestApp::spawn().await;
+    let output = import(&fresh, &file, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let again = without_exported_at(cli_export(&fresh, SLUG));
+    assert_eq!(again, without_exported_at(current));
+    let _ = std::fs::remove_file(file);
 }

@@ -45,10 +45,17 @@ pub fn from_form(
                 "no" => Value::Bool(false),
                 other => Value::String(other.to_owned()),
             },
+            // a whole number stays whole (25, not 25.0), as the API stores it
             QuestionKind::Number => typed
-                .parse::<f64>()
+                .parse::<i64>()
                 .ok()
-                .and_then(serde_json::Number::from_f64)
+                .map(serde_json::Number::from)
+                .or_else(|| {
+                    typed
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                })
                 .map_or_else(|| Value::String(typed.to_owned()), Value::Number),
             _ => Value::String(typed.to_owned()),
         };
@@ -210,4 +217,25 @@ pub fn shown(event: &Event, viewer: Viewer, stored: &Value) -> Vec<AnswerShown> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_number_is_whole_when_it_is_and_text_when_it_is_not_a_number() {
+        let question: Question = serde_json::from_value(serde_json::json!({
+            "key": "minutes", "label": "Minutes", "kind": "number", "position": 0
+        }))
+        .expect("a question");
+        let typed = |text: &str| {
+            let raw = BTreeMap::from([("answer_minutes".to_owned(), text.to_owned())]);
+            from_form(std::slice::from_ref(&question), &raw)["minutes"].clone()
+        };
+        assert_eq!(typed("25"), serde_json::json!(25));
+        assert_eq!(typed(" 2.5 "), serde_json::json!(2.5));
+        assert_eq!(typed("many"), serde_json::json!("many"));
+        assert_eq!(typed(""), Value::Null);
+    }
 }
