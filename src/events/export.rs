@@ -30,17 +30,20 @@ pub const OLDEST_VERSION: u64 = 1;
 const NEW_IN_2: &[&str] = &["outbox_history"];
 /// Sections that came with version 3: an older document has none, imported as empty.
 const NEW_IN_3: &[&str] = &["speaker_mailings"];
-/// Columns that came with version 3 (`table`, `column`, the value an older document stands for,
-/// as JSON): an older document lacks them, and is read as if it held these.
-const COLUMNS_NEW_IN_3: &[(&str, &str, &str)] = &[
-    ("events", "auto_assign", "true"),
-    ("events", "reviewers_per_proposal", "3"),
-    ("events", "review_criteria", "[]"),
-    ("events", "questions", "[]"),
-    ("events", "retired_questions", "[]"),
-    ("events", "contact_email", "null"),
-    ("proposals", "answers", "{}"),
-    ("co_speakers", "invitations_sent", "1"),
+/// The value a column an older document lacks stands for.
+type DefaultValue = fn() -> Value;
+
+/// Columns that came with version 3 (`table`, `column`, the value an older document stands
+/// for): an older document lacks them, and is read as if it held these.
+const COLUMNS_NEW_IN_3: &[(&str, &str, DefaultValue)] = &[
+    ("events", "auto_assign", || Value::Bool(true)),
+    ("events", "reviewers_per_proposal", || Value::from(3)),
+    ("events", "review_criteria", || Value::Array(Vec::new())),
+    ("events", "questions", || Value::Array(Vec::new())),
+    ("events", "retired_questions", || Value::Array(Vec::new())),
+    ("events", "contact_email", || Value::Null),
+    ("proposals", "answers", || Value::Object(Map::new())),
+    ("co_speakers", "invitations_sent", || Value::from(1)),
 ];
 
 // The document's shape, for the API description only: the document is written table by table
@@ -546,10 +549,9 @@ impl Parsed {
         tables.insert("events", vec![event]);
         if version < 3 {
             for (table, column, default) in COLUMNS_NEW_IN_3 {
-                let default: Value = serde_json::from_str(default).expect("a JSON literal");
                 for row in tables.get_mut(table).into_iter().flatten() {
                     if let Some(row) = row.as_object_mut() {
-                        row.entry(*column).or_insert_with(|| default.clone());
+                        row.entry(*column).or_insert_with(default);
                     }
                 }
             }
