@@ -150,8 +150,8 @@ pub struct ListQuery {
         ("sort" = inline(Option<ProposalListSort>), Query,
             description = "chairs only: the order, `-` in front for descending (`created_at`, the default, is oldest first); \
             proposals without a value (no reviews, withdrawn, no tag) come last either way"),
-        ("answer" = Option<String>, Query, pattern = r"^[a-z][a-z0-9_]{0,39}:[^\x00-\x1F\x7F-\x9F]{1,100}$",
-            description = "chairs only: `<key>:<option>`, only proposals whose answer to that choice or multiple-choice question is (or includes) the option; 422 naming `answer` for a key that is no such question of the event or an option it does not have")),
+        ("answer" = Option<String>, Query, pattern = r"^([a-z][a-z0-9_]{0,39}:[^\x00-\x1F\x7F-\x9F]{1,100})?$",
+            description = "chairs only: `<key>:<option>` (empty: no filter), only proposals whose answer to that choice or multiple-choice question is (or includes) the option; 422 naming `answer` for a key that is no such question of the event or an option it does not have")),
     responses((status = 200, body = Page<ProposalView>, description = "a speaker sees their own, a chair all"), (status = 401),
         (status = 403, description = "`q`, `sort` or `answer` from someone who is not a chair of the event"),
         (status = 404, description = "no such event"), (status = 422, description = "a bad parameter, named; \

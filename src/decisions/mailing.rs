@@ -112,6 +112,7 @@ impl MailState {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Selection {
+    /// Each state once (a repeat is a 422 `to.states`).
     #[serde(default)]
     #[schema(max_items = 6)]
     pub states: Vec<MailState>,
@@ -191,6 +192,24 @@ fn parse_wording(request: &MailingRequest) -> AppResult<(Template, Template)> {
         .and_then(|b| errors.check("body", Template::parse_with(&b, MAILING_PLACEHOLDERS)));
     if request.to.is_empty() {
         errors.add("to", "choose at least one state, track or proposal");
+    }
+    // the bounds the API description states (a repeat would only repeat the selection)
+    let repeats = |items: &[String]| {
+        items
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            < items.len()
+    };
+    let states: Vec<String> = request.to.states.iter().map(|s| format!("{s:?}")).collect();
+    if states.len() > 6 || repeats(&states) {
+        errors.add("to.states", "at most the 6 states, each once");
+    }
+    if request.to.tracks.len() > 50 || repeats(&request.to.tracks) {
+        errors.add("to.tracks", "at most 50 tracks, each once");
+    }
+    if request.to.proposal_ids.len() > 1000 {
+        errors.add("to.proposal_ids", "at most 1000 proposals");
     }
     errors.clone().into_result()?;
     match (subject, body) {

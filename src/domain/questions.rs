@@ -87,7 +87,7 @@ pub struct Question {
     pub visible_to_reviewers: bool,
     /// Only proposals of these formats (keys of the event's formats) are asked it; null: all.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(min_items = 1, max_items = 20)]
     pub formats: Option<Vec<String>>,
     /// Order on the form, smallest first.
     #[serde(default, deserialize_with = "crate::domain::whole_number::required")]

@@ -325,6 +325,9 @@ async fn bad_mailings_are_422s_naming_the_field_and_only_chairs_may_write() {
     )
     .await;
     assert!(field_error(&problem, "to.tracks"), "{problem}");
+    let repeated = request(json!({"states": ["accepted", "accepted"]}));
+    let problem = api(&s.app, Method::POST, &path, &s.chair, Some(&repeated), 422).await;
+    assert!(field_error(&problem, "to.states"), "{problem}");
     // a proposal of another event
     let admin = s.chair.clone();
     crate::helpers::create_event(
