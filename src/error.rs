@@ -12,6 +12,29 @@ use serde::Serialize;
 pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
 
 impl FieldErrors {
+    /// The messages of a list's rows, `<list>[i].<name>`, as `<name> <message>` by row index;
+    /// and every other message, for the top of the form.
+    pub fn by_row(&self, list: &str) -> (BTreeMap<usize, Vec<String>>, Vec<String>) {
+        let (mut rows, mut general) = (BTreeMap::<usize, Vec<String>>::new(), Vec::new());
+        for (field, messages) in &self.0 {
+            let row = field
+                .strip_prefix(list)
+                .and_then(|rest| rest.strip_prefix('['))
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(i, rest)| {
+                    Some((i.parse::<usize>().ok()?, rest.trim_start_matches('.')))
+                });
+            match row {
+                Some((i, name)) => rows
+                    .entry(i)
+                    .or_default()
+                    .extend(messages.iter().map(|m| format!("{name} {m}"))),
+                None => general.extend(messages.iter().cloned()),
+            }
+        }
+        (rows, general)
+    }
+
     pub fn new() -> Self {
         Self::default()
     }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::decisions::mailing::{self, MailingPreview, MailingRequest, MailingSent};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::AppResult;
 use crate::http::ChairedEvent;
 use crate::state::AppState;
 
@@ -43,20 +43,7 @@ pub async fn send(
     ChairedEvent { event, user }: ChairedEvent,
     body: ApiJson<MailingRequest>,
 ) -> AppResult<HttpResponse> {
-    let idempotency_key = match req.headers().get("Idempotency-Key") {
-        Some(value) => Some(
-            value
-                .to_str()
-                .map_err(|_| {
-                    AppError::Validation(FieldErrors::single(
-                        "Idempotency-Key",
-                        "must be visible ASCII",
-                    ))
-                })?
-                .to_owned(),
-        ),
-        None => None,
-    };
+    let idempotency_key = super::idempotency_key(&req)?;
     let sent = mailing::send(&state, &user, &event, body.0, idempotency_key.as_deref()).await?;
     Ok(HttpResponse::Accepted().json(sent))
 }

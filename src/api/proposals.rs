@@ -89,20 +89,7 @@ pub async fn create(
     slug: web::Path<String>,
     body: ApiJson<ProposalFields>,
 ) -> AppResult<HttpResponse> {
-    let idempotency_key = match req.headers().get("Idempotency-Key") {
-        Some(value) => Some(
-            value
-                .to_str()
-                .map_err(|_| {
-                    AppError::Validation(FieldErrors::single(
-                        "Idempotency-Key",
-                        "must be visible ASCII",
-                    ))
-                })?
-                .to_owned(),
-        ),
-        None => None,
-    };
+    let idempotency_key = super::idempotency_key(&req)?;
     let event = {
         let mut conn = state.pool.get().await?;
         event_by_slug(&mut conn, &slug).await?

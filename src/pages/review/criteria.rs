@@ -152,19 +152,11 @@ fn with_errors(
     mut rows: Vec<CriterionRow>,
     errors: &FieldErrors,
 ) -> (Vec<CriterionRow>, Vec<String>) {
-    let mut general = Vec::new();
-    for (field, messages) in &errors.0 {
-        let row = field
-            .strip_prefix("criteria[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.trim_start_matches('.'))));
-        match row {
-            Some((i, name)) if i < rows.len() => {
-                for m in messages {
-                    rows[i].errors.push(format!("{name} {m}"));
-                }
-            }
-            _ => general.extend(messages.iter().cloned()),
+    let (by_row, mut general) = errors.by_row("criteria");
+    for (i, messages) in by_row {
+        match rows.get_mut(i) {
+            Some(row) => row.errors.extend(messages),
+            None => general.extend(messages),
         }
     }
     for (i, row) in rows.iter_mut().enumerate() {
