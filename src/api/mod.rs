@@ -184,6 +184,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The request's `Idempotency-Key` header, if sent (its pattern is checked where it is used).
+fn idempotency_key(req: &actix_web::HttpRequest) -> crate::error::AppResult<Option<String>> {
+    req.headers()
+        .get("Idempotency-Key")
+        .map(|value| {
+            value.to_str().map(str::to_owned).map_err(|_| {
+                crate::error::AppError::Validation(crate::error::FieldErrors::single(
+                    "Idempotency-Key",
+                    "must be visible ASCII",
+                ))
+            })
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,19 +234,4 @@ mod tests {
         ));
         assert!(parse_json::<Body>(br#"{"email": "a", "count": 1, "extra": true}"#).is_ok());
     }
-}
-
-/// The request's `Idempotency-Key` header, if sent (its pattern is checked where it is used).
-fn idempotency_key(req: &actix_web::HttpRequest) -> crate::error::AppResult<Option<String>> {
-    req.headers()
-        .get("Idempotency-Key")
-        .map(|value| {
-            value.to_str().map(str::to_owned).map_err(|_| {
-                crate::error::AppError::Validation(crate::error::FieldErrors::single(
-                    "Idempotency-Key",
-                    "must be visible ASCII",
-                ))
-            })
-        })
-        .transpose()
 }
