@@ -102,6 +102,7 @@ async fn every_page_of_every_role_passes_axe() {
                 "/events/rust-mc/settings",
                 "/events/rust-mc/review-criteria",
                 "/events/rust-mc/questions",
+                "/events/rust-mc/mail",
                 "/events/rust-mc/review",
                 "/events/rust-mc",
                 &proposal,
