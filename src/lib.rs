@@ -33,6 +33,7 @@ pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod pages;
+pub mod programme;
 pub mod proposals;
 pub mod rate_limit;
 pub mod review;

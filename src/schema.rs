@@ -144,6 +144,9 @@ diesel::table! {
         published_at -> Nullable<Timestamptz>,
         slot_minutes -> Nullable<Int4>,
         public_version -> Int8,
+        // programme_published_at (migration 000100) is read and written by SQL in
+        // db::programme: the table! macro takes at most 32 columns without diesel's
+        // 64-column-tables feature.
         review_version -> Int8,
         auto_assign -> Bool,
         reviewers_per_proposal -> Int2,
@@ -432,6 +435,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programme_blocks (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        position -> Int4,
+        title -> Text,
+        room -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    programme_items (id) {
+        id -> Uuid,
+        block_id -> Uuid,
+        position -> Int4,
+        proposal_id -> Nullable<Uuid>,
+        break_title -> Nullable<Text>,
+        minutes -> Int4,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -455,8 +481,13 @@ diesel::joinable!(outbox_history -> proposals (proposal_id));
 diesel::joinable!(proposal_drafts -> events (event_id));
 diesel::joinable!(user_photos -> users (user_id));
 diesel::joinable!(speaker_mailings -> events (event_id));
+diesel::joinable!(programme_blocks -> events (event_id));
+diesel::joinable!(programme_items -> programme_blocks (block_id));
+diesel::joinable!(programme_items -> proposals (proposal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    programme_blocks,
+    programme_items,
     users,
     sessions,
     api_tokens,

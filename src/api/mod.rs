@@ -8,6 +8,7 @@ pub mod health;
 pub mod mailings;
 pub mod openapi;
 pub mod profiles;
+pub mod programme;
 pub mod proposals;
 pub mod questions;
 pub mod review;
@@ -179,6 +180,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(review::routes)
             .configure(decisions::routes)
             .configure(mailings::routes)
+            .configure(programme::routes)
             .configure(classify::routes)
             .default_service(web::to(openapi::unrouted)),
     );

@@ -5,7 +5,9 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, classify, decisions, events, mailings, profiles, proposals, questions, review};
+use super::{
+    auth, classify, decisions, events, mailings, profiles, programme, proposals, questions, review,
+};
 use crate::error::AppError;
 
 /// The OpenAPI document, inside `/api/v1`.
@@ -33,8 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         decisions::accepted, decisions::accepted_csv,
         mailings::preview, mailings::send, mailings::history,
         questions::get_questions, questions::put_questions, questions::proposals_csv,
+        programme::put_programme, programme::get_programme, programme::publish_programme, programme::unpublish_programme,
     ),
-    tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"))
+    tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"), (name = "programme"))
 )]
 pub struct ApiDoc;
 
@@ -126,6 +129,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "get_event",
     "get_questions",
     "accepted",
+    "get_programme",
     "classify",
 ];
 

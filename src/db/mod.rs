@@ -10,6 +10,7 @@ pub mod paging;
 pub mod pending_forms;
 pub mod private_pg;
 pub mod profiles;
+pub mod programme;
 pub mod proposals;
 pub mod public_changes;
 pub mod ranking;

@@ -35,6 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "tagging",
             "review",
             "decisions",
+            "programme",
             "mail",
         ],
     ),

@@ -26,6 +26,7 @@ mod outbox;
 mod pages;
 mod photos;
 mod profiles;
+mod programme;
 mod proposal_pages;
 mod proposals;
 mod proposals_csv;

@@ -1,0 +1,170 @@
+//! The programme's blocks and items (migration 000100): replaced whole, read whole.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::domain::{EventId, ProposalId};
+use crate::schema::{events, programme_blocks, programme_items};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = programme_blocks)]
+pub struct Block {
+    pub id: uuid::Uuid,
+    pub title: String,
+    pub room: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = programme_items)]
+pub struct Item {
+    pub block_id: uuid::Uuid,
+    pub proposal_id: Option<ProposalId>,
+    pub break_title: Option<String>,
+    pub minutes: i32,
+}
+
+/// A block to write, with its items in order.
+pub struct NewBlock {
+    pub title: String,
+    pub room: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub items: Vec<NewItem>,
+}
+
+pub struct NewItem {
+    pub proposal_id: Option<ProposalId>,
+    pub break_title: Option<String>,
+    pub minutes: i32,
+}
+
+/// The event's blocks in order, each with its items in order.
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Vec<(Block, Vec<Item>)>> {
+    let blocks: Vec<Block> = programme_blocks::table
+        .filter(programme_blocks::event_id.eq(event_id))
+        .order(programme_blocks::position)
+        .select(Block::as_select())
+        .load(conn)
+        .await?;
+    let ids: Vec<uuid::Uuid> = blocks.iter().map(|b| b.id).collect();
+    let items: Vec<Item> = programme_items::table
+        .filter(programme_items::block_id.eq_any(&ids))
+        .order((programme_items::block_id, programme_items::position))
+        .select(Item::as_select())
+        .load(conn)
+        .await?;
+    Ok(blocks
+        .into_iter()
+        .map(|b| {
+            let of_block = items
+                .iter()
+                .filter(|i| i.block_id == b.id)
+                .cloned()
+                .collect();
+            (b, of_block)
+        })
+        .collect())
+}
+
+/// Replaces the event's whole programme; the caller holds the event's row lock.
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    blocks: &[NewBlock],
+) -> QueryResult<()> {
+    diesel::delete(programme_blocks::table.filter(programme_blocks::event_id.eq(event_id)))
+        .execute(conn)
+        .await?;
+    for (position, block) in blocks.iter().enumerate() {
+        let block_id = uuid::Uuid::new_v4();
+        diesel::insert_into(programme_blocks::table)
+            .values((
+                programme_blocks::id.eq(block_id),
+                programme_blocks::event_id.eq(event_id),
+                programme_blocks::position.eq(position as i32),
+                programme_blocks::title.eq(&block.title),
+                programme_blocks::room.eq(&block.room),
+                programme_blocks::starts_at.eq(block.starts_at),
+                programme_blocks::ends_at.eq(block.ends_at),
+            ))
+            .execute(conn)
+            .await?;
+        let rows: Vec<_> = block
+            .items
+            .iter()
+            .enumerate()
+            .map(|(position, item)| {
+                (
+                    programme_items::id.eq(uuid::Uuid::new_v4()),
+                    programme_items::block_id.eq(block_id),
+                    programme_items::position.eq(position as i32),
+                    programme_items::proposal_id.eq(item.proposal_id),
+                    programme_items::break_title.eq(item.break_title.clone()),
+                    programme_items::minutes.eq(item.minutes),
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            diesel::insert_into(programme_items::table)
+                .values(rows)
+                .execute(conn)
+                .await?;
+        }
+    }
+    bump_public_version(conn, event_id).await
+}
+
+/// Whatever the public sees of the event changed: moves its ETags (migration 000009).
+pub async fn bump_public_version(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<()> {
+    diesel::update(events::table.find(event_id))
+        .set(events::public_version.eq(events::public_version + 1))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+#[derive(QueryableByName)]
+struct PublishedAt {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    programme_published_at: Option<DateTime<Utc>>,
+}
+
+/// When the event's programme was published, if it is. (`events.programme_published_at` is
+/// not in `schema.rs`: the table! macro's 32 columns are taken.)
+pub async fn published_at(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    diesel::sql_query("SELECT programme_published_at FROM events WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(event_id)
+        .get_result::<PublishedAt>(conn)
+        .await
+        .map(|row| row.programme_published_at)
+}
+
+/// Publishes (now, unless already published) or unpublishes the programme, moving the ETags.
+pub async fn set_published(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    published: bool,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    diesel::sql_query(
+        "UPDATE events SET public_version = public_version + 1, programme_published_at = \
+         CASE WHEN $2 THEN coalesce(programme_published_at, now()) END \
+         WHERE id = $1 RETURNING programme_published_at",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(event_id)
+    .bind::<diesel::sql_types::Bool, _>(published)
+    .get_result::<PublishedAt>(conn)
+    .await
+    .map(|row| row.programme_published_at)
+}
