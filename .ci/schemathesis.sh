@@ -223,6 +223,12 @@ parameters = {{ "path.slug" = "rust-mc", "body.tracks[*]" = {{ dictionary = "tra
 
 # 422s for rules no JSON Schema states, each named:
 [[operations]]
+include-operation-id = "put_programme"
+# a talk not of the event or not accepted/confirmed, a talk placed twice, a block whose items
+# overflow its end, a block ending before it starts, a talk whose format has no minutes
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+[[operations]]
 include-operation-id = "patch_event"
 # cfp_closes_at after cfp_opens_at and review_closes_at after review_opens_at (sent or the
 # event's), score_min below score_max, no track key twice nor a subtopic key twice in a track

@@ -331,3 +331,52 @@ async fn the_public_programme_is_revalidated_by_etag() {
     assert_eq!(status, 200, "a PUT changes the ETag");
     assert_ne!(changed.expect("an ETag"), etag);
 }
+
+#[tokio::test]
+async fn a_placed_talks_title_or_speaker_profile_changing_changes_the_etag() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let s = setup("Europe/Berlin").await;
+    let items = json!([{"proposal_id": s.accepted}]);
+    put(
+        &s,
+        json!([block(
+            "2026-06-10T09:00:00+02:00",
+            "2026-06-10T10:00:00+02:00",
+            items
+        )]),
+        200,
+    )
+    .await;
+    api(&s.c.app, Method::POST, PUBLISH, &s.c.chair.token, None, 200).await;
+    let etag = get_with_etag(&s, None).await.1.expect("an ETag");
+    // the speaker's affiliation
+    let profile = json!({
+        "given_name": "Ada", "family_name": "Lovelace", "affiliation": "Analytical Engines Ltd",
+        "bio": "", "pronouns": ""
+    });
+    api(
+        &s.c.app,
+        Method::PUT,
+        "/api/v1/me/profile",
+        &s.c.speaker.token,
+        Some(&profile),
+        200,
+    )
+    .await;
+    let (status, after_profile) = get_with_etag(&s, Some(&etag)).await;
+    assert_eq!(status, 200, "a profile change changes the ETag");
+    let after_profile = after_profile.expect("an ETag");
+    let (_, text) = send(&s.c.app, Method::GET, PROGRAMME, None, None).await;
+    assert!(text.contains("Analytical Engines Ltd"), "{text}");
+    // the talk's title, straight in the database
+    let mut conn = s.c.app.state.pool.get().await.expect("conn");
+    let id: uuid::Uuid = s.accepted.parse().expect("uuid");
+    diesel::update(mcfp::schema::proposals::table.find(id))
+        .set(mcfp::schema::proposals::title.eq("Retitled"))
+        .execute(&mut conn)
+        .await
+        .expect("retitle");
+    let (status, _) = get_with_etag(&s, Some(&after_profile)).await;
+    assert_eq!(status, 200, "a title change changes the ETag");
+}
