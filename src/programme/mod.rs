@@ -94,7 +94,10 @@ pub struct ProgrammeItem {
     /// Submitter, then accepted co-speakers; empty for a break. Never an email.
     pub speakers: Vec<ProgrammeSpeaker>,
     /// RFC 3339 in the event's zone's offset.
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    /// RFC 3339 in the event's zone's offset.
+    #[schema(format = DateTime)]
     pub ends_at: String,
     pub minutes: i32,
 }
@@ -103,7 +106,11 @@ pub struct ProgrammeItem {
 pub struct ProgrammeBlock {
     pub title: String,
     pub room: String,
+    /// RFC 3339 in the event's zone's offset.
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    /// RFC 3339 in the event's zone's offset.
+    #[schema(format = DateTime)]
     pub ends_at: String,
     pub items: Vec<ProgrammeItem>,
 }
