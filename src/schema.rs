@@ -144,9 +144,6 @@ diesel::table! {
         published_at -> Nullable<Timestamptz>,
         slot_minutes -> Nullable<Int4>,
         public_version -> Int8,
-        // programme_published_at (migration 000100) is read and written by SQL in
-        // db::programme: the table! macro takes at most 32 columns without diesel's
-        // 64-column-tables feature.
         review_version -> Int8,
         auto_assign -> Bool,
         reviewers_per_proposal -> Int2,
@@ -448,6 +445,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    programme_publications (event_id) {
+        event_id -> Uuid,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     programme_items (id) {
         id -> Uuid,
         block_id -> Uuid,
@@ -484,10 +488,12 @@ diesel::joinable!(speaker_mailings -> events (event_id));
 diesel::joinable!(programme_blocks -> events (event_id));
 diesel::joinable!(programme_items -> programme_blocks (block_id));
 diesel::joinable!(programme_items -> proposals (proposal_id));
+diesel::joinable!(programme_publications -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     programme_blocks,
     programme_items,
+    programme_publications,
     users,
     sessions,
     api_tokens,

@@ -26,4 +26,9 @@ CREATE TABLE programme_items (
 -- a talk is placed once
 CREATE UNIQUE INDEX programme_items_proposal ON programme_items (proposal_id);
 
-ALTER TABLE events ADD COLUMN programme_published_at timestamptz NULL;
+-- A published programme: one row per event whose programme is public (a table of its own, not a
+-- column of events: diesel's table! takes 32 columns, and events has them).
+CREATE TABLE programme_publications (
+    event_id     uuid PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+    published_at timestamptz NOT NULL DEFAULT now()
+);

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::{EventId, ProposalId};
-use crate::schema::{events, programme_blocks, programme_items};
+use crate::schema::{events, programme_blocks, programme_items, programme_publications};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = programme_blocks)]
@@ -132,23 +132,17 @@ pub async fn bump_public_version(
         .map(|_| ())
 }
 
-#[derive(QueryableByName)]
-struct PublishedAt {
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
-    programme_published_at: Option<DateTime<Utc>>,
-}
-
-/// When the event's programme was published, if it is. (`events.programme_published_at` is
-/// not in `schema.rs`: the table! macro's 32 columns are taken.)
+/// When the event's programme was published, if it is.
 pub async fn published_at(
     conn: &mut AsyncPgConnection,
     event_id: EventId,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    diesel::sql_query("SELECT programme_published_at FROM events WHERE id = $1")
-        .bind::<diesel::sql_types::Uuid, _>(event_id)
-        .get_result::<PublishedAt>(conn)
+    programme_publications::table
+        .find(event_id)
+        .select(programme_publications::published_at)
+        .first(conn)
         .await
-        .map(|row| row.programme_published_at)
+        .optional()
 }
 
 /// Publishes (now, unless already published) or unpublishes the programme, moving the ETags.
@@ -157,14 +151,17 @@ pub async fn set_published(
     event_id: EventId,
     published: bool,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    diesel::sql_query(
-        "UPDATE events SET public_version = public_version + 1, programme_published_at = \
-         CASE WHEN $2 THEN coalesce(programme_published_at, now()) END \
-         WHERE id = $1 RETURNING programme_published_at",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(event_id)
-    .bind::<diesel::sql_types::Bool, _>(published)
-    .get_result::<PublishedAt>(conn)
-    .await
-    .map(|row| row.programme_published_at)
+    if published {
+        diesel::insert_into(programme_publications::table)
+            .values(programme_publications::event_id.eq(event_id))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    } else {
+        diesel::delete(programme_publications::table.find(event_id))
+            .execute(conn)
+            .await?;
+    }
+    bump_public_version(conn, event_id).await?;
+    published_at(conn, event_id).await
 }

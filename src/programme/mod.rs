@@ -167,6 +167,17 @@ pub async fn replace(
         let mut errors = FieldErrors::new();
         let mut placed: Vec<uuid::Uuid> = Vec::new();
         let mut blocks = Vec::new();
+        // every talk named, in one query (another event's or an unknown id is absent)
+        let named: Vec<ProposalId> = input
+            .blocks
+            .iter()
+            .flat_map(|block| &block.items)
+            .filter_map(|item| match item {
+                ItemInput::Talk(talk) => Some(ProposalId(talk.proposal_id)),
+                ItemInput::Break(_) => None,
+            })
+            .collect();
+        let talks = crate::db::proposals::of_event_by_ids(conn, event_id, &named).await?;
         for (b, block) in input.blocks.iter().enumerate() {
             let at = |f: &str| format!("blocks[{b}].{f}");
             bounded(&mut errors, &at("title"), &block.title, true);
@@ -194,9 +205,8 @@ pub async fn replace(
                         )
                     }
                     ItemInput::Talk(talk) => {
-                        let proposal =
-                            crate::db::proposals::find(conn, ProposalId(talk.proposal_id)).await?;
-                        let default = match proposal.filter(|p| p.event_id == event_id) {
+                        let proposal = talks.iter().find(|p| p.id.0 == talk.proposal_id);
+                        let default = match proposal {
                             None => {
                                 errors
                                     .add(&field("proposal_id"), "is not a proposal of this event");
@@ -293,12 +303,7 @@ pub async fn view(
         .flat_map(|(_, items)| items.iter().filter_map(|i| i.proposal_id))
         .collect();
     let speakers = crate::db::proposals::speakers_of(conn, &ids).await?;
-    let mut proposals = Vec::new();
-    for id in &ids {
-        if let Some(p) = crate::db::proposals::find(conn, *id).await? {
-            proposals.push(p);
-        }
-    }
+    let proposals = crate::db::proposals::of_event_by_ids(conn, event.id, &ids).await?;
     let zone = &event.time_zone;
     let blocks = stored
         .into_iter()
