@@ -75,15 +75,7 @@ pub async fn get_programme(
             "public, no-cache"
         },
     );
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-        });
+    let matches = crate::http::if_none_match_names(&req, &etag);
     if matches {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))

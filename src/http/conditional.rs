@@ -6,6 +6,19 @@ use actix_web::{HttpRequest, HttpResponse};
 use crate::decisions::publishing::AcceptedList;
 use crate::error::AppResult;
 
+/// True when the client's `If-None-Match` names `etag` (or is `*`), compared weakly
+/// (RFC 9110 §13.1.2): `W/"…"` matches too, since proxies that compress a response weaken it.
+pub fn if_none_match_names(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+        })
+}
+
 /// Answers with the list's representation, or a 304 when the client's `If-None-Match` already
 /// names this version. The comparison is the weak one (RFC 9110 §13.1.2): `W/"…"` matches too,
 /// since proxies that compress a response weaken its ETag.
@@ -18,15 +31,7 @@ pub fn conditional(
 ) -> AppResult<HttpResponse> {
     let etag = list.etag(representation);
     let cache_control = (header::CACHE_CONTROL, "public, no-cache");
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-        });
+    let matches = if_none_match_names(req, &etag);
     if matches {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
