@@ -1,0 +1,5 @@
+DROP TRIGGER programme_items_bump_public_version ON programme_items;
+DROP FUNCTION bump_public_version_of_programme_item();
+DROP TRIGGER programme_publications_bump_public_version ON programme_publications;
+DROP TRIGGER programme_blocks_bump_public_version ON programme_blocks;
+DROP FUNCTION bump_public_version_of_programme_block();
