@@ -218,6 +218,7 @@ impl Application {
         let worker = outbox_worker(&state)?;
         let app_state = state.clone();
         let accepted_cache = web::Data::new(AcceptedCache::default());
+        let programme_cache = web::Data::new(crate::programme::public::ProgrammeCache::default());
         let ranking_cache = web::Data::new(crate::review::RankingCache::default());
         let similarity_cache = web::Data::new(crate::review::SimilarityCache::default());
         let anonymous_pages = web::Data::new(pages::AnonymousPages::default());
@@ -226,6 +227,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(accepted_cache.clone())
+                .app_data(programme_cache.clone())
                 .app_data(ranking_cache.clone())
                 .app_data(similarity_cache.clone())
                 .app_data(anonymous_pages.clone())

@@ -35,7 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         decisions::accepted, decisions::accepted_csv,
         mailings::preview, mailings::send, mailings::history,
         questions::get_questions, questions::put_questions, questions::proposals_csv,
-        programme::put_programme, programme::get_programme, programme::publish_programme, programme::unpublish_programme,
+        programme::put_programme, programme::get_programme, programme::programme_now, programme::publish_programme, programme::unpublish_programme,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"), (name = "programme"))
 )]
@@ -130,6 +130,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "get_questions",
     "accepted",
     "get_programme",
+    "programme_now",
     "classify",
 ];
 

@@ -2,20 +2,23 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiJson;
 use crate::accounts::CurrentUser;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::ChairedEvent;
+use crate::programme::live::ProgrammeNow;
+use crate::programme::public::ProgrammeCache;
 use crate::programme::{self, Programme, ProgrammeInput};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/{slug}/programme", web::get().to(get_programme));
     cfg.route("/events/{slug}/programme", web::put().to(put_programme));
+    cfg.route("/events/{slug}/programme/now", web::get().to(programme_now));
     cfg.route(
         "/events/{slug}/programme/publish",
         web::post().to(publish_programme),
@@ -45,48 +48,61 @@ pub async fn put_programme(
 pub async fn get_programme(
     req: HttpRequest,
     state: web::Data<AppState>,
+    cache: web::Data<ProgrammeCache>,
     user: Option<CurrentUser>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let chaired = match &user {
-        Some(user) => crate::accounts::policy::managed_event(&mut conn, &slug, user)
-            .await
-            .ok(),
-        None => None,
-    };
-    let chair = chaired.is_some();
-    let event = match chaired {
-        Some(event) => event,
-        None => crate::db::events::find_by_slug(&mut conn, &slug)
-            .await?
-            .ok_or(AppError::NotFound)?,
-    };
-    let view = programme::view(&mut conn, &event).await?;
-    if view.published_at.is_none() && !chair {
-        return Err(AppError::NotFound);
+    let (programme, chair) =
+        programme::public::readable(&state, &cache, user.as_ref(), &slug).await?;
+    crate::http::respond_versioned(
+        &req,
+        &programme.etag,
+        cache_control(chair),
+        "application/json",
+        || Ok(programme.json.clone()),
+    )
+}
+
+fn cache_control(chair: bool) -> &'static str {
+    if chair {
+        "private, no-cache"
+    } else {
+        "public, no-cache"
     }
-    let (etag, body) = view.etag()?;
-    let cache_control = (
-        header::CACHE_CONTROL,
-        if chair {
-            "private, no-cache"
-        } else {
-            "public, no-cache"
-        },
-    );
-    let matches = crate::http::if_none_match_names(&req, &etag);
-    if matches {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header(cache_control)
-            .finish());
-    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NowQuery {
+    /// The instant to ask about (RFC 3339 with an offset); now when absent.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{slug}/programme/now", tag = "programme", params(("slug" = String, Path), NowQuery),
+    responses((status = 200, body = ProgrammeNow, description = "per room, what runs at the instant and what comes next; from the published programme (the chairs' own before publishing)"),
+        (status = 404, description = "no such event, or the programme is not published")))]
+pub async fn programme_now(
+    state: web::Data<AppState>,
+    cache: web::Data<ProgrammeCache>,
+    user: Option<CurrentUser>,
+    slug: web::Path<String>,
+    query: web::Query<NowQuery>,
+) -> AppResult<HttpResponse> {
+    let (programme, chair) =
+        programme::public::readable(&state, &cache, user.as_ref(), &slug).await?;
+    let at = query.at.map_or_else(Utc::now, |at| at.with_timezone(&Utc));
+    let now = programme::live::at(&programme.programme, at, &programme.time_zone);
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
-        .insert_header(cache_control)
-        .content_type("application/json")
-        .body(body))
+        .insert_header((
+            header::CACHE_CONTROL,
+            if chair {
+                "private, no-store"
+            } else {
+                "no-store"
+            },
+        ))
+        .json(now))
 }
 
 #[derive(Serialize, ToSchema)]

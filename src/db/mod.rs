@@ -12,6 +12,7 @@ pub mod private_pg;
 pub mod profiles;
 pub mod programme;
 pub mod proposals;
+pub mod public_cache;
 pub mod public_changes;
 pub mod ranking;
 pub mod reviews;

@@ -16,10 +16,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::decisions::{self as db, Fingerprint};
+use crate::db::decisions as db;
 use crate::db::events::{self, TrackWithSubtopics};
 use crate::db::proposals as proposals_db;
-use crate::db::public_changes::{PublicChanges, Watermark};
+use crate::db::public_cache::PublicCache;
 use crate::error::AppResult;
 use crate::metrics::CacheRead;
 use crate::state::AppState;
@@ -141,66 +141,8 @@ impl AcceptedList {
     }
 }
 
-/// A built list, the fingerprint it was built from, and the watermark read before that
-/// fingerprint was (last) confirmed.
-struct Entry {
-    fingerprint: Fingerprint,
-    confirmed: Option<Watermark>,
-    list: Arc<AcceptedList>,
-}
-
 /// Built lists by event slug.
-#[derive(Default)]
-pub struct AcceptedCache {
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-impl AcceptedCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The list, when nothing has changed since it was last confirmed: no query needed.
-    fn current(&self, slug: &str, changes: &PublicChanges) -> Option<Arc<AcceptedList>> {
-        let entries = self.lock();
-        let entry = entries.get(slug)?;
-        changes
-            .unchanged_since(entry.fingerprint.event_id.0, entry.confirmed)
-            .then(|| entry.list.clone())
-    }
-
-    /// The list built from `fingerprint`, now confirmed as of `mark`.
-    fn confirm(
-        &self,
-        slug: &str,
-        fingerprint: &Fingerprint,
-        mark: Option<Watermark>,
-    ) -> Option<Arc<AcceptedList>> {
-        let mut entries = self.lock();
-        let entry = entries
-            .get_mut(slug)
-            .filter(|entry| &entry.fingerprint == fingerprint)?;
-        entry.confirmed = mark;
-        Some(entry.list.clone())
-    }
-
-    fn put(
-        &self,
-        slug: &str,
-        fingerprint: Fingerprint,
-        confirmed: Option<Watermark>,
-        list: Arc<AcceptedList>,
-    ) {
-        self.lock().insert(
-            slug.to_owned(),
-            Entry {
-                fingerprint,
-                confirmed,
-                list,
-            },
-        );
-    }
-}
+pub type AcceptedCache = PublicCache<AcceptedList>;
 
 /// Makes the event's accepted list public, or no longer public; when it was published.
 #[tracing::instrument(skip_all, fields(event.slug = %event.slug))]

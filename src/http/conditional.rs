@@ -20,8 +20,7 @@ pub fn if_none_match_names(req: &HttpRequest, etag: &str) -> bool {
 }
 
 /// Answers with the list's representation, or a 304 when the client's `If-None-Match` already
-/// names this version. The comparison is the weak one (RFC 9110 §13.1.2): `W/"…"` matches too,
-/// since proxies that compress a response weaken its ETag.
+/// names this version.
 pub fn conditional(
     req: &HttpRequest,
     list: &AcceptedList,
@@ -29,10 +28,27 @@ pub fn conditional(
     content_type: &str,
     body: impl FnOnce() -> AppResult<String>,
 ) -> AppResult<HttpResponse> {
-    let etag = list.etag(representation);
-    let cache_control = (header::CACHE_CONTROL, "public, no-cache");
-    let matches = if_none_match_names(req, &etag);
-    if matches {
+    respond_versioned(
+        req,
+        &list.etag(representation),
+        "public, no-cache",
+        content_type,
+        || list.rendered(representation, body),
+    )
+}
+
+/// Answers with `body` under `etag`, or a 304 without computing it when the client's
+/// `If-None-Match` already names `etag`. The comparison is the weak one (RFC 9110 §13.1.2):
+/// `W/"…"` matches too, since proxies that compress a response weaken its ETag.
+pub fn respond_versioned(
+    req: &HttpRequest,
+    etag: &str,
+    cache_control: &'static str,
+    content_type: &str,
+    body: impl FnOnce() -> AppResult<actix_web::web::Bytes>,
+) -> AppResult<HttpResponse> {
+    let cache_control = (header::CACHE_CONTROL, cache_control);
+    if if_none_match_names(req, etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header(cache_control)
@@ -42,5 +58,5 @@ pub fn conditional(
         .insert_header((header::ETAG, etag))
         .insert_header(cache_control)
         .content_type(content_type)
-        .body(list.rendered(representation, body)?))
+        .body(body()?))
 }

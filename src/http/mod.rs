@@ -10,7 +10,7 @@ pub mod local_writes;
 pub mod metrics;
 
 pub use chaired_event::ChairedEvent;
-pub use conditional::{conditional, if_none_match_names};
+pub use conditional::{conditional, if_none_match_names, respond_versioned};
 
 use actix_web::{HttpRequest, HttpResponse};
 

@@ -26,6 +26,7 @@ pub mod flash;
 pub mod home;
 pub mod invitation;
 pub mod labels;
+pub mod live;
 pub mod markdown;
 pub mod proposals;
 pub mod respond;
@@ -52,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     decisions::routes(cfg);
     dashboard::routes(cfg);
     accepted::routes(cfg);
+    live::routes(cfg);
     account::routes(cfg);
     // last: whatever no page above answers
     cfg.default_service(web::to(page_not_found));

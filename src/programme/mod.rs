@@ -15,6 +15,9 @@ use crate::domain::{ProposalId, ProposalState};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
 
+pub mod live;
+pub mod public;
+
 /// Longest item, in minutes.
 pub const MAX_MINUTES: i32 = 600;
 
@@ -76,13 +79,13 @@ pub enum ItemKind {
     Break,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgrammeSpeaker {
     pub name: String,
     pub affiliation: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgrammeItem {
     pub kind: ItemKind,
     /// The talk's proposal; null for a break.
@@ -100,6 +103,9 @@ pub struct ProgrammeItem {
     #[schema(format = DateTime)]
     pub ends_at: String,
     pub minutes: i32,
+    /// The item's span as instants, for what compares times (the live view, the exports).
+    #[serde(skip)]
+    pub span: (DateTime<Utc>, DateTime<Utc>),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,7 +138,7 @@ impl Programme {
     }
 }
 
-fn shown(at: DateTime<Utc>, zone: &str) -> String {
+pub(crate) fn shown(at: DateTime<Utc>, zone: &str) -> String {
     match zone.parse::<chrono_tz::Tz>() {
         Ok(tz) => at.with_timezone(&tz).fixed_offset().to_rfc3339(),
         Err(_) => at.to_rfc3339(),
@@ -340,6 +346,7 @@ pub async fn view(
                         starts_at: shown(starts_at, zone),
                         ends_at: shown(clock, zone),
                         minutes: item.minutes,
+                        span: (starts_at, clock),
                     }
                 })
                 .collect();

@@ -343,3 +343,191 @@
     });
   });
 })();
+
+// The live programme (/events/{slug}/live): polls the cached programme every 5 s (a 304 while it
+// is unchanged), recomputes "now" and "next" per room every second, counts down, and shows each
+// time in the viewer's zone too. The server-rendered page stays as it is without this.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-live-programme]");
+  if (!root || !window.fetch) return;
+  var url = root.getAttribute("data-live-programme");
+  var etag = root.getAttribute("data-etag");
+  var zone = root.getAttribute("data-time-zone");
+  var viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  var programme = null;
+  var shownKey = null;
+  function clock(date, timeZone) {
+    try {
+      return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone }).format(date);
+    } catch (e) { return date.toISOString().slice(11, 16); }
+  }
+  function left(ms) {
+    var minutes = Math.ceil(ms / 60000);
+    if (minutes >= 120) return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+    return minutes + " min";
+  }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function timeEl(iso) {
+    var t = el("time", null, clock(new Date(iso), zone));
+    t.setAttribute("datetime", iso);
+    return t;
+  }
+  // "(08:30 your time)" after each time, when the viewer's zone shows another clock
+  function addViewerTimes(scope) {
+    if (!viewerZone || viewerZone === zone) return;
+    scope.querySelectorAll("time[datetime]").forEach(function (t) {
+      if (t.nextElementSibling && t.nextElementSibling.classList.contains("viewer-time")) return;
+      var date = new Date(t.getAttribute("datetime"));
+      if (isNaN(date)) return;
+      var mine = clock(date, viewerZone);
+      if (mine === t.textContent.trim()) return;
+      t.insertAdjacentElement("afterend", el("span", "viewer-time", " (" + mine + " yours)"));
+    });
+    var note = root.querySelector(".viewer-zone-note");
+    if (note) { note.hidden = false; note.querySelector(".viewer-zone-name").textContent = viewerZone; }
+  }
+  function speakers(item) {
+    return item.speakers.map(function (s) { return s.affiliation ? s.name + " (" + s.affiliation + ")" : s.name; }).join(", ");
+  }
+  function rooms() {
+    var names = [];
+    programme.blocks.forEach(function (b) { if (names.indexOf(b.room) < 0) names.push(b.room); });
+    return names;
+  }
+  function liveAt(now) {
+    return rooms().map(function (room) {
+      var current = [], next = null;
+      programme.blocks.forEach(function (b) {
+        if (b.room !== room) return;
+        b.items.forEach(function (item) {
+          var starts = Date.parse(item.starts_at), ends = Date.parse(item.ends_at);
+          if (starts <= now && now < ends) current.push(item);
+          else if (starts > now && (!next || starts < Date.parse(next.starts_at))) next = item;
+        });
+      });
+      return { room: room || "Main room", now: current, next: next };
+    });
+  }
+  function itemBlock(container, item, word, iso, kind) {
+    container.appendChild(el("p", "live-title", item.title));
+    var who = speakers(item);
+    if (who) container.appendChild(el("p", "live-speakers", who));
+    var when = el("p", "live-when", word + " ");
+    when.appendChild(timeEl(iso));
+    var countdown = el("span", "live-countdown");
+    countdown.setAttribute("data-until", iso);
+    countdown.setAttribute("data-kind", kind);
+    when.appendChild(document.createTextNode(" "));
+    when.appendChild(countdown);
+    container.appendChild(when);
+  }
+  function renderRooms(live) {
+    var box = document.getElementById("live-rooms");
+    box.textContent = "";
+    if (!live.length) { box.appendChild(el("p", null, "The programme has no blocks yet.")); return; }
+    live.forEach(function (r) {
+      var section = el("section", "live-room");
+      section.setAttribute("aria-label", r.room);
+      section.appendChild(el("h2", null, r.room));
+      var now = el("div", "live-now");
+      now.appendChild(el("h3", null, "Now"));
+      if (!r.now.length) now.appendChild(el("p", "muted", "Nothing right now."));
+      r.now.forEach(function (item) { itemBlock(now, item, "until", item.ends_at, "left"); });
+      var next = el("div", "live-next");
+      next.appendChild(el("h3", null, "Next"));
+      if (r.next) itemBlock(next, r.next, "at", r.next.starts_at, "in");
+      else next.appendChild(el("p", "muted", "Nothing more."));
+      section.appendChild(now);
+      section.appendChild(next);
+      box.appendChild(section);
+    });
+    addViewerTimes(box);
+  }
+  function renderOrder(now) {
+    var box = document.getElementById("live-order");
+    box.textContent = "";
+    programme.blocks.forEach(function (b) {
+      var section = el("section", "live-block");
+      section.appendChild(el("h3", null, b.title + (b.room ? " · " + b.room : "")));
+      var list = el("ol", "live-order");
+      b.items.forEach(function (item) {
+        var li = el("li", item.kind === "break" ? "break" : null);
+        li.setAttribute("data-starts", item.starts_at);
+        li.setAttribute("data-ends", item.ends_at);
+        li.appendChild(timeEl(item.starts_at));
+        li.appendChild(document.createTextNode("–"));
+        li.appendChild(timeEl(item.ends_at));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("strong", null, item.title));
+        var who = speakers(item);
+        if (who) li.appendChild(document.createTextNode(" · " + who));
+        li.appendChild(el("span", "muted", " (" + item.minutes + " min)"));
+        list.appendChild(li);
+      });
+      section.appendChild(list);
+      box.appendChild(section);
+    });
+    addViewerTimes(box);
+    markCurrent(now);
+  }
+  function markCurrent(now) {
+    document.querySelectorAll("#live-order li[data-starts]").forEach(function (li) {
+      var on = Date.parse(li.getAttribute("data-starts")) <= now && now < Date.parse(li.getAttribute("data-ends"));
+      li.classList.toggle("current", on);
+      if (on) li.setAttribute("aria-current", "time"); else li.removeAttribute("aria-current");
+    });
+  }
+  function tick() {
+    var now = Date.now();
+    if (programme) {
+      var live = liveAt(now);
+      var key = JSON.stringify(live.map(function (r) {
+        return [r.room, r.now.map(function (i) { return i.starts_at + i.title + speakers(i); }), r.next && (r.next.starts_at + r.next.title + speakers(r.next))];
+      }));
+      if (key !== shownKey) {
+        if (shownKey !== null) {
+          document.getElementById("live-announce").textContent = live.map(function (r) {
+            return r.room + ": " + (r.now.length ? r.now.map(function (i) { return i.title; }).join(", ") : "nothing now");
+          }).join(". ");
+        }
+        shownKey = key;
+        renderRooms(live);
+      }
+      markCurrent(now);
+    }
+    root.querySelectorAll(".live-countdown[data-until]").forEach(function (c) {
+      var ms = Date.parse(c.getAttribute("data-until")) - now;
+      c.textContent = ms > 0 ? "(" + (c.getAttribute("data-kind") === "left" ? left(ms) + " left" : "in " + left(ms)) + ")" : "";
+    });
+    var asOf = document.getElementById("live-as-of");
+    if (asOf) { asOf.setAttribute("datetime", new Date(now).toISOString()); asOf.textContent = clock(new Date(now), zone) + " " + zone; }
+  }
+  function poll() {
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(url, { headers: headers, credentials: "same-origin" }).then(function (response) {
+      if (response.status === 304) return null;
+      if (!response.ok) return null;
+      etag = response.headers.get("ETag");
+      return response.json();
+    }).then(function (body) {
+      if (!body) return;
+      var first = programme === null;
+      programme = body;
+      shownKey = first ? shownKey : null;
+      renderOrder(Date.now());
+      tick();
+    }).catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+  addViewerTimes(root);
+  // the first poll has no ETag: it loads the programme the page was rendered from
+  etag = null;
+  poll();
+  setInterval(tick, 1000);
+  setInterval(poll, 5000);
+})();

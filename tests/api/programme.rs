@@ -377,6 +377,233 @@ async fn a_placed_talks_title_or_speaker_profile_changing_changes_the_etag() {
         .execute(&mut conn)
         .await
         .expect("retitle");
-    let (status, _) = get_with_etag(&s, Some(&after_profile)).await;
-    assert_eq!(status, 200, "a title change changes the ETag");
+    // behind the app's back: the change reaches the cache by its notification, within moments
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while get_with_etag(&s, Some(&after_profile)).await.0 == 304 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a title change changes the ETag within 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, text) = send(&s.c.app, Method::GET, PROGRAMME, None, None).await;
+    assert!(text.contains("Retitled"), "{text}");
+}
+
+fn cache_reads(s: &Setup) -> [u64; 3] {
+    use mcfp::metrics::CacheRead;
+    [CacheRead::Memory, CacheRead::Confirmed, CacheRead::Rebuilt]
+        .map(|read| s.c.app.state.metrics.cache_count(read))
+}
+
+#[tokio::test]
+async fn the_public_programme_is_served_from_memory_and_a_chairs_change_shows_at_once() {
+    let s = setup("Europe/Berlin").await;
+    let one = json!([{"proposal_id": s.accepted}]);
+    put(
+        &s,
+        json!([block(
+            "2026-06-10T09:00:00+02:00",
+            "2026-06-10T10:00:00+02:00",
+            one
+        )]),
+        200,
+    )
+    .await;
+    api(&s.c.app, Method::POST, PUBLISH, &s.c.chair.token, None, 200).await;
+    // the writes' notifications come in a moment after their responses: let them settle
+    let changes = s.c.app.state.public_changes.clone();
+    let mut seen = changes.notifications();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        if changes.notifications() == seen {
+            break;
+        }
+        seen = changes.notifications();
+    }
+    let etag = get_with_etag(&s, None).await.1.expect("an ETag");
+    let before = cache_reads(&s);
+    for _ in 0..20 {
+        assert_eq!(
+            get_with_etag(&s, None).await.1.as_deref(),
+            Some(etag.as_str())
+        );
+    }
+    let after = cache_reads(&s);
+    assert_eq!(
+        after[2] - before[2],
+        0,
+        "no rebuild: {before:?} → {after:?}"
+    );
+    assert_eq!(
+        (after[0] + after[1]) - (before[0] + before[1]),
+        20,
+        "served from memory (or confirmed by the one-row fingerprint)"
+    );
+    // the chair's change is read back at once by the process that made it
+    let two = json!([{"break": "Welcome", "minutes": 5}, {"proposal_id": s.accepted}]);
+    put(
+        &s,
+        json!([block(
+            "2026-06-10T09:00:00+02:00",
+            "2026-06-10T10:00:00+02:00",
+            two
+        )]),
+        200,
+    )
+    .await;
+    let (status, text) = send(&s.c.app, Method::GET, PROGRAMME, None, None).await;
+    assert_eq!(status, 200);
+    let public: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(public["blocks"][0]["items"][0]["title"], "Welcome");
+    assert_eq!(
+        public["blocks"][0]["items"][1]["starts_at"],
+        "2026-06-10T09:05:00+02:00"
+    );
+    // and unpublishing hides it at once
+    api(
+        &s.c.app,
+        Method::DELETE,
+        PUBLISH,
+        &s.c.chair.token,
+        None,
+        204,
+    )
+    .await;
+    assert_eq!(
+        send(&s.c.app, Method::GET, PROGRAMME, None, None).await.0,
+        404
+    );
+}
+
+async fn live_at(s: &Setup, path: String) -> Value {
+    let (status, text) = send(&s.c.app, Method::GET, &path, None, None).await;
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).expect("json")
+}
+
+#[tokio::test]
+async fn now_and_next_per_room_at_a_frozen_clock() {
+    let s = setup("Europe/Berlin").await;
+    let blocks = json!([
+        {"title": "Morning", "room": "Hall A", "starts_at": "2026-06-10T09:00:00+02:00",
+         "ends_at": "2026-06-10T10:00:00+02:00", "items": [
+            {"proposal_id": s.accepted, "minutes": 30},
+            {"break": "Coffee", "minutes": 15},
+            {"proposal_id": s.confirmed}
+        ]},
+        {"title": "Hallway track", "room": "Room B", "starts_at": "2026-06-10T09:20:00+02:00",
+         "ends_at": "2026-06-10T09:40:00+02:00", "items": [{"break": "Demos", "minutes": 20}]}
+    ]);
+    put(&s, blocks, 200).await;
+    let now_at = |at: &str| format!("{PROGRAMME}/now?at={}", at.replace('+', "%2B"));
+    // not public yet
+    let (status, _) = send(
+        &s.c.app,
+        Method::GET,
+        &now_at("2026-06-10T09:10:00+02:00"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    api(&s.c.app, Method::POST, PUBLISH, &s.c.chair.token, None, 200).await;
+    let titles = |items: &Value| -> Vec<String> {
+        items
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}: {}",
+                    i["room"].as_str().expect("room"),
+                    i["title"].as_str().expect("title")
+                )
+            })
+            .collect()
+    };
+    // 09:25 Berlin, given in UTC: the first talk in Hall A, the demos in Room B
+    let live = live_at(&s, now_at("2026-06-10T07:25:00Z")).await;
+    assert_eq!(live["at"], "2026-06-10T09:25:00+02:00");
+    assert_eq!(live["time_zone"], "Europe/Berlin");
+    assert_eq!(
+        titles(&live["now"]),
+        ["Hall A: Async drivers in Rust", "Room B: Demos"]
+    );
+    assert_eq!(live["now"][0]["kind"], "talk");
+    assert_eq!(live["now"][0]["block"], "Morning");
+    assert_eq!(live["now"][0]["ends_at"], "2026-06-10T09:30:00+02:00");
+    assert_eq!(titles(&live["next"]), ["Hall A: Coffee"]);
+    // at the instant the coffee starts, the talk is over
+    let live = live_at(&s, now_at("2026-06-10T09:30:00+02:00")).await;
+    assert_eq!(titles(&live["now"]), ["Hall A: Coffee", "Room B: Demos"]);
+    assert_eq!(titles(&live["next"]), ["Hall A: Ten minutes of unsafe"]);
+    // before anything: nothing now, the first item of each room next
+    let live = live_at(&s, now_at("2026-06-10T08:00:00+02:00")).await;
+    assert_eq!(titles(&live["now"]), Vec::<String>::new());
+    assert_eq!(
+        titles(&live["next"]),
+        ["Hall A: Async drivers in Rust", "Room B: Demos"]
+    );
+    // a malformed instant is a 400 naming the parameter
+    let (status, text) = send(
+        &s.c.app,
+        Method::GET,
+        &format!("{PROGRAMME}/now?at=yesterday"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("at"), "{text}");
+    // without `at`: the present (a programme in the past: nothing on, nothing next)
+    let live = live_at(&s, format!("{PROGRAMME}/now")).await;
+    assert!(live["now"].as_array().expect("now").is_empty(), "{live}");
+    assert!(live["next"].as_array().expect("next").is_empty(), "{live}");
+}
+
+#[tokio::test]
+async fn the_live_page_is_complete_without_javascript_and_public_once_published() {
+    use chrono::{DurationRound, Utc};
+    let s = setup("Europe/Berlin").await;
+    // a block around the present: the talk started 5 minutes ago, a break follows
+    let start = Utc::now()
+        .duration_trunc(chrono::Duration::minutes(1))
+        .expect("minute")
+        - chrono::Duration::minutes(5);
+    let blocks = json!([{"title": "Rust MC", "room": "", "starts_at": start.to_rfc3339(),
+    "ends_at": (start + chrono::Duration::minutes(90)).to_rfc3339(), "items": [
+        {"proposal_id": s.accepted, "minutes": 30},
+        {"break": "Coffee & <cake>", "minutes": 15}
+    ]}]);
+    put(&s, blocks, 200).await;
+    let (status, _) = send(&s.c.app, Method::GET, "/events/rust-mc/live", None, None).await;
+    assert_eq!(status, 404, "not public before publishing");
+    let (status, text) = send(
+        &s.c.app,
+        Method::GET,
+        "/events/rust-mc/live",
+        Some(&s.c.chair.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "the chairs preview it");
+    assert!(text.contains("only the chairs see this page"), "{text}");
+    api(&s.c.app, Method::POST, PUBLISH, &s.c.chair.token, None, 200).await;
+    let (status, text) = send(&s.c.app, Method::GET, "/events/rust-mc/live", None, None).await;
+    assert_eq!(status, 200, "{text}");
+    let (now, next) = text.split_once("<h3>Next</h3>").expect("a Next heading");
+    let now = now.split_once("<h3>Now</h3>").expect("a Now heading").1;
+    assert!(now.contains("Async drivers in Rust"), "{now}");
+    assert!(now.contains(s.c.speaker.name.as_str()), "{now}");
+    assert!(
+        next.contains("Coffee &#38; &#60;cake&#62;"),
+        "escaped: {next}"
+    );
+    assert!(text.contains("Main room"), "a block without a room");
+    assert!(
+        text.contains("aria-current=\"time\""),
+        "the running order marks the current item"
+    );
+    assert!(!text.contains(&s.c.speaker.email), "no emails");
 }
