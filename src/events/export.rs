@@ -1,7 +1,7 @@
 //! One event out of mcfp and back in: the versioned export document (`mcfp export`,
 //! `GET /api/v1/events/{slug}/export`) and its import (`mcfp import`), all or nothing.
 //!
-//! The document is `{"format": "mcfp-event-export", "version": 3, "exported_at", "event",
+//! The document is `{"format": "mcfp-event-export", "version": 4, "exported_at", "event",
 //! "people", and one array per table}` (the tables and their columns: `db::export::TABLES`;
 //! its shape for the API description: [`EventExport`]). Arrays are in a fixed order, so
 //! exporting an imported event gives the same document again (apart from `exported_at`). People
@@ -23,13 +23,19 @@ use crate::domain::{EmailAddress, EventSlug};
 /// The document's `format`.
 pub const FORMAT: &str = "mcfp-event-export";
 /// The document's `version`: what this mcfp writes.
-pub const VERSION: u64 = 3;
+pub const VERSION: u64 = 4;
 /// The oldest `version` this mcfp reads.
 pub const OLDEST_VERSION: u64 = 1;
 /// Sections that came with version 2: a version-1 document has none, imported as empty.
 const NEW_IN_2: &[&str] = &["outbox_history"];
 /// Sections that came with version 3: an older document has none, imported as empty.
 const NEW_IN_3: &[&str] = &["speaker_mailings"];
+/// Sections that came with version 4: an older document has none, imported as empty.
+const NEW_IN_4: &[&str] = &[
+    "programme_blocks",
+    "programme_items",
+    "programme_publications",
+];
 /// The value a column an older document lacks stands for.
 type DefaultValue = fn() -> Value;
 
@@ -55,8 +61,9 @@ const COLUMNS_NEW_IN_3: &[(&str, &str, DefaultValue)] = &[
 pub struct EventExport {
     /// `mcfp-event-export`
     pub format: String,
-    /// 3 (`mcfp import` reads 1 to 3; a version-1 document has no `outbox_history`, an older
-    /// than 3 no `speaker_mailings` nor the columns that came with 3, read as their defaults)
+    /// 4 (`mcfp import` reads 1 to 4; a version-1 document has no `outbox_history`, an older
+    /// than 3 no `speaker_mailings` nor the columns that came with 3, read as their defaults,
+    /// an older than 4 no programme)
     pub version: u64,
     pub exported_at: DateTime<Utc>,
     /// The event's settings: every column of `events` but `public_version`.
@@ -84,6 +91,12 @@ pub struct EventExport {
     /// The chairs' messages to their speakers (what was written, to which selection, by whom);
     /// the emails themselves are in `outbox_history`.
     pub speaker_mailings: Vec<Value>,
+    /// The programme's blocks (title, room, start, end) in order.
+    pub programme_blocks: Vec<Value>,
+    /// The blocks' talks and breaks, by block and position.
+    pub programme_items: Vec<Value>,
+    /// One row while the programme is published.
+    pub programme_publications: Vec<Value>,
     /// The event's emails, oldest first: what was sent, is queued or failed, and the emails of
     /// an earlier import's history. An import keeps them as history and never sends one.
     pub outbox_history: Vec<ExportedEmail>,
@@ -475,6 +488,7 @@ fn referenced_table(column: &str) -> Option<&'static str> {
         "track_id" => Some("tracks"),
         "proposal_id" => Some("proposals"),
         "review_id" => Some("reviews"),
+        "block_id" => Some("programme_blocks"),
         _ => None,
     }
 }
@@ -517,6 +531,7 @@ impl Parsed {
         let in_version = |name: &str| {
             (version >= 2 || !NEW_IN_2.contains(&name))
                 && (version >= 3 || !NEW_IN_3.contains(&name))
+                && (version >= 4 || !NEW_IN_4.contains(&name))
         };
         let mut known: BTreeSet<&str> = ["format", "version", "exported_at", "event", "people"]
             .into_iter()

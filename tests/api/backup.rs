@@ -247,6 +247,28 @@ async fn rich_event() -> Committee {
     decide(app, chair, &p3, "waitlist").await;
     answer(app, &speaker.token, &p1, "confirm").await;
     publish(app, chair).await;
+    // a published programme: the confirmed talk and a break
+    let programme = json!({"blocks": [{"title": "Rust MC", "room": "Hall B",
+        "starts_at": "2026-11-13T09:00:00+01:00", "ends_at": "2026-11-13T12:00:00+01:00",
+        "items": [{"break": "Welcome", "minutes": 10}, {"proposal_id": p1, "minutes": 25}]}]});
+    api(
+        app,
+        Method::PUT,
+        &format!("{EVENT}/programme"),
+        chair,
+        Some(&programme),
+        200,
+    )
+    .await;
+    api(
+        app,
+        Method::POST,
+        &format!("{EVENT}/programme/publish"),
+        chair,
+        None,
+        200,
+    )
+    .await;
     // questions, one of them removed since, and answers to both
     let question = |key: &str| json!({"key": key, "label": key, "kind": "text", "position": 0});
     let both = json!({"questions": [question("subsystem"), question("before")]});
@@ -284,7 +306,7 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
     emails_left_unsent(app, &committee.chair.token).await;
     let (original, text) = api_export(app, &committee.chair.token, SLUG).await;
     assert_eq!(original["format"], "mcfp-event-export");
-    assert_eq!(original["version"], 3);
+    assert_eq!(original["version"], 4);
     for secret in ["password", "token", "$argon2", "session"] {
         assert!(!text.contains(secret), "the export holds {secret:?}");
     }
@@ -304,6 +326,9 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
         ("review_history", 4),
         ("tag_corrections", 1),
         ("email_templates", 1),
+        ("programme_blocks", 1),
+        ("programme_items", 2),
+        ("programme_publications", 1),
     ] {
         let found = original[section].as_array().map_or(0, Vec::len);
         assert_eq!(found, rows, "{section}: {}", original[section]);
@@ -429,7 +454,7 @@ async fn a_broken_or_inconsistent_file_is_refused_and_nothing_is_written() {
     refused["proposals"][1]["title"] = json!("x");
     let refused = write_temp("refused.json", &refused.to_string());
     let mut future = original.clone();
-    future["version"] = json!(4);
+    future["version"] = json!(5);
     let future = write_temp("future.json", &future.to_string());
 
     for (file, message) in [
@@ -441,7 +466,7 @@ async fn a_broken_or_inconsistent_file_is_refused_and_nothing_is_written() {
         (&refused, "proposals: the database refused the rows"),
         (
             &future,
-            "version: this mcfp reads versions 1 to 3, the file has 4",
+            "version: this mcfp reads versions 1 to 4, the file has 5",
         ),
     ] {
         let output = import(&fresh, file, &[]);

@@ -226,15 +226,19 @@ async fn a_version_1_document_has_no_email_history_and_still_imports() {
     let app = &committee.app;
     invite(app, &committee.chair.token, "later@chairs.test").await;
     let (current, _) = api_export(app, &committee.chair.token, SLUG).await;
-    assert_eq!(current["version"], 3);
+    assert_eq!(current["version"], 4);
     assert!(!history(&current).is_empty(), "{current}");
 
     let mut version_1 = current.clone();
     version_1["version"] = json!(1);
-    version_1
-        .as_object_mut()
-        .expect("object")
-        .remove("speaker_mailings");
+    for section in [
+        "speaker_mailings",
+        "programme_blocks",
+        "programme_items",
+        "programme_publications",
+    ] {
+        version_1.as_object_mut().expect("object").remove(section);
+    }
     // a version-1 document with the section is not one this mcfp wrote
     let with_history = write_temp("v1-with-history.json", &version_1.to_string());
     version_1
@@ -257,7 +261,7 @@ async fn a_version_1_document_has_no_email_history_and_still_imports() {
     assert_eq!(report["rows"]["outbox_history"], 0, "{report}");
 
     let mut again = without_exported_at(cli_export(&fresh, SLUG));
-    assert_eq!(again["version"], 3);
+    assert_eq!(again["version"], 4);
     assert_eq!(again["outbox_history"], json!([]));
     let mut expected = without_exported_at(current);
     for document in [&mut again, &mut expected] {
@@ -278,13 +282,20 @@ async fn a_version_2_document_without_the_newer_columns_still_imports() {
     let committee = Committee::spawn().await;
     let app = &committee.app;
     let (current, _) = api_export(app, &committee.chair.token, SLUG).await;
-    assert_eq!(current["version"], 3);
+    assert_eq!(current["version"], 4);
     assert_eq!(current["event"]["questions"], json!([]), "{current}");
 
     let mut version_2 = current.clone();
     version_2["version"] = json!(2);
     let document = version_2.as_object_mut().expect("object");
-    assert_eq!(document.remove("speaker_mailings"), Some(json!([])));
+    for section in [
+        "speaker_mailings",
+        "programme_blocks",
+        "programme_items",
+        "programme_publications",
+    ] {
+        assert_eq!(document.remove(section), Some(json!([])), "{section}");
+    }
     for column in [
         "auto_assign",
         "reviewers_per_proposal",
