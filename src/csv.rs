@@ -1,6 +1,6 @@
-//! The one CSV writer (RFC 4180, UTF-8, `\n` line ends): a header, then rows. Text cells that a
-//! spreadsheet would run as a formula (a leading `=`, `+`, `-`, `@`, tab or carriage return)
-//! are defused with a leading `'`; numbers and ids go in as they are.
+//! The one CSV writer (RFC 4180, UTF-8, `\n` line ends): a header (or none), then rows. Text
+//! cells that a spreadsheet would run as a formula (a leading `=`, `+`, `-`, `@`, tab or carriage
+//! return) are defused with a leading `'`; numbers and ids go in as they are.
 
 /// One cell of a row.
 pub enum Cell<'a> {
@@ -9,6 +9,9 @@ pub enum Cell<'a> {
     Text(&'a str),
     /// A number, an id or a date this service wrote: never quoted or defused.
     Plain(String),
+    /// A value whose exact text the reader needs (an email address it will check and store):
+    /// quoted when it needs to be, never defused, since a `'` would change the address.
+    Exact(&'a str),
 }
 
 pub struct CsvWriter {
@@ -23,6 +26,14 @@ impl CsvWriter {
         out.push('\n');
         CsvWriter {
             out,
+            quote_all_text: false,
+        }
+    }
+
+    /// A writer of rows alone, for readers that take no header (Indico's contribution import).
+    pub fn headerless() -> CsvWriter {
+        CsvWriter {
+            out: String::new(),
             quote_all_text: false,
         }
     }
@@ -45,6 +56,7 @@ impl CsvWriter {
             match cell {
                 Cell::Plain(text) => self.out.push_str(&text),
                 Cell::Text(text) => self.push_text(text),
+                Cell::Exact(text) => self.push_quoted_if_needed(text),
             }
         }
         self.out.push('\n');
@@ -56,12 +68,16 @@ impl CsvWriter {
         } else {
             text.to_owned()
         };
-        if self.quote_all_text || defused.contains([',', '"', '\n', '\r']) {
+        self.push_quoted_if_needed(&defused);
+    }
+
+    fn push_quoted_if_needed(&mut self, text: &str) {
+        if self.quote_all_text || text.contains([',', '"', '\n', '\r']) {
             self.out.push('"');
-            self.out.push_str(&defused.replace('"', "\"\""));
+            self.out.push_str(&text.replace('"', "\"\""));
             self.out.push('"');
         } else {
-            self.out.push_str(&defused);
+            self.out.push_str(text);
         }
     }
 
@@ -91,6 +107,13 @@ mod tests {
             csv.finish(),
             "a,b,c\nplain,\"'=HYPERLINK(\"\"x\"\")\",-0.500\n\"a, b\",\"line\nbreak\",'@me\n"
         );
+    }
+
+    #[test]
+    fn headerless_rows_and_exact_cells_are_quoted_but_never_defused() {
+        let mut csv = CsvWriter::headerless();
+        csv.row([Cell::Exact("-dash@example.org"), Cell::Exact("a,b")]);
+        assert_eq!(csv.finish(), "-dash@example.org,\"a,b\"\n");
     }
 
     #[test]

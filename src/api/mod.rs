@@ -9,6 +9,7 @@ pub mod mailings;
 pub mod openapi;
 pub mod profiles;
 pub mod programme;
+pub mod programme_exports;
 pub mod proposals;
 pub mod questions;
 pub mod review;
@@ -164,10 +165,12 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     }
 }
 
-/// The JSON API under `/api/v1`, and the operational endpoints (health, readiness, metrics) at
-/// the root. Each API module registers its own routes; the API's 404 comes last in the scope.
+/// The JSON API under `/api/v1`, and at the root the operational endpoints (health, readiness,
+/// metrics) and the programme's exports (files named like the pages they sit beside). Each API
+/// module registers its own routes; the API's 404 comes last in the scope.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
+    programme_exports::routes(cfg);
     cfg.service(
         web::scope("/api/v1")
             .configure(decisions::hot_routes)

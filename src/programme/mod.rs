@@ -3,6 +3,12 @@
 //! absolute instant, so a DST change in the event's zone moves the local clock, never a duration.
 //! Times are shown in the event's zone's offset (`2026-10-25T02:30:00+01:00`).
 
+// the exports: what they read, and one file per format
+pub mod export;
+pub mod frab;
+pub mod ics;
+pub mod indico;
+
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
