@@ -27,6 +27,7 @@ mod pages;
 mod photos;
 mod profiles;
 mod programme;
+mod programme_board;
 mod proposal_pages;
 mod proposals;
 mod proposals_csv;

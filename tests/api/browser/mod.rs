@@ -796,6 +796,7 @@ async fn submit_a_proposal_signed_out_register_sign_in_and_land_on_the_form() {
 mod accessibility;
 mod drafts;
 mod profile;
+mod programme_board;
 mod questions;
 mod ranking;
 mod similar;
