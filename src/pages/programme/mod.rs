@@ -11,6 +11,7 @@ pub mod rows;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 
@@ -63,12 +64,13 @@ fn zone_of(event: &Event) -> chrono_tz::Tz {
 }
 
 /// The accepted and confirmed talks of the event, plus the placed ones among `placed` that no
-/// longer are; with speakers, track names and their format's minutes. Four queries.
+/// longer are; with speakers, track names and their format's minutes; and the event's track
+/// names in order. Four queries, five with a talk no longer accepted.
 async fn talks_of(
     conn: &mut AsyncPgConnection,
     event: &Event,
     placed: &[ProposalId],
-) -> Result<Vec<Talk>, PageError> {
+) -> Result<(Vec<Talk>, Vec<String>), PageError> {
     let mut proposals = crate::db::decisions::accepted_of(conn, event.id).await?;
     let missing: Vec<ProposalId> = placed
         .iter()
@@ -82,7 +84,7 @@ async fn talks_of(
     let speakers = crate::db::proposals::speakers_of(conn, &ids).await?;
     let tracks = crate::db::events::tracks_of(conn, event.id).await?;
     let formats = event.formats();
-    Ok(proposals
+    let talks = proposals
         .iter()
         .map(|p| {
             let track = crate::proposals::tags(p)
@@ -110,7 +112,8 @@ async fn talks_of(
                 state: p.state,
             }
         })
-        .collect())
+        .collect();
+    Ok((talks, tracks.into_iter().map(|t| t.name).collect()))
 }
 
 fn placed_ids(blocks: &[BlockRow]) -> Vec<ProposalId> {
@@ -122,13 +125,23 @@ fn placed_ids(blocks: &[BlockRow]) -> Vec<ProposalId> {
         .collect()
 }
 
-async fn show(
-    conn: &mut AsyncPgConnection,
+/// What the board is drawn from besides the rows.
+struct Loaded {
+    talks: Vec<Talk>,
+    track_names: Vec<String>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+fn show(
     page: PageContext,
     event: Event,
     status: StatusCode,
     mut blocks: Vec<BlockRow>,
-    talks: Vec<Talk>,
+    Loaded {
+        talks,
+        track_names: names,
+        published_at,
+    }: Loaded,
     general: Vec<String>,
 ) -> PageResult {
     let zone = zone_of(&event);
@@ -152,11 +165,6 @@ async fn show(
             name.to_owned()
         }
     };
-    let names: Vec<String> = crate::db::events::tracks_of(conn, event.id)
-        .await?
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
     let placed_minutes: Vec<(String, i32)> = blocks
         .iter()
         .flat_map(|b| &b.items)
@@ -199,9 +207,8 @@ async fn show(
     let available: i32 = blocks.iter().map(|b| b.available).sum();
     let budget = event.slot_minutes.or((available > 0).then_some(available));
     let balance = track_balance(&names, &placed_minutes, budget);
-    let published = crate::db::programme::published_at(conn, event.id)
-        .await?
-        .map(|at| at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string());
+    let published =
+        published_at.map(|at| at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string());
     render(
         status,
         &BoardPage {
@@ -227,17 +234,13 @@ pub async fn board(
     let mut conn = state.pool.get().await?;
     let view = programme::view(&mut conn, &event).await?;
     let blocks = rows::from_view(&view);
-    let talks = talks_of(&mut conn, &event, &placed_ids(&blocks)).await?;
-    show(
-        &mut conn,
-        page,
-        event,
-        StatusCode::OK,
-        blocks,
+    let (talks, track_names) = talks_of(&mut conn, &event, &placed_ids(&blocks)).await?;
+    let loaded = Loaded {
         talks,
-        Vec::new(),
-    )
-    .await
+        track_names,
+        published_at: view.published_at,
+    };
+    show(page, event, StatusCode::OK, blocks, loaded, Vec::new())
 }
 
 #[derive(Deserialize)]
@@ -267,7 +270,7 @@ pub async fn save_board(
         wanted.push(ProposalId(id));
     }
     let mut conn = state.pool.get().await?;
-    let talks = talks_of(&mut conn, &event, &wanted).await?;
+    let (talks, track_names) = talks_of(&mut conn, &event, &wanted).await?;
     let said = rows::apply(&mut blocks, &action, fields, &talks);
     let (input, mut errors) = rows::to_input(&blocks, &zone_of(&event));
     let blank = |f: &str| {
@@ -298,16 +301,19 @@ pub async fn save_board(
             } else {
                 general
             };
+            let loaded = Loaded {
+                talks,
+                track_names,
+                published_at: crate::db::programme::published_at(&mut conn, event.id).await?,
+            };
             show(
-                &mut conn,
                 page,
                 event,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 blocks,
-                talks,
+                loaded,
                 general,
             )
-            .await
         }
         Err(other) => Err(PageError::App(other)),
     }
