@@ -42,7 +42,8 @@ struct BoardPage {
     page: PageContext,
     event: Event,
     blocks: Vec<BlockRow>,
-    /// Every talk a select may name: the accepted and confirmed ones, and any placed one.
+    /// The accepted and confirmed talks, and any placed one; an item's select offers its own
+    /// talk and the unplaced ones (not every talk: that grows with the square of the talks).
     talks: Vec<Talk>,
     /// Indexes into `talks` of the placeable ones not placed.
     unplaced: Vec<usize>,
