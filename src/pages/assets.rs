@@ -17,6 +17,14 @@ pub async fn script() -> HttpResponse {
         .body(include_str!("../../templates/static/app.js"))
 }
 
+/// The programme board's drag and drop and in-place moves (only that page loads it).
+pub async fn board_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../templates/static/programme-board.js"))
+}
+
 /// The site icon. Also served at `/favicon.ico`, which browsers and feed readers ask for without
 /// reading any page: an SVG body there is fine, as they go by the content type.
 pub async fn favicon() -> HttpResponse {
@@ -26,10 +34,11 @@ pub async fn favicon() -> HttpResponse {
         .body(include_str!("../../templates/static/favicon.svg"))
 }
 
-/// `/static/style.css`, `/static/app.js`, `/static/favicon.svg` and `/favicon.ico`.
+/// `/static/style.css`, `/static/app.js`, `/static/programme-board.js`, `/static/favicon.svg` and `/favicon.ico`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/style.css", web::get().to(stylesheet))
         .route("/static/app.js", web::get().to(script))
+        .route("/static/programme-board.js", web::get().to(board_script))
         .route("/static/favicon.svg", web::get().to(favicon))
         .route("/favicon.ico", web::get().to(favicon));
 }

@@ -55,6 +55,7 @@ impl NavEvent {
                 link("/ranking", "Ranking"),
                 link("/emails", "Emails"),
                 link("/outbox", "Outbox"),
+                link("/programme", "Programme"),
                 link("/members", "Members"),
                 link("/settings", "Settings"),
                 link("/review", "My review queue"),

@@ -7,7 +7,7 @@
 //!
 //! Above them the pages, by capability, each registering its own routes: `assets`, `home`,
 //! `account/`, `events/`, `proposals/` (the proposal page is composed from the `sections/` of
-//! the review and the decisions), `review/`, `decisions/`, `dashboard`, `accepted`.
+//! the review and the decisions), `review/`, `decisions/`, `dashboard`, `accepted`, `programme` (the chairs' board).
 
 pub mod accepted;
 pub mod account;
@@ -28,6 +28,7 @@ pub mod invitation;
 pub mod labels;
 pub mod live;
 pub mod markdown;
+pub mod programme;
 pub mod proposals;
 pub mod respond;
 pub mod review;
@@ -54,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     dashboard::routes(cfg);
     accepted::routes(cfg);
     live::routes(cfg);
+    programme::routes(cfg);
     account::routes(cfg);
     // last: whatever no page above answers
     cfg.default_service(web::to(page_not_found));

@@ -28,6 +28,7 @@ mod photos;
 mod profiles;
 mod programme;
 mod programme_exports;
+mod programme_board;
 mod proposal_pages;
 mod proposals;
 mod proposals_csv;

@@ -103,6 +103,7 @@ async fn every_page_of_every_role_passes_axe() {
                 "/events/rust-mc/review-criteria",
                 "/events/rust-mc/questions",
                 "/events/rust-mc/mail",
+                "/events/rust-mc/programme",
                 "/events/rust-mc/review",
                 "/events/rust-mc",
                 &proposal,

@@ -797,6 +797,7 @@ mod accessibility;
 mod drafts;
 mod live;
 mod profile;
+mod programme_board;
 mod questions;
 mod ranking;
 mod similar;
