@@ -9,6 +9,7 @@ pub mod mailings;
 pub mod openapi;
 pub mod profiles;
 pub mod programme;
+pub mod promotions;
 pub mod proposals;
 pub mod questions;
 pub mod review;
@@ -181,6 +182,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(decisions::routes)
             .configure(mailings::routes)
             .configure(programme::routes)
+            .configure(promotions::routes)
             .configure(classify::routes)
             .default_service(web::to(openapi::unrouted)),
     );

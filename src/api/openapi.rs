@@ -6,7 +6,8 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{
-    auth, classify, decisions, events, mailings, profiles, programme, proposals, questions, review,
+    auth, classify, decisions, events, mailings, profiles, programme, promotions, proposals,
+    questions, review,
 };
 use crate::error::AppError;
 
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         mailings::preview, mailings::send, mailings::history,
         questions::get_questions, questions::put_questions, questions::proposals_csv,
         programme::put_programme, programme::get_programme, programme::publish_programme, programme::unpublish_programme,
+        promotions::get_promotions, promotions::promote, promotions::dismiss,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"), (name = "programme"))
 )]
