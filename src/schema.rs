@@ -462,6 +462,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_confirmations (event_id) {
+        event_id -> Uuid,
+        waitlist_promotion -> Text,
+        reminder_days -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    confirmation_reminders (proposal_id) {
+        proposal_id -> Uuid,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    vacancies (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        freed_proposal_id -> Uuid,
+        reason -> Text,
+        track -> Nullable<Text>,
+        minutes -> Int4,
+        created_at -> Timestamptz,
+        promoted_proposal_id -> Nullable<Uuid>,
+        resolved_at -> Nullable<Timestamptz>,
+        dismissed -> Bool,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -489,8 +519,14 @@ diesel::joinable!(programme_blocks -> events (event_id));
 diesel::joinable!(programme_items -> programme_blocks (block_id));
 diesel::joinable!(programme_items -> proposals (proposal_id));
 diesel::joinable!(programme_publications -> events (event_id));
+diesel::joinable!(event_confirmations -> events (event_id));
+diesel::joinable!(confirmation_reminders -> proposals (proposal_id));
+diesel::joinable!(vacancies -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    event_confirmations,
+    confirmation_reminders,
+    vacancies,
     programme_blocks,
     programme_items,
     programme_publications,

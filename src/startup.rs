@@ -54,7 +54,50 @@ pub fn outbox_worker(state: &AppState) -> anyhow::Result<OutboxWorker> {
         state.settings.mail_from.clone(),
         crate::mail::message_id_host(&state.base_url),
     )
-    .before_each_round(digest_job(state, pool_for_jobs(state)?)))
+    .before_each_round(round_jobs(
+        digest_job(state, pool_for_jobs(state)?),
+        confirmation_job(state, pool_for_jobs(state)?),
+    )))
+}
+
+/// Both round jobs, one after the other.
+fn round_jobs(
+    first: crate::mail::RoundJob,
+    second: crate::mail::RoundJob,
+) -> crate::mail::RoundJob {
+    std::sync::Arc::new(move |now| {
+        let (first, second) = (first.clone(), second.clone());
+        Box::pin(async move {
+            first(now).await;
+            second(now).await;
+        })
+    })
+}
+
+/// At each round's `now`: accepted talks past `confirm_by` free their place (and may be replaced
+/// from the waitlist), and unconfirmed speakers get their one automatic reminder; see
+/// `decisions::promotion::confirmation_round`.
+fn confirmation_job(state: &AppState, pool: db::DbPool) -> crate::mail::RoundJob {
+    let key = state.settings.secret_key.clone();
+    let base_url = state.base_url.clone();
+    std::sync::Arc::new(move |now| {
+        let (pool, key, base_url) = (pool.clone(), key.clone(), base_url.clone());
+        Box::pin(async move {
+            let done = match pool.get().await {
+                Ok(mut conn) => crate::decisions::promotion::confirmation_round(
+                    &mut conn,
+                    (&key, &base_url),
+                    now,
+                )
+                .await
+                .map_err(|e| format!("{e:?}")),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "the confirmation round failed");
+            }
+        })
+    })
 }
 
 fn pool_for_jobs(state: &AppState) -> anyhow::Result<db::DbPool> {

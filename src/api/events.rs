@@ -88,6 +88,13 @@ pub struct EventResponse {
     pub review_criteria: Vec<crate::review::Criterion>,
     /// The event's contact address: the Reply-To of every email the event sends.
     pub contact_email: Option<String>,
+    /// `off`, `suggest` or `auto`: what happens when an accepted talk frees its place.
+    #[schema(pattern = "^(off|suggest|auto)$")]
+    pub waitlist_promotion: String,
+    /// Days before `confirm_by` when unconfirmed speakers get their one automatic reminder;
+    /// null: none.
+    #[schema(minimum = 1, maximum = 60)]
+    pub confirm_reminder_days: Option<i32>,
 }
 
 pub async fn event_response(
@@ -95,7 +102,11 @@ pub async fn event_response(
     event: Event,
 ) -> AppResult<EventResponse> {
     let tracks = events::tracks_of(conn, event.id).await?;
+    let (waitlist_promotion, confirm_reminder_days) =
+        crate::db::promotion::settings_of(conn, event.id).await?;
     Ok(EventResponse {
+        waitlist_promotion,
+        confirm_reminder_days,
         cfp_open: event.cfp_open_at(Utc::now()),
         review_open: event.review_open_at(Utc::now()),
         review_opens_at: event.review_opens_at,

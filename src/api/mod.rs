@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod profiles;
 pub mod programme;
 pub mod programme_exports;
+pub mod promotions;
 pub mod proposals;
 pub mod questions;
 pub mod review;
@@ -184,6 +185,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(decisions::routes)
             .configure(mailings::routes)
             .configure(programme::routes)
+            .configure(promotions::routes)
             .configure(classify::routes)
             .default_service(web::to(openapi::unrouted)),
     );

@@ -6,8 +6,8 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{
-    auth, classify, decisions, events, mailings, profiles, programme, programme_exports, proposals,
-    questions, review,
+    auth, classify, decisions, events, mailings, profiles, programme, programme_exports,
+    promotions, proposals, questions, review,
 };
 use crate::error::AppError;
 
@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         questions::get_questions, questions::put_questions, questions::proposals_csv,
         programme::put_programme, programme::get_programme, programme::programme_now, programme::publish_programme, programme::unpublish_programme,
         programme_exports::programme_ics, programme_exports::schedule_xml, programme_exports::programme_indico_csv,
+        promotions::get_promotions, promotions::promote, promotions::dismiss,
     ),
     tags((name = "accounts"), (name = "events"), (name = "proposals"), (name = "review"), (name = "decisions"), (name = "programme"))
 )]

@@ -13,13 +13,13 @@ pub async fn set_decision(
     proposal_id: ProposalId,
     decision: Decision,
     note: &str,
-    chair: UserId,
+    chair: Option<UserId>,
 ) -> QueryResult<Proposal> {
     diesel::update(proposals::table.find(proposal_id))
         .set((
             proposals::decision.eq(Some(decision)),
             proposals::decision_note.eq(note),
-            proposals::decided_by.eq(Some(chair)),
+            proposals::decided_by.eq(chair),
             proposals::decided_at.eq(Some(Utc::now())),
         ))
         .returning(Proposal::as_returning())
@@ -30,7 +30,7 @@ pub async fn set_decision(
 pub struct AuditEntry<'a> {
     pub proposal_id: ProposalId,
     pub actor: Option<UserId>,
-    /// `decide`, `release`, `confirm` or `decline`
+    /// `decide`, `release`, `confirm`, `decline` or `promote`
     pub action: &'a str,
     pub before: Option<&'a str>,
     pub after: &'a str,

@@ -11,6 +11,7 @@ pub mod pending_forms;
 pub mod private_pg;
 pub mod profiles;
 pub mod programme;
+pub mod promotion;
 pub mod proposals;
 pub mod public_cache;
 pub mod public_changes;

@@ -165,3 +165,45 @@ pub async fn set_published(
     bump_public_version(conn, event_id).await?;
     published_at(conn, event_id).await
 }
+
+/// The promoted talk takes the freed talk's programme item (same block and position) for
+/// `minutes`; false when the freed talk was not placed. Moves the ETags when it changes.
+pub async fn hand_over_item(
+    conn: &mut AsyncPgConnection,
+    event_id: EventId,
+    freed: ProposalId,
+    promoted: ProposalId,
+    minutes: i32,
+) -> QueryResult<bool> {
+    let blocks = programme_blocks::table
+        .filter(programme_blocks::event_id.eq(event_id))
+        .select(programme_blocks::id);
+    let changed = diesel::update(
+        programme_items::table
+            .filter(programme_items::proposal_id.eq(freed))
+            .filter(programme_items::block_id.eq_any(blocks)),
+    )
+    .set((
+        programme_items::proposal_id.eq(Some(promoted)),
+        programme_items::minutes.eq(minutes),
+    ))
+    .execute(conn)
+    .await?;
+    if changed > 0 {
+        bump_public_version(conn, event_id).await?;
+    }
+    Ok(changed > 0)
+}
+
+/// The minutes of the talk's programme item, if it is placed.
+pub async fn item_minutes(
+    conn: &mut AsyncPgConnection,
+    proposal_id: ProposalId,
+) -> QueryResult<Option<i32>> {
+    programme_items::table
+        .filter(programme_items::proposal_id.eq(proposal_id))
+        .select(programme_items::minutes)
+        .first(conn)
+        .await
+        .optional()
+}

@@ -43,7 +43,7 @@ async fn decide_locked(
         .state
         .after(Transition::Decide)
         .map_err(|refused| AppError::conflict("decision", &refused.to_string()))?;
-    let updated = db::set_decision(conn, proposal.id, decision, note, chair.id).await?;
+    let updated = db::set_decision(conn, proposal.id, decision, note, Some(chair.id)).await?;
     db::audit(
         conn,
         db::AuditEntry {

@@ -29,7 +29,7 @@ pub struct PreviewEmail {
 /// co-speakers): what the release queues and what the preview shows, from the same code.
 pub(super) async fn decision_emails(
     conn: &mut AsyncPgConnection,
-    state: &AppState,
+    base_url: &url::Url,
     event: &Event,
     proposal: &Proposal,
     tracks: &[events::TrackWithSubtopics],
@@ -56,8 +56,7 @@ pub(super) async fn decision_emails(
         String::new()
     };
     let link = |path: String| -> AppResult<String> {
-        Ok(state
-            .base_url
+        Ok(base_url
             .join(&path)
             .map_err(AppError::internal)?
             .to_string())
@@ -136,16 +135,22 @@ pub async fn preview(
                 "is not a proposal of this event",
             ))
         })?;
-    Ok(
-        decision_emails(&mut conn, state, event, &proposal, &tracks, &subject, &body)
-            .await?
-            .into_iter()
-            .map(|(to, _, content)| PreviewEmail {
-                to,
-                subject: content.subject,
-                text: content.text,
-                html: content.html,
-            })
-            .collect(),
+    Ok(decision_emails(
+        &mut conn,
+        &state.base_url,
+        event,
+        &proposal,
+        &tracks,
+        &subject,
+        &body,
     )
+    .await?
+    .into_iter()
+    .map(|(to, _, content)| PreviewEmail {
+        to,
+        subject: content.subject,
+        text: content.text,
+        html: content.html,
+    })
+    .collect())
 }

@@ -10,6 +10,7 @@
 mod decide;
 mod emails;
 pub mod mailing;
+pub mod promotion;
 mod release;
 mod reminders;
 mod respond;

@@ -1,7 +1,7 @@
 //! Reminding accepted speakers who have not confirmed or declined yet (through the outbox).
 
-use chrono::Utc;
-use diesel_async::AsyncConnection;
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::db::decisions as db;
 use crate::db::events::Event;
@@ -65,4 +65,72 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
         Ok(queued)
     })
     .await
+}
+
+/// The automatic reminders due at `now` (`db::promotion::reminders_due`): per proposal, the
+/// `confirmation_reminders` row and one email per speaker in one transaction; the row's ON
+/// CONFLICT DO NOTHING decides which round sends, so a proposal is reminded once. Reuses the
+/// ConfirmationReminder email. Returns how many emails were queued.
+pub(super) async fn remind_due(
+    conn: &mut AsyncPgConnection,
+    (key, base_url): super::promotion::MailContext<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let mut queued = 0;
+    for due in crate::db::promotion::reminders_due(conn, now).await? {
+        queued += conn
+            .transaction::<_, AppError, _>(async |conn| {
+                let Some(proposal) = proposals_db::find(conn, due.proposal_id).await? else {
+                    return Ok(0);
+                };
+                let Some(event) = crate::db::events::find_by_id(conn, due.event_id).await? else {
+                    return Ok(0);
+                };
+                if !crate::db::promotion::record_reminder(conn, proposal.id, now).await? {
+                    return Ok(0);
+                }
+                let link = base_url
+                    .join(&format!("proposals/{}/confirm", proposal.id))
+                    .map_err(AppError::internal)?
+                    .to_string();
+                let deadline = event
+                    .confirm_by
+                    .map(|at| crate::time::in_zone(at, &event.time_zone));
+                let mut queued = 0;
+                for speaker in proposals_db::speakers_of(conn, &[proposal.id]).await? {
+                    let content = crate::mail::templates::ConfirmationReminder {
+                        name: speaker.name.clone(),
+                        title: proposal.title.clone(),
+                        event_title: event.title.clone(),
+                        link: link.clone(),
+                        deadline: deadline.clone(),
+                    }
+                    .render()
+                    .map_err(AppError::internal)?;
+                    let fresh = crate::mail::enqueue(
+                        conn,
+                        key,
+                        crate::mail::OutgoingEmail {
+                            dedupe_key: format!(
+                                "confirmation-reminder:auto:{}:{}",
+                                proposal.id,
+                                speaker.email.to_lowercase()
+                            ),
+                            kind: "confirmation_reminder",
+                            event_id: Some(event.id),
+                            proposal_id: Some(proposal.id.0),
+                            to: crate::mail::mailbox_text(&speaker.name, &speaker.email),
+                            content,
+                            secret: None,
+                        },
+                    )
+                    .await?;
+                    queued += usize::from(fresh);
+                }
+                tracing::info!(proposal = %proposal.id, queued, "confirmation reminder");
+                Ok(queued)
+            })
+            .await?;
+    }
+    Ok(queued)
 }

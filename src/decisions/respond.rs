@@ -7,7 +7,7 @@ use crate::accounts::CurrentUser;
 use crate::accounts::policy::proposal_access;
 use crate::db::decisions as db;
 use crate::db::proposals as proposals_db;
-use crate::domain::{ProposalId, Transition};
+use crate::domain::{ProposalId, ProposalState, Transition};
 use crate::error::{AppError, AppResult};
 use crate::proposals::{ProposalView, Viewer};
 use crate::state::AppState;
@@ -76,6 +76,23 @@ pub async fn respond(
                 &event,
                 &proposal,
                 (user.id, &user.name),
+            )
+            .await?;
+        }
+        if !confirm
+            && matches!(
+                proposal.state,
+                ProposalState::Accepted | ProposalState::Confirmed
+            )
+        {
+            // the place this talk held is free: recorded (and maybe filled) in this transaction
+            super::promotion::free_place(
+                conn,
+                (&key, &base_url),
+                &event,
+                &proposal,
+                super::promotion::Reason::Declined,
+                Utc::now(),
             )
             .await?;
         }

@@ -116,6 +116,17 @@ pub struct EventPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schema::email_or_null)]
     pub contact_email: Option<Option<String>>,
+    /// When an accepted talk frees its place (declined, withdrawn, or unconfirmed past
+    /// `confirm_by`): `off` (nothing), `suggest` (the chairs are shown the best-ranked fitting
+    /// waitlisted talk of the same track, to accept in one click) or `auto` (it is accepted and
+    /// released at once).
+    #[schema(value_type = Option<String>, pattern = "^(off|suggest|auto)$")]
+    pub waitlist_promotion: Option<String>,
+    /// Unconfirmed accepted speakers are reminded once, this many days before `confirm_by`;
+    /// null: no automatic reminder.
+    #[serde(default, deserialize_with = "crate::domain::whole_number::present")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 60)]
+    pub confirm_reminder_days: Option<Option<i32>>,
 }
 
 /// An optional contact address: blank is none, otherwise a valid email address.
@@ -376,6 +387,21 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
             }
         }
     }
+    if let Some(mode) = &patch.waitlist_promotion
+        && !crate::decisions::promotion::MODES.contains(&mode.as_str())
+    {
+        errors.add(
+            "waitlist_promotion",
+            "must be \"off\", \"suggest\" or \"auto\"",
+        );
+    }
+    if patch
+        .confirm_reminder_days
+        .flatten()
+        .is_some_and(|n| !(1..=60).contains(&n))
+    {
+        errors.add("confirm_reminder_days", "must be from 1 to 60 days");
+    }
     errors.into_result()?;
     if scale_changes && crate::db::reviews::count_reviews_of_event(&mut conn, event.id).await? > 0 {
         return Err(AppError::conflict(
@@ -413,9 +439,20 @@ pub async fn apply_patch(state: &AppState, event: Event, patch: EventPatch) -> A
         updated_at: Some(now),
     };
     let tracks = patch.tracks.clone();
+    let (promotion, reminder_days) = (
+        patch.waitlist_promotion.clone(),
+        patch.confirm_reminder_days,
+    );
     let event = conn
         .transaction::<_, AppError, _>(async move |conn| {
             let event = events::update_event(conn, event.id, &changes).await?;
+            crate::db::promotion::save_settings(
+                conn,
+                event.id,
+                promotion.as_deref(),
+                reminder_days,
+            )
+            .await?;
             if let Some(tracks) = tracks {
                 let replacement: Vec<events::TrackWithSubtopics> = tracks
                     .into_iter()

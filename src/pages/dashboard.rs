@@ -102,6 +102,8 @@ struct DashboardPage {
     balance: TrackBalance,
     /// Accepted talks whose decision is released (what publishing would show).
     released_accepts: i64,
+    /// Freed places with their suggestions, and who was reminded to confirm.
+    promotions: crate::decisions::promotion::PromotionsView,
 }
 
 impl DashboardPage {
@@ -251,6 +253,10 @@ impl DashboardPage {
     }
     /// The decisions panel opens when something waits there: decisions to release, or released
     /// acceptances not published yet.
+    fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        crate::time::in_zone(*at, &self.event.time_zone)
+    }
+
     fn decisions_urgent(&self) -> bool {
         self.decisions.summary.unreleased > 0
             || (self.decisions.published.is_none() && self.released_accepts > 0)
@@ -363,10 +369,13 @@ pub async fn dashboard(
         .filter(|(_, released, _)| *released == Some(crate::domain::Decision::Accept))
         .map(|(_, _, n)| n)
         .sum();
+    let promotions =
+        crate::decisions::promotion::promotions(&mut conn, &event, Some(&ranked)).await?;
     let now = chrono::Utc::now();
     render(
         StatusCode::OK,
         &DashboardPage {
+            promotions,
             balance,
             released_accepts,
             page,

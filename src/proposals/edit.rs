@@ -203,6 +203,7 @@ pub async fn withdraw(
 ) -> Result<ProposalView, AppError> {
     let mut conn = state.pool.get().await?;
     let user = user.clone();
+    let (key, base_url) = (&state.settings.secret_key, &state.base_url);
     conn.transaction::<_, AppError, _>(async move |conn| {
         if let Some(view) = super::drafts::delete(conn, &user, id).await? {
             return Ok(view);
@@ -220,6 +221,18 @@ pub async fn withdraw(
             &json!({"state": {"before": proposal.state, "after": withdrawn}}),
         )
         .await?;
+        if proposal.decision == Some(crate::domain::Decision::Accept) {
+            // an accepted talk (not released yet) frees its place, in this transaction
+            crate::decisions::promotion::free_place(
+                conn,
+                (key, base_url),
+                &event,
+                &proposal,
+                crate::decisions::promotion::Reason::Withdrawn,
+                chrono::Utc::now(),
+            )
+            .await?;
+        }
         view(conn, &event, &updated, Viewer::Speaker).await
     })
     .await

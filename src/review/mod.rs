@@ -45,7 +45,9 @@ pub use queue::{
     QueueItem, QueuePage, assigned_progress, decode_queue_cursor, encode_queue_cursor,
     next_to_review, queue, reviewer_list,
 };
-pub use ranking_cache::{RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache};
+pub use ranking_cache::{
+    RankCursor, RankOrder, RankedEvent, RankedProposal, RankingCache, compute as compute_ranking,
+};
 pub use ranking_view::{RankingItem, items_of, ranking, ranking_csv, ranking_page, whole_ranking};
 pub use reviews::{ReviewRequest, ReviewView, ReviewsView, reviews_for, save_review};
 pub use similar::{Similar, SimilarProposal, SimilarityCache, SimilarityIndex, similar_proposals};

@@ -9,6 +9,7 @@ pub mod decide;
 pub mod emails;
 pub mod mailing;
 pub mod outbox;
+pub mod promotions;
 
 use actix_web::web;
 
@@ -47,6 +48,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/events/{slug}/mail", web::get().to(mailing::mail_form))
     .route("/events/{slug}/mail", web::post().to(mailing::mail))
     .route("/events/{slug}/outbox", web::get().to(outbox::outbox))
+    .route(
+        "/events/{slug}/promotions/{vacancy_id}",
+        web::post().to(promotions::promote),
+    )
+    .route(
+        "/events/{slug}/promotions/{vacancy_id}/dismiss",
+        web::post().to(promotions::dismiss),
+    )
     .route(
         "/events/{slug}/outbox/{id}/retry",
         web::post().to(outbox::retry_outbox),

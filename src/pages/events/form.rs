@@ -56,6 +56,12 @@ pub struct EventForm {
     /// The event's contact address (Reply-To of its emails); empty: none.
     #[serde(default)]
     pub contact_email: String,
+    /// `off`, `suggest` or `auto`.
+    #[serde(default)]
+    pub waitlist_promotion: String,
+    /// Days before `confirm_by` for the automatic reminder; empty: none.
+    #[serde(default)]
+    pub confirm_reminder_days: String,
     /// The rows of the formats, tracks and subtopics tables (`formats[0].key`, …), as sent.
     #[serde(flatten)]
     pub row_fields: BTreeMap<String, String>,
@@ -200,12 +206,20 @@ impl EventFormPage {
         )
     }
     fn decision_fields(&self) -> Vec<FieldRow> {
-        vec![(
-            "slot_minutes",
-            "Minutes in the programme, for the track balance (empty: no budget)",
-            "number",
-            self.form.slot_minutes.clone(),
-        )]
+        vec![
+            (
+                "slot_minutes",
+                "Minutes in the programme, for the track balance (empty: no budget)",
+                "number",
+                self.form.slot_minutes.clone(),
+            ),
+            (
+                "confirm_reminder_days",
+                "Remind unconfirmed speakers once, this many days before the deadline (empty: no automatic reminder)",
+                "number",
+                self.form.confirm_reminder_days.clone(),
+            ),
+        ]
     }
     fn limit_fields(&self) -> Vec<FieldRow> {
         vec![
@@ -301,6 +315,9 @@ pub fn form_of(event: &Event, tracks: &[events::TrackWithSubtopics]) -> EventFor
             .map(|m| m.to_string())
             .unwrap_or_default(),
         contact_email: event.contact_email.clone().unwrap_or_default(),
+        // read from `event_confirmations` by the settings page
+        waitlist_promotion: "off".to_owned(),
+        confirm_reminder_days: String::new(),
         row_fields: BTreeMap::new(),
         rows: Rows::of(&event.formats(), tracks),
     }

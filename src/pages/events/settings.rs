@@ -88,7 +88,10 @@ pub async fn settings_form(
 ) -> PageResult {
     let mut conn = state.pool.get().await?;
     let tracks = events::tracks_of(&mut conn, event.id).await?;
-    let form = form_of(&event, &tracks);
+    let mut form = form_of(&event, &tracks);
+    let (promotion, days) = crate::db::promotion::settings_of(&mut conn, event.id).await?;
+    form.waitlist_promotion = promotion;
+    form.confirm_reminder_days = days.map(|d| d.to_string()).unwrap_or_default();
     show_form(page, Some(event), form, FieldErrors::new()).await
 }
 
@@ -149,6 +152,18 @@ pub async fn save_settings(
             Some(None)
         } else {
             parse_number(&mut errors, "slot_minutes", &form.slot_minutes).map(Some)
+        },
+        // a form without the field (an older page) leaves the setting alone
+        waitlist_promotion: Some(form.waitlist_promotion.clone()).filter(|m| !m.is_empty()),
+        confirm_reminder_days: if form.confirm_reminder_days.trim().is_empty() {
+            Some(None)
+        } else {
+            parse_number(
+                &mut errors,
+                "confirm_reminder_days",
+                &form.confirm_reminder_days,
+            )
+            .map(Some)
         },
     };
     if !errors.is_empty() {
