@@ -2,7 +2,7 @@
 //! Seeding is idempotent: a second `mcfp demo` against the same database reuses what is there;
 //! `mcfp demo --reset` first drops the demo's data ([`reset`]) so it is seeded afresh.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, DurationRound, Utc};
 
 use crate::accounts::{self, Registration};
 use crate::db::events::{self, EventRoleKind, NewEvent};
@@ -429,7 +429,8 @@ const REVIEWS: &[(&str, &str, i16, i16, &str)] = &[
     ),
 ];
 
-/// Decisions the chair has taken but not released, so a newcomer can preview and release them.
+/// The chair's decisions: all but the last released (a programme is built of the accepted
+/// talks), the last taken but not released, so a newcomer can preview and release it.
 const DECISIONS: &[(&str, &str, &str)] = &[
     (
         "Rust for Linux: where we are and what comes next",
@@ -480,18 +481,83 @@ async fn seed_decisions(
         return Ok(());
     }
     let chair = crate::accounts::CurrentUser::internal(chair);
-    for (title, decision, note) in DECISIONS {
-        if let Some(p) = proposals.iter().find(|p| p.title == *title) {
-            crate::decisions::decide(
-                state,
-                &chair,
-                crate::domain::ProposalId(p.proposal_id),
-                decision,
-                note,
-            )
-            .await?;
+    let id_of = |title: &str| {
+        proposals
+            .iter()
+            .find(|p| p.title == title)
+            .map(|p| crate::domain::ProposalId(p.proposal_id))
+    };
+    // all but the last released (the talks are accepted, the speakers told), so that there is
+    // a programme to build; the last one taken but not released, so that a newcomer can
+    // preview and release it
+    let (last, released) = DECISIONS.split_last().ok_or(AppError::NotFound)?;
+    for (title, decision, note) in released {
+        if let Some(id) = id_of(title) {
+            crate::decisions::decide(state, &chair, id, decision, note).await?;
         }
     }
+    crate::decisions::release(state, &chair, event).await?;
+    let mut conn = state.pool.get().await?;
+    let speaker = users::find_by_email(&mut conn, "speaker@demo.mcfp.test").await?;
+    drop(conn);
+    if let (Some(speaker), Some(id)) = (speaker, id_of(DECISIONS[0].0)) {
+        let speaker = crate::accounts::CurrentUser::internal(speaker);
+        crate::decisions::respond(state, &speaker, id, true).await?;
+    }
+    if let Some(id) = id_of(last.0) {
+        crate::decisions::decide(state, &chair, id, last.1, last.2).await?;
+    }
+    // a declined talk's place is suggested to the best waitlisted one on the dashboard
+    let patch = crate::events::EventPatch {
+        waitlist_promotion: Some("suggest".to_owned()),
+        confirm_reminder_days: Some(Some(7)),
+        ..Default::default()
+    };
+    let event = crate::events::apply_patch(state, event.clone(), patch).await?;
+    let accepted: Vec<_> = released
+        .iter()
+        .filter(|(_, decision, _)| *decision == "accept")
+        .filter_map(|(title, _, _)| id_of(title))
+        .collect();
+    seed_programme(state, &event, &accepted).await
+}
+
+/// A published programme of the accepted talks in one block around the moment the demo was
+/// seeded, so that the live page has something on now and next.
+async fn seed_programme(
+    state: &AppState,
+    event: &crate::db::events::Event,
+    talks: &[crate::domain::ProposalId],
+) -> Result<(), AppError> {
+    use crate::programme::{BlockInput, BreakInput, ItemInput, ProgrammeInput, TalkInput};
+    let start = Utc::now()
+        .duration_trunc(Duration::minutes(5))
+        .map_err(AppError::internal)?
+        - Duration::minutes(20);
+    let mut items: Vec<ItemInput> = Vec::new();
+    for (i, id) in talks.iter().enumerate() {
+        if i > 0 {
+            items.push(ItemInput::Break(BreakInput {
+                title: "Coffee".to_owned(),
+                minutes: 15,
+            }));
+        }
+        items.push(ItemInput::Talk(TalkInput {
+            proposal_id: id.0,
+            minutes: Some(40),
+        }));
+    }
+    let input = ProgrammeInput {
+        blocks: vec![BlockInput {
+            title: "Rust MC".to_owned(),
+            room: "Hall B".to_owned(),
+            starts_at: start.fixed_offset(),
+            ends_at: (start + Duration::minutes(210)).fixed_offset(),
+            items,
+        }],
+    };
+    crate::programme::replace(state, event, input).await?;
+    crate::programme::set_published(state, event, true).await?;
     Ok(())
 }
 

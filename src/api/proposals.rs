@@ -371,7 +371,7 @@ pub async fn withdraw(
     user: CurrentUser,
     id: web::Path<ProposalId>,
 ) -> AppResult<HttpResponse> {
-    let view = proposals::withdraw(&state, &user, *id).await?;
+    let view = crate::decisions::promotion::withdraw(&state, &user, *id).await?;
     Ok(with_etag(view))
 }
 

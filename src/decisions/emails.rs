@@ -8,6 +8,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::templates::{EmailKind, parse_template, template_text};
+
+/// What writing an email to the outbox needs besides a connection: the key that seals its
+/// secrets, and the base URL its links start from.
+pub type MailContext<'a> = (&'a crate::crypto::SecretKey, &'a url::Url);
 use crate::db::events::{self, Event};
 use crate::db::proposals::{self as proposals_db, Proposal};
 use crate::domain::ProposalId;

@@ -9,12 +9,10 @@
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
-use url::Url;
 use utoipa::ToSchema;
 
 use super::release::{Wording, release_one};
 use crate::accounts::CurrentUser;
-use crate::crypto::SecretKey;
 use crate::db::decisions as decisions_db;
 use crate::db::events::{self, Event};
 use crate::db::promotion::{self as db, NewVacancy, Vacancy};
@@ -45,8 +43,7 @@ impl Reason {
     }
 }
 
-/// What the outbox needs to write an email: the key sealing secrets and the base of links.
-pub type MailContext<'a> = (&'a SecretKey, &'a Url);
+pub use super::emails::MailContext;
 
 /// A format's minutes in the event (0 for a format the event no longer has: nothing fits).
 fn format_minutes(event: &Event, format: &str) -> i32 {
@@ -468,4 +465,35 @@ pub async fn confirmation_round(
     }
     let reminded = super::reminders::remind_due(conn, mail, now).await?;
     Ok((reminded, freed))
+}
+
+/// Withdraws a proposal (`proposals::withdraw_in`) and, when the chairs had accepted it (not
+/// released yet), frees its place in the same transaction.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn withdraw(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ProposalId,
+) -> AppResult<crate::proposals::ProposalView> {
+    let mut conn = state.pool.get().await?;
+    let user = user.clone();
+    let (key, base_url) = (&state.settings.secret_key, &state.base_url);
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let withdrawal = crate::proposals::withdraw_in(conn, &user, id).await?;
+        if let Some((proposal, event)) = &withdrawal.before
+            && proposal.decision == Some(crate::domain::Decision::Accept)
+        {
+            free_place(
+                conn,
+                (key, base_url),
+                event,
+                proposal,
+                Reason::Withdrawn,
+                chrono::Utc::now(),
+            )
+            .await?;
+        }
+        Ok(withdrawal.view)
+    })
+    .await
 }

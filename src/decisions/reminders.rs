@@ -73,7 +73,7 @@ pub async fn remind_unconfirmed(state: &AppState, event: &Event) -> AppResult<us
 /// ConfirmationReminder email. Returns how many emails were queued.
 pub(super) async fn remind_due(
     conn: &mut AsyncPgConnection,
-    (key, base_url): super::promotion::MailContext<'_>,
+    (key, base_url): super::emails::MailContext<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let mut queued = 0;

@@ -1,7 +1,7 @@
 //! A speaker's edit (with a revision of what changed and a fresh automatic tag) and withdrawal.
 
 use chrono::Utc;
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 
 use super::access::speaker_proposal_for_update;
@@ -11,8 +11,8 @@ use super::invitations::invite_co_speakers;
 use super::tags::auto_tag;
 use super::{ProposalView, Viewer, view};
 use crate::accounts::CurrentUser;
-use crate::db::events;
-use crate::db::proposals::{self as db, ProposalChanges};
+use crate::db::events::{self, Event};
+use crate::db::proposals::{self as db, Proposal, ProposalChanges};
 use crate::domain::{EmailAddress, ProposalId, Transition};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -193,47 +193,41 @@ pub async fn update(
     .await
 }
 
+/// What a withdrawal did: the proposal as it was before and its event (none for a draft, which
+/// is deleted), and the proposal as its speaker now sees it.
+pub struct Withdrawal {
+    pub before: Option<(Proposal, Event)>,
+    pub view: ProposalView,
+}
+
 /// Withdraws the proposal (any speaker, any time before a decision is released); withdrawing
-/// a draft deletes it.
+/// a draft deletes it. Runs in the caller's transaction (`decisions::withdraw`, which frees an
+/// accepted talk's place in the same one).
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
-pub async fn withdraw(
-    state: &AppState,
+pub async fn withdraw_in(
+    conn: &mut AsyncPgConnection,
     user: &CurrentUser,
     id: ProposalId,
-) -> Result<ProposalView, AppError> {
-    let mut conn = state.pool.get().await?;
-    let user = user.clone();
-    let (key, base_url) = (&state.settings.secret_key, &state.base_url);
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        if let Some(view) = super::drafts::delete(conn, &user, id).await? {
-            return Ok(view);
-        }
-        let (proposal, event) = speaker_proposal_for_update(conn, &user, id).await?;
-        let withdrawn = proposal
-            .state
-            .after(Transition::Withdraw)
-            .map_err(|refused| AppError::conflict("state", &refused.to_string()))?;
-        let updated = db::set_state(conn, proposal.id, withdrawn).await?;
-        db::insert_revision(
-            conn,
-            proposal.id,
-            user.id,
-            &json!({"state": {"before": proposal.state, "after": withdrawn}}),
-        )
-        .await?;
-        if proposal.decision == Some(crate::domain::Decision::Accept) {
-            // an accepted talk (not released yet) frees its place, in this transaction
-            crate::decisions::promotion::free_place(
-                conn,
-                (key, base_url),
-                &event,
-                &proposal,
-                crate::decisions::promotion::Reason::Withdrawn,
-                chrono::Utc::now(),
-            )
-            .await?;
-        }
-        view(conn, &event, &updated, Viewer::Speaker).await
+) -> Result<Withdrawal, AppError> {
+    if let Some(view) = super::drafts::delete(conn, user, id).await? {
+        return Ok(Withdrawal { before: None, view });
+    }
+    let (proposal, event) = speaker_proposal_for_update(conn, user, id).await?;
+    let withdrawn = proposal
+        .state
+        .after(Transition::Withdraw)
+        .map_err(|refused| AppError::conflict("state", &refused.to_string()))?;
+    let updated = db::set_state(conn, proposal.id, withdrawn).await?;
+    db::insert_revision(
+        conn,
+        proposal.id,
+        user.id,
+        &json!({"state": {"before": proposal.state, "after": withdrawn}}),
+    )
+    .await?;
+    let view = view(conn, &event, &updated, Viewer::Speaker).await?;
+    Ok(Withdrawal {
+        before: Some((proposal, event)),
+        view,
     })
-    .await
 }

@@ -19,7 +19,7 @@ pub use access::{lock_with_event, visible_proposal};
 pub use corrections::{corrections_csv, override_track};
 pub use declined::tell_others_of_decline;
 pub use drafts::{draft_view, drafts_of, own_draft};
-pub use edit::{update, withdraw};
+pub use edit::{Withdrawal, update, withdraw_in};
 pub use fields::ProposalFields;
 pub use guards::{EditPrecondition, stale_edit};
 pub use invitations::{accept_invitation, resend_invitation};

@@ -280,14 +280,35 @@ async fn the_demo_has_proposals_reviews_and_a_ranking_and_seeds_once() {
         .expect("event");
     assert_eq!(event["review_open"], true);
     assert_eq!(event["slot_minutes"], 210);
-    // decisions taken but not released: the chair can preview and release them
+    // a decision taken but not released: the chair can preview and release it
     let summary: serde_json::Value = app
         .get_with_token("/api/v1/events/rust-mc/decisions/release", &chair)
         .await
         .json()
         .await
         .expect("summary");
-    assert_eq!(summary["unreleased"], 4, "{summary}");
+    assert_eq!(summary["unreleased"], 1, "{summary}");
+    // the released ones made a published programme of the accepted talks, live now
+    let programme: serde_json::Value = app
+        .get_with_token("/api/v1/events/rust-mc/programme", &chair)
+        .await
+        .json()
+        .await
+        .expect("programme");
+    assert!(programme["published_at"].is_string(), "{programme}");
+    let items = programme["blocks"][0]["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "{programme}");
+    assert_eq!(items[1]["title"], "Coffee");
+    let live: serde_json::Value = app
+        .get_with_token("/api/v1/events/rust-mc/programme/now", &chair)
+        .await
+        .json()
+        .await
+        .expect("now");
+    assert_eq!(
+        live["now"][0]["title"], "Rust for Linux: where we are and what comes next",
+        "{live}"
+    );
 
     // a reviewer has a queue with something still pending
     let reviewer = login("reviewer2@demo.mcfp.test").await;

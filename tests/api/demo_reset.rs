@@ -63,6 +63,13 @@ async fn demo_snapshot(app: &TestApp) -> Vec<String> {
         "SELECT concat_ws(' | ', 'email', o.kind, o.state, o.recipient, o.subject) AS line
            FROM outbox o LEFT JOIN events e ON e.id = o.event_id
           WHERE e.slug = 'rust-mc' OR o.recipient ILIKE '%@demo.mcfp.test%'",
+        // the published programme: one block, the accepted talks with a break between them
+        "SELECT concat_ws(' | ', 'programme', b.title, b.room, b.ends_at - b.starts_at,
+                string_agg(coalesce(p.title, i.break_title), ' / ' ORDER BY i.position),
+                EXISTS (SELECT 1 FROM programme_publications pp WHERE pp.event_id = e.id)) AS line
+           FROM programme_blocks b JOIN events e ON e.id = b.event_id
+           JOIN programme_items i ON i.block_id = b.id LEFT JOIN proposals p ON p.id = i.proposal_id
+          WHERE e.slug = 'rust-mc' GROUP BY b.id, b.title, b.room, b.ends_at, b.starts_at, e.id",
         "SELECT concat_ws(' | ', 'sessions of demo accounts', count(*)) AS line
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE u.email_normalized LIKE '%@demo.mcfp.test'",
@@ -164,7 +171,18 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
     assert_eq!(rows("proposal |"), 8, "{fresh:#?}");
     assert_eq!(rows("review |"), 9, "{fresh:#?}");
     assert_eq!(rows("account |"), 9, "{fresh:#?}");
-    assert_eq!(rows("decision audit |"), 4, "{fresh:#?}");
+    // three decisions released (one talk confirmed since), one taken but not released
+    assert_eq!(rows("decision audit |"), 8, "{fresh:#?}");
+    assert_eq!(
+        fresh
+            .iter()
+            .filter(|l| l.starts_with("programme |"))
+            .collect::<Vec<_>>(),
+        [
+            "programme | Rust MC | Hall B | 03:30:00 | Rust for Linux: where we are and what comes next / Coffee / Writing a PCI network driver in Rust | t"
+        ],
+        "{fresh:#?}"
+    );
 
     // a newcomer plays with the demo: withdraws, submits, decides and releases, registers a
     // demo-domain account, and submits to the other event as a demo speaker
@@ -179,7 +197,13 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
         200,
     )
     .await;
-    let first = mine["items"][0]["id"].as_str().expect("a demo proposal");
+    let first = mine["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["state"] == "submitted")
+        .and_then(|p| p["id"].as_str())
+        .expect("a submitted demo proposal");
     api(
         &app,
         Method::POST,
@@ -293,8 +317,8 @@ async fn demo_reset_rebuilds_the_demo_exactly_and_keeps_other_data() {
             .as_array()
             .expect("items")
             .iter()
-            .all(|p| p["state"] == "submitted"),
-        "{mine}"
+            .all(|p| p["state"] == "submitted" || p["state"] == "confirmed"),
+        "the withdrawn one is back as seeded: {mine}"
     );
 
     // the other event, its people and their proposal are untouched; the demo speaker's is gone

@@ -694,7 +694,7 @@ pub async fn withdraw(
             .await?
             .is_some()
     };
-    proposals::withdraw(&state, &user.0, *id).await?;
+    crate::decisions::promotion::withdraw(&state, &user.0, *id).await?;
     if was_draft {
         set_flash(&req, "info", "The draft is deleted.");
         return Ok(redirect("/proposals"));
