@@ -89,12 +89,7 @@ pub async fn for_reader(
     slug: &str,
     user: Option<&CurrentUser>,
 ) -> AppResult<(Schedule, bool)> {
-    let chaired = match user {
-        Some(user) => crate::accounts::policy::managed_event(conn, slug, user)
-            .await
-            .ok(),
-        None => None,
-    };
+    let chaired = super::public::chaired_event(conn, slug, user).await;
     let chair = chaired.is_some();
     let event = match chaired {
         Some(event) => event,

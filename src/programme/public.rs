@@ -111,9 +111,9 @@ pub async fn readable(
     user: Option<&CurrentUser>,
     slug: &str,
 ) -> AppResult<(Arc<PublishedProgramme>, bool)> {
-    if let Some(user) = user {
+    if user.is_some() {
         let mut conn = state.pool.get().await?;
-        if let Ok(event) = crate::accounts::policy::managed_event(&mut conn, slug, user).await {
+        if let Some(event) = chaired_event(&mut conn, slug, user).await {
             let programme = view(&mut conn, &event).await?;
             return Ok((Arc::new(build(&event, programme)?), true));
         }
@@ -122,6 +122,18 @@ pub async fn readable(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((programme, false))
+}
+
+/// The event, when the reader chairs it (or is a site admin): the one reader of the programme
+/// and its exports who sees it before it is published.
+pub async fn chaired_event(
+    conn: &mut diesel_async::AsyncPgConnection,
+    slug: &str,
+    user: Option<&CurrentUser>,
+) -> Option<events::Event> {
+    crate::accounts::policy::managed_event(conn, slug, user?)
+        .await
+        .ok()
 }
 
 /// The programme with its JSON and ETag, for chairs reading it unpublished and for the cache.

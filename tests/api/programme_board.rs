@@ -153,6 +153,18 @@ async fn a_chair_sees_the_unplaced_talks_beside_the_blocks_and_their_times() {
     assert!(block.contains("09:30–09:45"), "the break follows");
     assert!(block.contains("45 of 60 minutes used"), "{block}");
     assert!(html.contains("Not published"));
+    // from the board to the exports and the live page, without retyping anything
+    for link in [
+        "live",
+        "programme.ics",
+        "schedule.xml",
+        "programme-indico.csv",
+    ] {
+        assert!(
+            html.contains(&format!("href=\"/events/rust-mc/{link}\"")),
+            "{link}"
+        );
+    }
     assert!(html.contains("Minutes per track"));
     // the chairs find it in their navigation
     let (_, dashboard) = b.c.app.page(&b.browser, "/events/rust-mc/dashboard").await;
