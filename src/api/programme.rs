@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -91,7 +91,11 @@ pub async fn programme_now(
 ) -> AppResult<HttpResponse> {
     let (programme, chair) =
         programme::public::readable(&state, &cache, user.as_ref(), &slug).await?;
-    let at = query.at.map_or_else(Utc::now, |at| at.with_timezone(&Utc));
+    // to the second: the answer names the instant it was computed for
+    let at = query
+        .at
+        .map_or_else(Utc::now, |at| at.with_timezone(&Utc))
+        .trunc_subsecs(0);
     let now = programme::live::at(&programme.programme, at, &programme.time_zone);
     Ok(HttpResponse::Ok()
         .insert_header((

@@ -559,6 +559,12 @@ async fn now_and_next_per_room_at_a_frozen_clock() {
     // without `at`: the present (a programme in the past: nothing on, nothing next)
     let live = live_at(&s, format!("{PROGRAMME}/now")).await;
     assert!(live["now"].as_array().expect("now").is_empty(), "{live}");
+    let at = live["at"].as_str().expect("at");
+    assert_eq!(
+        at.len(),
+        "2026-06-10T09:25:00+02:00".len(),
+        "to the second: {at}"
+    );
     assert!(live["next"].as_array().expect("next").is_empty(), "{live}");
 }
 
