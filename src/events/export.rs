@@ -35,6 +35,9 @@ const NEW_IN_4: &[&str] = &[
     "programme_blocks",
     "programme_items",
     "programme_publications",
+    "event_confirmations",
+    "confirmation_reminders",
+    "vacancies",
 ];
 /// The value a column an older document lacks stands for.
 type DefaultValue = fn() -> Value;
@@ -63,7 +66,7 @@ pub struct EventExport {
     pub format: String,
     /// 4 (`mcfp import` reads 1 to 4; a version-1 document has no `outbox_history`, an older
     /// than 3 no `speaker_mailings` nor the columns that came with 3, read as their defaults,
-    /// an older than 4 no programme)
+    /// an older than 4 no programme nor waitlist promotion)
     pub version: u64,
     pub exported_at: DateTime<Utc>,
     /// The event's settings: every column of `events` but `public_version`.
@@ -97,6 +100,12 @@ pub struct EventExport {
     pub programme_items: Vec<Value>,
     /// One row while the programme is published.
     pub programme_publications: Vec<Value>,
+    /// The event's waitlist promotion mode and reminder days (no row: off, no reminder).
+    pub event_confirmations: Vec<Value>,
+    /// The automatic confirmation reminders sent, one per proposal.
+    pub confirmation_reminders: Vec<Value>,
+    /// Places freed by declined, withdrawn or lapsed talks, and what became of them.
+    pub vacancies: Vec<Value>,
     /// The event's emails, oldest first: what was sent, is queued or failed, and the emails of
     /// an earlier import's history. An import keeps them as history and never sends one.
     pub outbox_history: Vec<ExportedEmail>,
@@ -489,6 +498,7 @@ fn referenced_table(column: &str) -> Option<&'static str> {
         "proposal_id" => Some("proposals"),
         "review_id" => Some("reviews"),
         "block_id" => Some("programme_blocks"),
+        "freed_proposal_id" | "promoted_proposal_id" => Some("proposals"),
         _ => None,
     }
 }

@@ -269,6 +269,12 @@ async fn rich_event() -> Committee {
         200,
     )
     .await;
+    patch_event(
+        app,
+        chair,
+        json!({"waitlist_promotion": "suggest", "confirm_reminder_days": 5}),
+    )
+    .await;
     // questions, one of them removed since, and answers to both
     let question = |key: &str| json!({"key": key, "label": key, "kind": "text", "position": 0});
     let both = json!({"questions": [question("subsystem"), question("before")]});
@@ -329,6 +335,7 @@ async fn an_event_exported_and_imported_into_a_fresh_database_exports_the_same()
         ("programme_blocks", 1),
         ("programme_items", 2),
         ("programme_publications", 1),
+        ("event_confirmations", 1),
     ] {
         let found = original[section].as_array().map_or(0, Vec::len);
         assert_eq!(found, rows, "{section}: {}", original[section]);
